@@ -1,0 +1,33 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+  name: "c1d",
+  products: [
+    .library(name: "C1D", targets: ["C1D"]),
+    .executable(name: "convrun", targets: ["convrun"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    // zlib from the system (Debian: zlib1g-dev); the only C library the package links.
+    .systemLibrary(
+      name: "CZlib",
+      path: "Sources/CZlib",
+      providers: [.apt(["zlib1g-dev"])]
+    ),
+    // Per-ISA numeric micro-kernels, selected at run time. Plain C so that
+    // `__attribute__((target(...)))` reaches AVX-512 without unsafeFlags.
+    .target(name: "CC1DKernels", path: "Sources/CC1DKernels"),
+    .target(name: "C1D", dependencies: ["CZlib", "CC1DKernels"]),
+    .executableTarget(
+      name: "convrun",
+      dependencies: [
+        "C1D",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .testTarget(name: "C1DTests", dependencies: ["C1D"]),
+  ]
+)

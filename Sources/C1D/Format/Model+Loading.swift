@@ -1,0 +1,171 @@
+import Dispatch
+
+extension Model {
+  /// Loads and validates a model from a file, memory-mapping it while the tensors are decoded.
+  /// - Parameters:
+  ///   - path: a `.c1d` file.
+  ///   - limits: bounds on what the file may declare.
+  /// - Throws: `C1DError` describing the first problem found: I/O, structure, checksum, or graph.
+  public init(contentsOf path: String, limits: LoadLimits = .default) throws {
+    let file = try MappedFile(path: path)
+    try self.init(parsing: file.bytes, limits: limits)
+  }
+
+  /// Loads and validates a model from the bytes of a `.c1d` file.
+  /// - Throws: `C1DError` describing the first problem found.
+  public init(bytes: [UInt8], limits: LoadLimits = .default) throws {
+    self = try bytes.withUnsafeBytes { try Model(parsing: $0, limits: limits) }
+  }
+
+  init(parsing file: UnsafeRawBufferPointer, limits: LoadLimits) throws {
+    let (header, headerSize) = try Self.readHeader(file, limits: limits)
+    let dataStart = FileLayout.aligned(FileLayout.preambleSize + headerSize)
+    let entries = try Self.checkTensorTable(header, dataStart: dataStart, fileSize: file.count, limits: limits)
+    let decoded = try Self.decodeTensors(entries, file: file)
+    var weights: [String: Tensor] = [:]
+    var encodings: [String: StoredEncoding] = [:]
+    for (entry, (values, stored)) in zip(entries, decoded) {
+      weights[entry.name] = Tensor(uncheckedShape: entry.shape, values: values)
+      encodings[entry.name] = StoredEncoding(dtype: entry.dtype, codec: entry.codec, bytes: stored)
+    }
+    try self.init(graph: header.graph, weights: weights, metadata: header.metadata, storedEncodings: encodings)
+  }
+
+  private static func readUInt(_ file: UnsafeRawBufferPointer, at offset: Int, size: Int) -> UInt64 {
+    (0..<size).reduce(UInt64(0)) { $0 | UInt64(file[offset + $1]) << (8 * $1) }
+  }
+
+  /// Checks the preamble and header checksum and decodes the header; also returns the header's size.
+  static func readHeader(_ file: UnsafeRawBufferPointer, limits: LoadLimits) throws -> (Header, Int) {
+    let magic = FileLayout.magic
+    guard file.count >= magic.count else {
+      if Array(file) == Array(magic.prefix(file.count)), !file.isEmpty {
+        throw C1DError.truncated(what: "preamble", needed: FileLayout.preambleSize, available: file.count)
+      }
+      throw C1DError.badMagic(found: Array(file))
+    }
+    guard Array(file[0..<magic.count]) == magic else { throw C1DError.badMagic(found: Array(file[0..<magic.count])) }
+    guard file.count >= FileLayout.preambleSize else {
+      throw C1DError.truncated(what: "preamble", needed: FileLayout.preambleSize, available: file.count)
+    }
+    let major = Int(readUInt(file, at: 8, size: 2))
+    let minor = Int(readUInt(file, at: 10, size: 2))
+    guard major == FileLayout.majorVersion else { throw C1DError.unsupportedVersion(major: major, minor: minor) }
+    let storedPreambleCRC = UInt32(readUInt(file, at: 28, size: 4))
+    let preambleCRC = Zlib.crc32(UnsafeRawBufferPointer(rebasing: file[0..<28]))
+    guard storedPreambleCRC == preambleCRC else {
+      throw C1DError.checksumMismatch(what: "preamble", stored: storedPreambleCRC, computed: preambleCRC)
+    }
+    let declaredSize = readUInt(file, at: 16, size: 8)
+    guard declaredSize <= UInt64(limits.maxHeaderBytes) else {
+      throw C1DError.limitExceeded(what: "header size", limit: limits.maxHeaderBytes, actual: Int(clamping: declaredSize))
+    }
+    let headerSize = Int(declaredSize)
+    guard FileLayout.preambleSize + headerSize <= file.count else {
+      throw C1DError.truncated(what: "header", needed: FileLayout.preambleSize + headerSize, available: file.count)
+    }
+    let headerBytes = UnsafeRawBufferPointer(rebasing: file[FileLayout.preambleSize..<FileLayout.preambleSize + headerSize])
+    let storedCRC = UInt32(readUInt(file, at: 24, size: 4))
+    let computedCRC = Zlib.crc32(headerBytes)
+    guard storedCRC == computedCRC else {
+      throw C1DError.checksumMismatch(what: "header", stored: storedCRC, computed: computedCRC)
+    }
+    return (try Header(json: try JSONParser.parse(Array(headerBytes)), limits: limits), headerSize)
+  }
+
+  /// Cross-checks the tensor table against itself and the file: names, sizes, extents, alignment, overlap.
+  static func checkTensorTable(_ header: Header, dataStart: Int, fileSize: Int, limits: LoadLimits) throws -> [TensorEntry] {
+    var names = Set<String>()
+    for entry in header.tensors {
+      guard names.insert(entry.name).inserted else { throw C1DError.duplicateName(kind: "tensor", name: entry.name) }
+      guard let elements = entry.shape.checkedProduct,
+        case (let expected, false) = elements.multipliedReportingOverflow(by: entry.dtype.size)
+      else {
+        throw C1DError.limitExceeded(what: "tensor '\(entry.name)' size in bytes", limit: limits.maxTensorBytes, actual: Int.max)
+      }
+      guard expected <= limits.maxTensorBytes else {
+        throw C1DError.limitExceeded(what: "tensor '\(entry.name)' size in bytes", limit: limits.maxTensorBytes, actual: expected)
+      }
+      guard entry.rawSize == expected else {
+        throw C1DError.rawSizeMismatch(tensor: entry.name, expected: expected, declared: entry.rawSize)
+      }
+      guard entry.offset % FileLayout.alignment == 0 else {
+        throw C1DError.misalignedTensor(tensor: entry.name, offset: entry.offset)
+      }
+      let (end, overflow) = entry.offset.addingReportingOverflow(entry.storedSize)
+      guard !overflow, entry.offset >= dataStart, end <= fileSize else {
+        throw C1DError.tensorOutOfBounds(tensor: entry.name, offset: entry.offset, size: entry.storedSize, fileSize: fileSize)
+      }
+      switch entry.codec {
+      case .none:
+        guard entry.storedSize == entry.rawSize else {
+          throw C1DError.corruptTensorData(tensor: entry.name, reason: "codec 'none' needs stored_size = raw_size = \(entry.rawSize), got stored_size \(entry.storedSize)")
+        }
+      case .deflate, .shuffleDeflate:
+        let bound = entry.storedSize.multipliedReportingOverflow(by: limits.maxInflateRatio).partialValue + 4096
+        guard entry.rawSize <= bound else {
+          throw C1DError.limitExceeded(what: "tensor '\(entry.name)' raw_size (inflate ratio bound for \(entry.storedSize) stored bytes)", limit: bound, actual: entry.rawSize)
+        }
+      }
+    }
+    let byOffset = header.tensors.filter { $0.storedSize > 0 }.sorted { ($0.offset, $0.name) < ($1.offset, $1.name) }
+    for (a, b) in zip(byOffset, byOffset.dropFirst()) where a.offset + a.storedSize > b.offset {
+      throw C1DError.overlappingTensors(a.name, b.name)
+    }
+    return header.tensors
+  }
+
+  /// Inflates and checks every tensor, in parallel; returns each tensor's values and stored bytes.
+  static func decodeTensors(_ entries: [TensorEntry], file: UnsafeRawBufferPointer) throws -> [([Float], [UInt8])] {
+    let results = ResultSlots<([Float], [UInt8])>(count: entries.count)
+    let shared = SharedBytes(bytes: file)
+    DispatchQueue.concurrentPerform(iterations: entries.count) { index in
+      results[index] = Result { try decodeTensor(entries[index], file: shared.bytes) }
+    }
+    return try results.collect()
+  }
+
+  static func decodeTensor(_ entry: TensorEntry, file: UnsafeRawBufferPointer) throws -> ([Float], [UInt8]) {
+    let stored = UnsafeRawBufferPointer(rebasing: file[entry.offset..<entry.offset + entry.storedSize])
+    var raw: [UInt8]
+    switch entry.codec {
+    case .none:
+      raw = Array(stored)
+    case .deflate, .shuffleDeflate:
+      switch Zlib.decompress(stored, expectedSize: entry.rawSize) {
+      case .success(let bytes): raw = bytes
+      case .failure(.corrupt(let reason)): throw C1DError.corruptTensorData(tensor: entry.name, reason: reason)
+      }
+      if entry.codec == .shuffleDeflate { raw = Codec.unshuffle(raw, elementSize: entry.dtype.size) }
+    }
+    let crc = Zlib.crc32(raw)
+    guard crc == entry.crc32 else {
+      throw C1DError.checksumMismatch(what: "tensor '\(entry.name)'", stored: entry.crc32, computed: crc)
+    }
+    return (entry.dtype.decode(raw), Array(stored))
+  }
+}
+
+/// Per-index results written from `concurrentPerform`; each slot is written by one iteration only.
+final class ResultSlots<Value>: @unchecked Sendable {
+  private let slots: UnsafeMutableBufferPointer<Result<Value, any Error>?>
+
+  init(count: Int) {
+    slots = .allocate(capacity: count)
+    slots.initialize(repeating: nil)
+  }
+
+  deinit {
+    slots.deinitialize()
+    slots.deallocate()
+  }
+
+  subscript(index: Int) -> Result<Value, any Error>? {
+    get { slots[index] }
+    set { slots[index] = newValue }
+  }
+
+  func collect() throws -> [Value] {
+    try slots.map { try $0!.get() }
+  }
+}

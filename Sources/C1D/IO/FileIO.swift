@@ -1,0 +1,90 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// A read-only memory map of a whole file. Every POSIX call of the library lives in this file.
+final class MappedFile: @unchecked Sendable {
+  /// The mapped bytes; valid for the lifetime of the object, never written.
+  let bytes: UnsafeRawBufferPointer
+  private let mapping: UnsafeMutableRawPointer?
+
+  /// - Throws: `C1DError.io` when the file cannot be opened, inspected or mapped.
+  init(path: String) throws {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw FileIO.error(path, "open") }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0 else { throw FileIO.error(path, "stat") }
+    guard (info.st_mode & S_IFMT) == S_IFREG else {
+      throw C1DError.io(path: path, operation: "open", errno: EINVAL, message: "not a regular file")
+    }
+    let size = Int(info.st_size)
+    if size == 0 {
+      mapping = nil
+      bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+      return
+    }
+    guard let pointer = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), pointer != MAP_FAILED else {
+      throw FileIO.error(path, "mmap")
+    }
+    mapping = pointer
+    bytes = UnsafeRawBufferPointer(start: pointer, count: size)
+  }
+
+  deinit {
+    if let mapping { munmap(mapping, bytes.count) }
+  }
+}
+
+enum FileIO {
+  static func error(_ path: String, _ operation: String, _ code: Int32 = errno) -> C1DError {
+    .io(path: path, operation: operation, errno: code, message: String(cString: strerror(code)))
+  }
+
+  /// Reads a whole file into memory.
+  static func read(path: String) throws -> [UInt8] {
+    let file = try MappedFile(path: path)
+    return Array(file.bytes)
+  }
+
+  /// Replaces `path` with `bytes` atomically: a temporary file beside it is written, flushed to disk
+  /// and renamed over the target, so a failed or interrupted write leaves any old file intact.
+  static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+    let slash = path.lastIndex(of: "/")
+    let directory = slash.map { String(path[..<$0]) }.map { $0.isEmpty ? "/" : $0 } ?? "."
+    let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
+    let temporary = "\(directory)/.\(base).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw error(path, "create temporary file") }
+    var failure: C1DError?
+    bytes.withUnsafeBytes { raw in
+      var offset = 0
+      while offset < raw.count {
+        let written = write(fd, raw.baseAddress! + offset, raw.count - offset)
+        if written < 0 {
+          if errno == EINTR { continue }
+          failure = error(path, "write")
+          return
+        }
+        offset += written
+      }
+    }
+    if failure == nil, fsync(fd) != 0 { failure = error(path, "fsync") }
+    if close(fd) != 0, failure == nil { failure = error(path, "close") }
+    if failure == nil, rename(temporary, path) != 0 { failure = error(path, "rename") }
+    if let failure {
+      unlink(temporary)
+      throw failure
+    }
+    // Make the rename itself durable.
+    let directoryFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    if directoryFD >= 0 {
+      fsync(directoryFD)
+      close(directoryFD)
+    }
+  }
+}

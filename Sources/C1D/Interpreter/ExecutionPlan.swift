@@ -1,0 +1,78 @@
+import CC1DKernels
+
+/// A value flowing through the graph: `batch` samples of `shape`, contiguous `(N, C, L)` or `(N, F)`.
+struct Activation: Sendable {
+  var shape: ValueShape
+  var batch: Int
+  var data: [Float]
+
+  var sampleSize: Int { shape.elementCount }
+}
+
+/// What every op kernel provides: a pure function from input activations to the output activation,
+/// whose shape the planner has already inferred and checked.
+protocol OpKernel: Sendable {
+  func run(_ inputs: [Activation], output: ValueShape, context: ExecutionContext) -> Activation
+}
+
+/// Per-run settings handed to kernels.
+struct ExecutionContext: Sendable {
+  var threads: Int
+  /// Which micro-kernels to call; the best the CPU has unless a test pins another.
+  var isa: c1d_isa = ExecutionContext.bestISA
+
+  static let bestISA = c1d_detect_isa()
+}
+
+/// The graph turned into steps once, at load: kernels with packed weights, value slots, and the
+/// step after which each value's buffer can be released.
+struct ExecutionPlan: Sendable {
+  struct Step: Sendable {
+    var node: Node
+    var kernel: any OpKernel
+    var inputs: [Int]
+    var output: Int
+    /// Slots whose last reader is this step; their buffers are released after it.
+    var releases: [Int]
+  }
+
+  let graph: Graph
+  let steps: [Step]
+  let inputSlots: [Int]
+  let outputSlots: [Int]
+  let slotCount: Int
+
+  init(graph: Graph, weights: [String: Tensor], structure: GraphStructure) {
+    self.graph = graph
+    var slots: [String: Int] = [:]
+    for input in graph.inputs { slots[input.name] = slots.count }
+    for node in graph.nodes { slots[node.outputs[0]] = slots.count }
+    var lastUse = [Int](repeating: -1, count: slots.count)
+    for (index, node) in graph.nodes.enumerated() {
+      for input in node.inputs { lastUse[slots[input]!] = index }
+    }
+    let outputSlots = graph.outputs.map { slots[$0]! }
+    for slot in outputSlots { lastUse[slot] = Int.max }
+    steps = graph.nodes.enumerated().map { index, node in
+      let inputs = node.inputs.map { slots[$0]! }
+      return Step(
+        node: node, kernel: KernelFactory.make(node, weights: weights, structure: structure), inputs: inputs,
+        output: slots[node.outputs[0]]!, releases: Array(Set(inputs.filter { lastUse[$0] == index })))
+    }
+    inputSlots = graph.inputs.map { slots[$0.name]! }
+    self.outputSlots = outputSlots
+    slotCount = slots.count
+  }
+
+  /// Runs the steps in order on batched inputs, given every value's inferred shape.
+  func execute(_ inputs: [Activation], shapes: [String: ValueShape], context: ExecutionContext) -> [Activation] {
+    var values = [Activation?](repeating: nil, count: slotCount)
+    for (slot, input) in zip(inputSlots, inputs) { values[slot] = input }
+    for step in steps {
+      let arguments = step.inputs.map { values[$0]! }
+      values[step.output] = step.kernel.run(arguments, output: shapes[step.node.outputs[0]]!, context: context)
+      for slot in step.releases { values[slot] = nil }
+    }
+    return outputSlots.map { values[$0]! }
+  }
+}

@@ -1,0 +1,35 @@
+/// The table from ops to kernels, consulted once per node when a model is planned.
+enum KernelFactory {
+  static func make(_ node: Node, weights: [String: Tensor], structure: GraphStructure) -> any OpKernel {
+    func parameter(_ role: String) -> Tensor? { node.parameters[role].flatMap { weights[$0] } }
+    switch node.operation {
+    case .conv1d(let a): return Conv1dKernel(attributes: a, weight: parameter("weight")!, bias: parameter("bias"))
+    case .pad(let a): return PadKernel(attributes: a)
+    case .slice(let a): return SliceKernel(attributes: a)
+    case .relu: return ActivationKernel(function: .relu)
+    case .leakyRelu(let slope): return ActivationKernel(function: .leakyRelu(Float(slope)))
+    case .prelu: return ActivationKernel(function: .prelu(parameter("weight")!.values))
+    case .elu(let alpha): return ActivationKernel(function: .elu(Float(alpha)))
+    case .gelu(let approximation): return ActivationKernel(function: .gelu(approximation))
+    case .silu: return ActivationKernel(function: .silu)
+    case .tanh: return ActivationKernel(function: .tanh)
+    case .sigmoid: return ActivationKernel(function: .sigmoid)
+    case .add: return BinaryKernel(isProduct: false)
+    case .mul: return BinaryKernel(isProduct: true)
+    case .concat: return ConcatKernel()
+    case .batchNorm(let a):
+      return BatchNormKernel(
+        attributes: a, mean: parameter("running_mean")!, variance: parameter("running_var")!,
+        weight: parameter("weight"), bias: parameter("bias"))
+    case .groupNorm(let a), .layerNorm(let a):
+      let overChannels = if case .layerNorm = node.operation { true } else { false }
+      return NormalizationKernel(
+        attributes: a, overChannels: overChannels, weight: parameter("weight")?.values, bias: parameter("bias")?.values)
+    case .maxPool1d(let a): return PoolKernel(attributes: a, isMax: true)
+    case .avgPool1d(let a): return PoolKernel(attributes: a, isMax: false)
+    case .globalAvgPool1d: return GlobalAveragePoolKernel()
+    case .flatten: return FlattenKernel()
+    case .linear(let a): return LinearKernel(attributes: a, weight: parameter("weight")!.values, bias: parameter("bias")?.values)
+    }
+  }
+}

@@ -1,0 +1,71 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+import Dispatch
+
+extension Model {
+  /// Runs a single-input, single-output model on `input`, shaped `(N, C, L)` or unbatched `(C, L)`.
+  /// - Returns: the output, unbatched if the input was.
+  /// - Throws: `C1DError` if the input's rank, channels or length do not fit the model.
+  public func callAsFunction(_ input: Tensor) throws -> Tensor {
+    guard graph.inputs.count == 1, graph.outputs.count == 1 else {
+      throw C1DError.invalidInput("this model has \(graph.inputs.count) inputs and \(graph.outputs.count) outputs; use run(_:threads:)")
+    }
+    return try run([graph.inputs[0].name: input])[graph.outputs[0]]!
+  }
+
+  /// Runs the model on named inputs.
+  /// - Parameters:
+  ///   - inputs: one tensor per graph input, all `(N, C, L)` with the same N, or all unbatched `(C, L)`.
+  ///   - threads: worker threads; nil uses every core.
+  /// - Returns: every graph output by name.
+  /// - Throws: `C1DError` if an input is missing or does not fit the model.
+  public func run(_ inputs: [String: Tensor], threads: Int? = nil) throws -> [String: Tensor] {
+    var activations: [Activation] = []
+    var batched: Bool?
+    var batch = 1
+    for input in graph.inputs {
+      guard let tensor = inputs[input.name] else { throw C1DError.invalidInput("missing input '\(input.name)'") }
+      let shape = tensor.shape
+      guard shape.count == 2 || shape.count == 3 else {
+        throw C1DError.invalidInput("input '\(input.name)': Expected 2D (unbatched) or 3D (batched) input to conv1d, but got input of size: \(shape)")
+      }
+      let isBatched = shape.count == 3
+      if let batched, batched != isBatched {
+        throw C1DError.invalidInput("input '\(input.name)': all inputs must be batched or all unbatched")
+      }
+      batched = isBatched
+      let n = isBatched ? shape[0] : 1
+      if activations.isEmpty { batch = n }
+      guard n == batch, n >= 1 else {
+        throw C1DError.invalidInput("input '\(input.name)': batch size \(n), expected \(batch) like the other inputs")
+      }
+      let channels = shape[shape.count - 2]
+      let length = shape[shape.count - 1]
+      guard channels == input.channels else {
+        throw C1DError.invalidInput("input '\(input.name)': expected input\(shape) to have \(input.channels) channels, but got \(channels) channels instead")
+      }
+      guard length >= 1 else { throw C1DError.invalidInput("input '\(input.name)': length must be at least 1, got \(length)") }
+      activations.append(Activation(shape: ValueShape(channels: channels, length: length), batch: batch, data: tensor.values))
+    }
+    let lengths = Dictionary(uniqueKeysWithValues: zip(graph.inputs.map(\.name), activations.map { $0.shape.length! }))
+    let shapes = try shapes(forInputLengths: lengths)
+    let context = ExecutionContext(threads: threads ?? Self.defaultThreads)
+    let outputs = plan.execute(activations, shapes: shapes, context: context)
+    var result: [String: Tensor] = [:]
+    for (name, output) in zip(graph.outputs, outputs) {
+      let dims = output.shape.dimensions
+      result[name] = Tensor(uncheckedShape: batched == true ? [output.batch] + dims : dims, values: output.data)
+    }
+    return result
+  }
+
+  /// Every online core.
+  public static var defaultThreads: Int {
+    #if canImport(Glibc)
+      return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    #else
+      return 1
+    #endif
+  }
+}

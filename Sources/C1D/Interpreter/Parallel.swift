@@ -1,0 +1,31 @@
+import Dispatch
+
+/// Splits `count` independent work items over up to `threads` threads.
+enum Parallel {
+  static func forEach(_ count: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
+    let workers = min(max(threads, 1), count)
+    if workers <= 1 {
+      for index in 0..<count { body(index) }
+      return
+    }
+    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+      var index = worker * count / workers
+      let end = (worker + 1) * count / workers
+      while index < end {
+        body(index)
+        index += 1
+      }
+    }
+  }
+}
+
+/// A pointer that kernels share across the threads of one `Parallel.forEach`, each writing a
+/// disjoint range of it.
+struct SharedPointer: @unchecked Sendable {
+  let base: UnsafeMutablePointer<Float>
+}
+
+/// Read-only bytes shared across the threads of one `concurrentPerform`.
+struct SharedBytes: @unchecked Sendable {
+  let bytes: UnsafeRawBufferPointer
+}

@@ -1,0 +1,30 @@
+#ifndef C1D_KERNELS_H
+#define C1D_KERNELS_H
+
+// Numeric micro-kernels of c1d. Each exists per ISA; the caller picks one with c1d_detect_isa().
+// Layouts: A is packed in panels of C1D_GEMM_MR rows, element (i, p) at a[p * MR + i];
+// B is packed in panels of C1D_GEMM_NR columns, element (p, j) at b[p * NR + j].
+
+#define C1D_GEMM_MR 8
+#define C1D_GEMM_NR 32
+
+typedef enum {
+  C1D_ISA_PORTABLE = 0,
+  C1D_ISA_AVX2 = 1,
+  C1D_ISA_AVX512 = 2,
+} c1d_isa;
+
+/// The best ISA this CPU supports.
+c1d_isa c1d_detect_isa(void);
+
+/// c[i * ldc + j] (+)= sum_p a[p*MR + i] * b[p*NR + j] for i < rows, j < cols.
+/// accumulate == 0 starts from bias[i] (or 0 when bias is NULL); otherwise adds to c.
+void c1d_gemm_tile(c1d_isa isa, long kc, const float *a, const float *b, float *c, long ldc, long rows,
+                   long cols, int accumulate, const float *bias);
+
+/// y[t] = bias + sum_k w[k] * x[t * stride + k * dilation] for t < count (one depthwise channel;
+/// x is already padded).
+void c1d_depthwise_row(c1d_isa isa, const float *x, const float *w, long kernel_size, long dilation,
+                       long stride, float bias, float *y, long count);
+
+#endif

@@ -1,0 +1,160 @@
+#include "c1d_kernels.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define C1D_X86 1
+#endif
+
+enum { MR = C1D_GEMM_MR, NR = C1D_GEMM_NR };
+
+c1d_isa c1d_detect_isa(void) {
+#if C1D_X86
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) return C1D_ISA_AVX512;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return C1D_ISA_AVX2;
+#endif
+  return C1D_ISA_PORTABLE;
+}
+
+// ---- portable (and, compiled again with wider targets, AVX2) ----------------------------------
+
+#define C1D_GEMM_TILE_GENERIC(NAME, ATTR)                                                           \
+  ATTR static void NAME(long kc, const float *a, const float *b, float *c, long ldc, long rows,      \
+                        long cols, int accumulate, const float *bias) {                            \
+    float acc[MR][NR];                                                                              \
+    for (int i = 0; i < MR; i++) {                                                                  \
+      float init = (!accumulate && bias && i < rows) ? bias[i] : 0.0f;                              \
+      for (int j = 0; j < NR; j++) acc[i][j] = init;                                                \
+    }                                                                                               \
+    for (long p = 0; p < kc; p++) {                                                                 \
+      const float *bp = b + p * NR;                                                                 \
+      for (int i = 0; i < MR; i++) {                                                                \
+        float av = a[p * MR + i];                                                                   \
+        for (int j = 0; j < NR; j++) acc[i][j] += av * bp[j];                                       \
+      }                                                                                             \
+    }                                                                                               \
+    for (long i = 0; i < rows; i++) {                                                               \
+      float *ci = c + i * ldc;                                                                      \
+      if (accumulate)                                                                               \
+        for (long j = 0; j < cols; j++) ci[j] += acc[i][j];                                         \
+      else                                                                                          \
+        for (long j = 0; j < cols; j++) ci[j] = acc[i][j];                                          \
+    }                                                                                               \
+  }
+
+#define C1D_DEPTHWISE_GENERIC(NAME, ATTR)                                                           \
+  ATTR static void NAME(const float *x, const float *w, long k, long d, long s, float bias, float *y,\
+                        long count) {                                                               \
+    if (s == 1) {                                                                                   \
+      for (long t = 0; t < count; t++) y[t] = bias;                                                 \
+      for (long q = 0; q < k; q++) {                                                                \
+        const float *xq = x + q * d;                                                                \
+        float wq = w[q];                                                                            \
+        for (long t = 0; t < count; t++) y[t] += wq * xq[t];                                        \
+      }                                                                                             \
+    } else {                                                                                        \
+      for (long t = 0; t < count; t++) {                                                            \
+        float sum = bias;                                                                           \
+        for (long q = 0; q < k; q++) sum += w[q] * x[t * s + q * d];                                \
+        y[t] = sum;                                                                                 \
+      }                                                                                             \
+    }                                                                                               \
+  }
+
+C1D_GEMM_TILE_GENERIC(gemm_tile_portable, )
+C1D_DEPTHWISE_GENERIC(depthwise_portable, )
+
+#if C1D_X86
+C1D_GEMM_TILE_GENERIC(gemm_tile_avx2, __attribute__((target("avx2,fma"))))
+C1D_DEPTHWISE_GENERIC(depthwise_avx2, __attribute__((target("avx2,fma"))))
+
+// ---- AVX-512 -----------------------------------------------------------------------------------
+
+__attribute__((target("avx512f,fma"))) static void gemm_tile_avx512(long kc, const float *a, const float *b,
+                                                                      float *c, long ldc, long rows, long cols,
+                                                                      int accumulate, const float *bias) {
+  __m512 acc0[MR], acc1[MR];
+  for (int i = 0; i < MR; i++) {
+    float init = (!accumulate && bias && i < rows) ? bias[i] : 0.0f;
+    acc0[i] = _mm512_set1_ps(init);
+    acc1[i] = acc0[i];
+  }
+  for (long p = 0; p < kc; p++) {
+    __m512 b0 = _mm512_loadu_ps(b + p * NR);
+    __m512 b1 = _mm512_loadu_ps(b + p * NR + 16);
+    const float *ap = a + p * MR;
+#pragma clang loop unroll(full)
+    for (int i = 0; i < MR; i++) {
+      __m512 av = _mm512_set1_ps(ap[i]);
+      acc0[i] = _mm512_fmadd_ps(av, b0, acc0[i]);
+      acc1[i] = _mm512_fmadd_ps(av, b1, acc1[i]);
+    }
+  }
+  __mmask16 m0 = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1);
+  __mmask16 m1 = cols >= 32 ? (__mmask16)0xFFFF : cols > 16 ? (__mmask16)((1u << (cols - 16)) - 1) : 0;
+  for (int i = 0; i < MR; i++) {
+    if (i >= rows) break;
+    float *ci = c + i * ldc;
+    __m512 v0 = acc0[i], v1 = acc1[i];
+    if (accumulate) {
+      v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, ci));
+      v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, ci + 16));
+    }
+    _mm512_mask_storeu_ps(ci, m0, v0);
+    _mm512_mask_storeu_ps(ci + 16, m1, v1);
+  }
+}
+
+__attribute__((target("avx512f,fma"))) static void depthwise_avx512(const float *x, const float *w, long k,
+                                                                      long d, long s, float bias, float *y,
+                                                                      long count) {
+  if (s != 1) {
+    depthwise_portable(x, w, k, d, s, bias, y, count);
+    return;
+  }
+  long t = 0;
+  __m512 vb = _mm512_set1_ps(bias);
+  // Four independent accumulators cover the FMA latency.
+  for (; t + 64 <= count; t += 64) {
+    __m512 a0 = vb, a1 = vb, a2 = vb, a3 = vb;
+    for (long q = 0; q < k; q++) {
+      __m512 wq = _mm512_set1_ps(w[q]);
+      const float *xq = x + t + q * d;
+      a0 = _mm512_fmadd_ps(wq, _mm512_loadu_ps(xq), a0);
+      a1 = _mm512_fmadd_ps(wq, _mm512_loadu_ps(xq + 16), a1);
+      a2 = _mm512_fmadd_ps(wq, _mm512_loadu_ps(xq + 32), a2);
+      a3 = _mm512_fmadd_ps(wq, _mm512_loadu_ps(xq + 48), a3);
+    }
+    _mm512_storeu_ps(y + t, a0);
+    _mm512_storeu_ps(y + t + 16, a1);
+    _mm512_storeu_ps(y + t + 32, a2);
+    _mm512_storeu_ps(y + t + 48, a3);
+  }
+  for (; t < count; t += 16) {
+    long left = count - t;
+    __mmask16 m = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
+    __m512 a0 = vb;
+    for (long q = 0; q < k; q++)
+      a0 = _mm512_fmadd_ps(_mm512_set1_ps(w[q]), _mm512_maskz_loadu_ps(m, x + t + q * d), a0);
+    _mm512_mask_storeu_ps(y + t, m, a0);
+  }
+}
+#endif
+
+void c1d_gemm_tile(c1d_isa isa, long kc, const float *a, const float *b, float *c, long ldc, long rows,
+                   long cols, int accumulate, const float *bias) {
+#if C1D_X86
+  if (isa == C1D_ISA_AVX512) return gemm_tile_avx512(kc, a, b, c, ldc, rows, cols, accumulate, bias);
+  if (isa == C1D_ISA_AVX2) return gemm_tile_avx2(kc, a, b, c, ldc, rows, cols, accumulate, bias);
+#endif
+  gemm_tile_portable(kc, a, b, c, ldc, rows, cols, accumulate, bias);
+}
+
+void c1d_depthwise_row(c1d_isa isa, const float *x, const float *w, long kernel_size, long dilation, long stride,
+                       float bias, float *y, long count) {
+#if C1D_X86
+  if (isa == C1D_ISA_AVX512) return depthwise_avx512(x, w, kernel_size, dilation, stride, bias, y, count);
+  if (isa == C1D_ISA_AVX2) return depthwise_avx2(x, w, kernel_size, dilation, stride, bias, y, count);
+#endif
+  depthwise_portable(x, w, kernel_size, dilation, stride, bias, y, count);
+}
