@@ -1,0 +1,50 @@
+/// A `torch.nn.Conv1d` layer: hyperparameters and its weight `(out, in/groups, k)` and bias `(out)`.
+public struct Conv1d: Sendable, Hashable {
+  public var attributes: Conv1dAttributes
+  public var weight: Tensor
+  public var bias: Tensor?
+
+  /// A layer initialised as PyTorch does: weight and bias from U(−√k, √k), k = groups / (C_in · kernel_size).
+  /// - Parameters:
+  ///   - generator: the source of randomness; a `SeededGenerator` makes the weights reproducible.
+  /// - Throws: `C1DError.invalidHyperparameter` for impossible hyperparameters, in PyTorch's words.
+  public init(
+    inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Padding = .explicit(0),
+    dilation: Int = 1, groups: Int = 1, bias: Bool = true, paddingMode: PaddingMode = .zeros,
+    using generator: inout some RandomNumberGenerator
+  ) throws {
+    let attributes = Conv1dAttributes(
+      inChannels: inChannels, outChannels: outChannels, kernelSize: kernelSize, stride: stride, padding: padding,
+      dilation: dilation, groups: groups, bias: bias, paddingMode: paddingMode)
+    let shape = [outChannels, max(inChannels, 0) / max(groups, 1), kernelSize]
+    try Self.check(attributes, weightShape: shape)
+    let bound = Float((Double(groups) / Double(inChannels * kernelSize)).squareRoot())
+    func uniform(_ count: Int) -> [Float] {
+      (0..<count).map { _ in Float.random(in: -bound..<bound, using: &generator) }
+    }
+    self.attributes = attributes
+    self.weight = Tensor(uncheckedShape: shape, values: uniform(shape.reduce(1, *)))
+    self.bias = bias ? Tensor(uncheckedShape: [outChannels], values: uniform(outChannels)) : nil
+  }
+
+  /// A layer with the given weights.
+  /// - Throws: `C1DError` when the hyperparameters are impossible or the tensors have the wrong shape.
+  public init(attributes: Conv1dAttributes, weight: Tensor, bias: Tensor?) throws {
+    self.attributes = attributes
+    self.weight = weight
+    self.bias = bias
+    try Self.check(attributes, weightShape: weight.shape, bias: bias)
+  }
+
+  private static func check(_ a: Conv1dAttributes, weightShape: [Int], bias: Tensor? = nil) throws {
+    var parameters = ["weight": "weight"]
+    var weights = ["weight": Tensor(uncheckedShape: weightShape, values: [])]
+    if a.bias {
+      parameters["bias"] = "bias"
+      weights["bias"] = bias ?? Tensor(uncheckedShape: [a.outChannels], values: [])
+    }
+    let node = Node(name: "Conv1d", operation: .conv1d(a), inputs: ["input"], outputs: ["output"], parameters: parameters)
+    _ = try NodeChecker(node: node, weights: weights, limits: .default)
+      .outputKind(inputs: [ValueKind(channels: a.inChannels, isSequence: true)])
+  }
+}

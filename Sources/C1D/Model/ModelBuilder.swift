@@ -1,0 +1,65 @@
+/// Builds a graph in Swift code, node by node, and validates it into a `Model`.
+///
+/// ```swift
+/// var rng = SeededGenerator(seed: 0)
+/// var builder = ModelBuilder(channels: 16)
+/// let conv = try Conv1d(inChannels: 16, outChannels: 33, kernelSize: 3, stride: 2, using: &rng)
+/// let y = builder.relu(builder.conv1d(conv, builder.input))
+/// let model = try builder.build(outputs: [y])
+/// ```
+public struct ModelBuilder: Sendable {
+  public private(set) var inputs: [GraphInput]
+  private var nodes: [Node] = []
+  private var weights: [String: Tensor] = [:]
+
+  /// The name of the first graph input.
+  public var input: String { inputs[0].name }
+
+  /// - Parameters:
+  ///   - name: the input's name.
+  ///   - channels: `C_in`.
+  ///   - length: a fixed input length, if the model has one.
+  ///   - sampleRate: samples per second, for documentation.
+  public init(input name: String = "input", channels: Int, length: Int? = nil, sampleRate: Double? = nil) {
+    inputs = [GraphInput(name: name, channels: channels, length: length, sampleRate: sampleRate)]
+  }
+
+  /// Adds another graph input and returns its name.
+  public mutating func addInput(_ name: String, channels: Int, length: Int? = nil) -> String {
+    inputs.append(GraphInput(name: name, channels: channels, length: length))
+    return name
+  }
+
+  /// Appends a node and returns the name of its output value.
+  /// - Parameters:
+  ///   - operation: what the node computes.
+  ///   - inputs: names of the values it reads.
+  ///   - parameters: its parameter tensors by role (`weight`, `bias`, `running_mean`, …).
+  ///   - name: the node's name; by default the op's name and its index.
+  @discardableResult
+  public mutating func add(_ operation: Operation, _ inputs: [String], parameters: [String: Tensor] = [:], name: String? = nil) -> String {
+    let nodeName = name ?? "\(operation.name)_\(nodes.count)"
+    var roles: [String: String] = [:]
+    for (role, tensor) in parameters {
+      let tensorName = "\(nodeName).\(role)"
+      roles[role] = tensorName
+      weights[tensorName] = tensor
+    }
+    nodes.append(Node(name: nodeName, operation: operation, inputs: inputs, outputs: [nodeName], parameters: roles))
+    return nodeName
+  }
+
+  public mutating func conv1d(_ layer: Conv1d, _ x: String, name: String? = nil) -> String {
+    var parameters = ["weight": layer.weight]
+    if let bias = layer.bias { parameters["bias"] = bias }
+    return add(.conv1d(layer.attributes), [x], parameters: parameters, name: name)
+  }
+
+  public mutating func relu(_ x: String) -> String { add(.relu, [x]) }
+
+  /// Validates the graph and plans it.
+  /// - Throws: `C1DError` for the first inconsistency.
+  public func build(outputs: [String], metadata: Metadata = Metadata(producer: "c1d-swift")) throws -> Model {
+    try Model(graph: Graph(inputs: inputs, outputs: outputs, nodes: nodes), weights: weights, metadata: metadata)
+  }
+}
