@@ -1,6 +1,7 @@
 #if canImport(Glibc)
   import Glibc
 #endif
+import CC1DKernels
 import Dispatch
 
 extension Model {
@@ -21,6 +22,10 @@ extension Model {
   /// - Returns: every graph output by name.
   /// - Throws: `C1DError` if an input is missing or does not fit the model.
   public func run(_ inputs: [String: Tensor], threads: Int? = nil) throws -> [String: Tensor] {
+    try run(inputs, threads: threads, isa: ExecutionContext.bestISA)
+  }
+
+  func run(_ inputs: [String: Tensor], threads: Int?, isa: c1d_isa) throws -> [String: Tensor] {
     var activations: [Activation] = []
     var batched: Bool?
     var batch = 1
@@ -49,8 +54,8 @@ extension Model {
       activations.append(Activation(shape: ValueShape(channels: channels, length: length), batch: batch, data: tensor.values))
     }
     let lengths = Dictionary(uniqueKeysWithValues: zip(graph.inputs.map(\.name), activations.map { $0.shape.length! }))
-    let shapes = try shapes(forInputLengths: lengths)
-    let context = ExecutionContext(threads: threads ?? Self.defaultThreads)
+    let shapes = try shapes(forInputLengths: lengths, batch: batched == true ? batch : nil)
+    let context = ExecutionContext(threads: threads ?? Self.defaultThreads, isa: isa)
     let outputs = plan.execute(activations, shapes: shapes, context: context)
     var result: [String: Tensor] = [:]
     for (name, output) in zip(graph.outputs, outputs) {

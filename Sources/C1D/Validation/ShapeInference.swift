@@ -10,15 +10,18 @@ public struct ValueShape: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension Model {
-  /// Every value's per-sample shape for an input of `length` (the model's single input).
+  /// Every value's per-sample shape for an input of `length` (every graph input).
+  /// - Parameters:
+  ///   - length: `L_in`.
+  ///   - batch: N for a batched input, nil for unbatched; only error messages depend on it.
   /// - Throws: `C1DError.inputTooShort` for the first node whose output would be empty, in PyTorch's words.
-  public func shapes(forInputLength length: Int) throws -> [String: ValueShape] {
-    try shapes(forInputLengths: Dictionary(uniqueKeysWithValues: graph.inputs.map { ($0.name, length) }))
+  public func shapes(forInputLength length: Int, batch: Int? = nil) throws -> [String: ValueShape] {
+    try shapes(forInputLengths: Dictionary(uniqueKeysWithValues: graph.inputs.map { ($0.name, length) }), batch: batch)
   }
 
   /// Every value's per-sample shape for the given length of each graph input.
-  public func shapes(forInputLengths lengths: [String: Int]) throws -> [String: ValueShape] {
-    try ShapeInference.infer(graph, lengths: lengths)
+  public func shapes(forInputLengths lengths: [String: Int], batch: Int? = nil) throws -> [String: ValueShape] {
+    try ShapeInference.infer(graph, lengths: lengths, batch: batch)
   }
 }
 
@@ -26,7 +29,7 @@ enum ShapeInference {
   /// Largest input length accepted; keeps every length product inside `Int`.
   static let maxLength = 1 << 31
 
-  static func infer(_ graph: Graph, lengths: [String: Int]) throws -> [String: ValueShape] {
+  static func infer(_ graph: Graph, lengths: [String: Int], batch: Int? = nil) throws -> [String: ValueShape] {
     var shapes: [String: ValueShape] = [:]
     for input in graph.inputs {
       guard let length = lengths[input.name] else {
@@ -39,16 +42,12 @@ enum ShapeInference {
     }
     for node in graph.nodes {
       let inputs = node.inputs.map { shapes[$0]! }
-      shapes[node.outputs[0]] = try outputShape(node, inputs)
+      shapes[node.outputs[0]] = try outputShape(node, inputs, batch: batch)
     }
     return shapes
   }
 
-  private static func torchShape(_ s: ValueShape) -> String {
-    "[N, " + s.dimensions.map(String.init).joined(separator: ", ") + "]"
-  }
-
-  static func outputShape(_ node: Node, _ inputs: [ValueShape]) throws -> ValueShape {
+  static func outputShape(_ node: Node, _ inputs: [ValueShape], batch: Int?) throws -> ValueShape {
     let x = inputs[0]
     func tooShort(_ message: String) -> C1DError { .inputTooShort(node: node.name, message: message) }
     switch node.operation {
@@ -56,7 +55,7 @@ enum ShapeInference {
       let length = x.length!
       let (left, right) = a.padAmounts
       if a.paddingMode != .zeros, left + right > 0 {
-        try checkPadding(node, mode: a.paddingMode.rawValue, left: left, right: right, input: x)
+        try checkPadding(node, mode: a.paddingMode.rawValue, left: left, right: right, input: x, batch: batch)
       }
       let padded = length + left + right
       guard padded >= a.effectiveKernel else {
@@ -66,7 +65,7 @@ enum ShapeInference {
 
     case .pad(let a):
       if a.mode != .constant {
-        try checkPadding(node, mode: a.mode.rawValue, left: a.left, right: a.right, input: x)
+        try checkPadding(node, mode: a.mode.rawValue, left: a.left, right: a.right, input: x, batch: batch)
       }
       return ValueShape(channels: x.channels, length: x.length! + a.left + a.right)
 
@@ -126,12 +125,13 @@ enum ShapeInference {
   }
 
   /// PyTorch's limits on non-constant padding: reflect needs pad < L, circular pad ≤ L.
-  private static func checkPadding(_ node: Node, mode: String, left: Int, right: Int, input: ValueShape) throws {
+  private static func checkPadding(_ node: Node, mode: String, left: Int, right: Int, input: ValueShape, batch: Int?) throws {
     let length = input.length!
+    let dims = (batch.map { [$0] } ?? []) + input.dimensions
     switch mode {
     case "reflect":
       guard left < length, right < length else {
-        throw C1DError.inputTooShort(node: node.name, message: "Argument #4: Padding size should be less than the corresponding input dimension, but got: padding (\(left), \(right)) at dimension 2 of input \(torchShape(input))")
+        throw C1DError.inputTooShort(node: node.name, message: "Argument #4: Padding size should be less than the corresponding input dimension, but got: padding (\(left), \(right)) at dimension \(dims.count - 1) of input \(dims)")
       }
     case "circular":
       guard left <= length, right <= length else {

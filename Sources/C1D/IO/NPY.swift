@@ -1,0 +1,109 @@
+/// Reading and writing float32 tensors as NumPy `.npy` (format 1.0–3.0, `<f4`, C order) and as raw
+/// little-endian float32.
+public enum NPY {
+  private static let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
+
+  /// Decodes a `.npy` file holding little-endian float32 in C order.
+  /// - Throws: `C1DError.invalidInput` naming what is wrong (dtype, order, shape, size).
+  public static func decode(_ bytes: [UInt8], name: String = "input") throws -> Tensor {
+    func fail(_ message: String) -> C1DError { .invalidInput("\(name): \(message)") }
+    guard bytes.count >= 10, Array(bytes[0..<6]) == magic else { throw fail("not a .npy file (bad magic)") }
+    let major = bytes[6]
+    let (headerLength, headerStart): (Int, Int)
+    switch major {
+    case 1: (headerLength, headerStart) = (Int(bytes[8]) | Int(bytes[9]) << 8, 10)
+    case 2, 3:
+      guard bytes.count >= 12 else { throw fail("truncated .npy header") }
+      (headerLength, headerStart) = ((8..<12).reduce(0) { $0 | Int(bytes[$1]) << (8 * ($1 - 8)) }, 12)
+    default: throw fail("unsupported .npy version \(major)")
+    }
+    guard headerLength <= 1 << 16, headerStart + headerLength <= bytes.count else { throw fail("truncated .npy header") }
+    let header = String(decoding: bytes[headerStart..<headerStart + headerLength], as: UTF8.self)
+    guard let descr = field("descr", in: header), ["'<f4'", "'float32'"].contains(descr.trimmingSpaces) else {
+      throw fail("dtype must be little-endian float32 ('<f4'), header is \(header.trimmingSpaces)")
+    }
+    guard field("fortran_order", in: header)?.trimmingSpaces == "False" else {
+      throw fail("arrays in Fortran order are not supported; save with np.ascontiguousarray")
+    }
+    guard let shapeText = field("shape", in: header) else { throw fail("no shape in the .npy header") }
+    let dims = shapeText.filter { !"() ".contains($0) }.split(separator: ",").map { Int($0) }
+    guard dims.allSatisfy({ $0 != nil && $0! >= 0 }) else { throw fail("bad shape \(shapeText)") }
+    let shape = dims.map { $0! }
+    guard let count = shape.checkedProduct, count <= (bytes.count - headerStart - headerLength) / 4 + 1 else {
+      throw fail("shape \(shape) needs more data than the file holds")
+    }
+    let dataStart = headerStart + headerLength
+    guard bytes.count - dataStart == count * 4 else {
+      throw fail("shape \(shape) needs \(count * 4) bytes of data, the file holds \(bytes.count - dataStart)")
+    }
+    return Tensor(uncheckedShape: shape, values: DType.f32.decode(Array(bytes[dataStart...])))
+  }
+
+  /// The value text of `key` in a .npy header dictionary.
+  private static func field(_ key: String, in header: String) -> String? {
+    let needle = Array("'\(key)':")
+    let characters = Array(header)
+    guard let start = (0...max(0, characters.count - needle.count)).first(where: { Array(characters[$0..<min($0 + needle.count, characters.count)]) == needle })
+    else { return nil }
+    var rest = Substring(String(characters[(start + needle.count)...]))
+    rest = rest.drop { $0 == " " }
+    if rest.first == "(" {
+      guard let close = rest.firstIndex(of: ")") else { return nil }
+      return String(rest[...close])
+    }
+    let end = rest.firstIndex { $0 == "," || $0 == "}" } ?? rest.endIndex
+    return String(rest[..<end])
+  }
+
+  /// Encodes a tensor as a version 1.0 `.npy` file (`<f4`, C order).
+  public static func encode(_ tensor: Tensor) -> [UInt8] {
+    let shape = tensor.shape.count == 1 ? "(\(tensor.shape[0]),)" : "(" + tensor.shape.map(String.init).joined(separator: ", ") + ")"
+    var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shape), }"
+    let unpadded = 10 + header.utf8.count + 1
+    header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
+    let length = header.utf8.count
+    return magic + [1, 0, UInt8(length & 0xFF), UInt8(length >> 8)] + Array(header.utf8) + DType.f32.encode(tensor.values)
+  }
+
+  /// Decodes raw little-endian float32 of the given shape.
+  /// - Throws: `C1DError.invalidInput` when the byte count does not match the shape.
+  public static func decodeRaw(_ bytes: [UInt8], shape: [Int], name: String = "input") throws -> Tensor {
+    guard bytes.count % 4 == 0 else {
+      throw C1DError.invalidInput("\(name) holds \(bytes.count) bytes, not a whole number of float32 values")
+    }
+    guard let count = shape.checkedProduct, count * 4 == bytes.count else {
+      throw C1DError.invalidInput("\(name) holds \(bytes.count / 4) floats, shape \(shape) needs \(shape.checkedProduct.map(String.init) ?? "too many")")
+    }
+    return Tensor(uncheckedShape: shape, values: DType.f32.decode(bytes))
+  }
+}
+
+extension StringProtocol {
+  var trimmingSpaces: String {
+    String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+  }
+}
+
+extension Tensor {
+  /// Reads a `.npy` file.
+  /// - Throws: `C1DError.io` or `C1DError.invalidInput`.
+  public init(npyFile path: String) throws {
+    self = try NPY.decode(try FileIO.read(path: path), name: path)
+  }
+
+  /// Writes the tensor as a `.npy` file, atomically.
+  public func writeNPY(to path: String) throws {
+    try FileIO.writeAtomically(NPY.encode(self), to: path)
+  }
+
+  /// Writes the values as raw little-endian float32, atomically.
+  public func writeRaw(to path: String) throws {
+    try FileIO.writeAtomically(DType.f32.encode(values), to: path)
+  }
+}
+
+/// Reads whole files for the CLI and tools.
+public enum Files {
+  /// - Throws: `C1DError.io`.
+  public static func read(_ path: String) throws -> [UInt8] { try FileIO.read(path: path) }
+}

@@ -1,0 +1,41 @@
+import CC1DKernels
+import Testing
+
+@testable import C1D
+
+@Suite("PyTorch fixtures")
+struct ArchitectureTests {
+  @Test("the seed's example: nn_conv1d(16, 33, 3, stride = 2) on (20, 16, 50)")
+  func seedExample() throws {
+    let model = try Model(contentsOf: Fixtures.path("seed/model.c1d"))
+    let input = try Fixtures.npy("seed/input.npy")
+    let expected = try Fixtures.npy("seed/expected.npy")
+    let output = try model(input)
+    #expect(output.shape == [20, 33, 24])
+    #expect(try model.shapes(forInputLength: 50)[model.graph.outputs[0]]?.dimensions == [33, 24])
+    let error = relativeError(output, expected)
+    print("seed: max relative error \(error)")
+    #expect(error <= tolerance)
+  }
+
+  static let architectures = Fixtures.subdirectories("architectures")
+
+  @Test("real architectures match PyTorch at every ISA and 1 and 2 threads", arguments: architectures, [1, 2])
+  func architecture(name: String, threads: Int) throws {
+    let model = try Model(contentsOf: Fixtures.path("architectures/\(name)/model.c1d"))
+    let input = try Fixtures.npy("architectures/\(name)/input.npy")
+    let expected = try Fixtures.npy("architectures/\(name)/expected.npy")
+    for isa in ISAs.available {
+      let output = try model.run([model.graph.inputs[0].name: input], threads: threads, isa: isa)[model.graph.outputs[0]]!
+      #expect(output.shape == expected.shape)
+      let error = relativeError(output, expected)
+      print("\(name) isa \(isa.rawValue) threads \(threads): max relative error \(error)")
+      #expect(error <= tolerance, "\(name) at ISA \(isa.rawValue)")
+    }
+  }
+
+  @Test("there are seven architectures")
+  func architecturesPresent() {
+    #expect(Self.architectures.count == 7)
+  }
+}
