@@ -41,10 +41,10 @@ extension Header {
         "nodes": .array(graph.nodes.map { node in
           .object([
             "name": .string(node.name),
-            "op": .string(node.operation.name),
+            "op": .string(node.op.name),
             "inputs": .array(node.inputs.map { .string($0) }),
             "outputs": .array(node.outputs.map { .string($0) }),
-            "attributes": .object(node.operation.attributes),
+            "attributes": .object(node.op.attributes),
             "params": .object(node.parameters.mapValues { .string($0) }),
           ])
         }),
@@ -65,7 +65,7 @@ extension Header {
   }
 }
 
-extension Operation {
+extension Op {
   /// The op's attributes as written in the file: every attribute, defaults included.
   var attributes: [String: JSONValue] {
     func int(_ v: Int) -> JSONValue { .int(Int64(v)) }
@@ -127,7 +127,7 @@ struct FieldReader {
 
   init(_ value: JSONValue, path: String) throws {
     guard case .object(let members) = value else {
-      throw C1DError.invalidField(path: path, expected: "an object", actual: value.typeName)
+      throw C1DError.invalidField(path: path.isEmpty ? "header" : path, expected: "an object", actual: value.typeName)
     }
     self.path = path
     self.members = members
@@ -291,12 +291,12 @@ extension Node {
     var parameters: [String: String] = [:]
     for key in paramsReader.members.keys { parameters[key] = try paramsReader.string(key) }
     self.init(
-      name: name, operation: try Operation(op: op, attributes: attributes, node: name), inputs: inputs,
+      name: name, op: try Op(op: op, attributes: attributes, node: name), inputs: inputs,
       outputs: outputs, parameters: parameters)
   }
 }
 
-extension Operation {
+extension Op {
   init(op: String, attributes a: FieldReader, node: String) throws {
     switch op {
     case "conv1d":

@@ -62,7 +62,7 @@ enum Zlib {
     case Z_BUF_ERROR:
       return .failure(.corrupt("zlib stream ends early (truncated deflate data)"))
     case Z_DATA_ERROR:
-      return .failure(.corrupt("invalid deflate data"))
+      return .failure(.corrupt("invalid or truncated deflate data"))
     default:
       return .failure(.corrupt("zlib error \(status)"))
     }

@@ -43,7 +43,7 @@ public struct Conv1d: Sendable, Hashable {
       parameters["bias"] = "bias"
       weights["bias"] = bias ?? Tensor(uncheckedShape: [a.outChannels], values: [])
     }
-    let node = Node(name: "Conv1d", operation: .conv1d(a), inputs: ["input"], outputs: ["output"], parameters: parameters)
+    let node = Node(name: "Conv1d", op: .conv1d(a), inputs: ["input"], outputs: ["output"], parameters: parameters)
     _ = try NodeChecker(node: node, weights: weights, limits: .default)
       .outputKind(inputs: [ValueKind(channels: a.inChannels, isSequence: true)])
   }

@@ -105,8 +105,9 @@ public struct Model: Sendable {
     self.metadata = metadata
     self.storedEncodings = storedEncodings
     self.plan = ExecutionPlan(graph: graph, weights: weights, structure: validated)
-    for input in graph.inputs {
-      if let length = input.length { _ = try shapes(forInputLengths: [input.name: length]) }
+    let fixedLengths = graph.inputs.compactMap { input in input.length.map { (input.name, $0) } }
+    if fixedLengths.count == graph.inputs.count {
+      _ = try shapes(forInputLengths: Dictionary(uniqueKeysWithValues: fixedLengths))
     }
   }
 

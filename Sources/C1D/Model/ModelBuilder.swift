@@ -32,20 +32,20 @@ public struct ModelBuilder: Sendable {
 
   /// Appends a node and returns the name of its output value.
   /// - Parameters:
-  ///   - operation: what the node computes.
+  ///   - op: what the node computes.
   ///   - inputs: names of the values it reads.
   ///   - parameters: its parameter tensors by role (`weight`, `bias`, `running_mean`, …).
   ///   - name: the node's name; by default the op's name and its index.
   @discardableResult
-  public mutating func add(_ operation: Operation, _ inputs: [String], parameters: [String: Tensor] = [:], name: String? = nil) -> String {
-    let nodeName = name ?? "\(operation.name)_\(nodes.count)"
+  public mutating func add(_ op: Op, _ inputs: [String], parameters: [String: Tensor] = [:], name: String? = nil) -> String {
+    let nodeName = name ?? "\(op.name)_\(nodes.count)"
     var roles: [String: String] = [:]
     for (role, tensor) in parameters {
       let tensorName = "\(nodeName).\(role)"
       roles[role] = tensorName
       weights[tensorName] = tensor
     }
-    nodes.append(Node(name: nodeName, operation: operation, inputs: inputs, outputs: [nodeName], parameters: roles))
+    nodes.append(Node(name: nodeName, op: op, inputs: inputs, outputs: [nodeName], parameters: roles))
     return nodeName
   }
 

@@ -125,7 +125,7 @@ struct GraphValidator {
           switch marks[dependency] {
           case .active:
             let path = stack.map(\.node)
-            let loop = path[path.lastIndex(of: dependency)!...].reversed()
+            let loop = path[path.lastIndex(of: dependency)!...]
             return loop.map { graph.nodes[$0].name } + [graph.nodes[dependency].name]
           case .unvisited:
             marks[dependency] = .active
@@ -153,17 +153,19 @@ struct NodeChecker {
     .invalidHyperparameter(node: node.name, message: message)
   }
 
-  private func positive(_ value: Int, _ message: String) throws {
+  private func positive(_ attribute: String, _ value: Int, _ message: String) throws {
     guard value > 0 else { throw fail(message) }
-    guard value <= limits.maxHyperparameter else {
-      throw C1DError.limitExceeded(what: "node '\(node.name)' hyperparameter", limit: limits.maxHyperparameter, actual: value)
-    }
+    try bounded(attribute, value)
   }
 
-  private func nonNegative(_ value: Int, _ message: String) throws {
+  private func nonNegative(_ attribute: String, _ value: Int, _ message: String) throws {
     guard value >= 0 else { throw fail(message) }
+    try bounded(attribute, value)
+  }
+
+  private func bounded(_ attribute: String, _ value: Int) throws {
     guard value <= limits.maxHyperparameter else {
-      throw C1DError.limitExceeded(what: "node '\(node.name)' hyperparameter", limit: limits.maxHyperparameter, actual: value)
+      throw C1DError.limitExceeded(what: "node '\(node.name)' \(attribute)", limit: limits.maxHyperparameter, actual: value)
     }
   }
 
@@ -174,7 +176,7 @@ struct NodeChecker {
   /// Requires exactly the parameter roles `required` plus any of `optional` that are present.
   private func expectParameters(_ shapes: [String: [Int]]) throws {
     for role in node.parameters.keys where shapes[role] == nil {
-      throw C1DError.parameterMismatch(node: node.name, tensor: node.parameters[role]!, expected: "no parameter '\(role)' for op \(node.operation.name)", actual: "one")
+      throw C1DError.parameterMismatch(node: node.name, tensor: node.parameters[role]!, expected: "no parameter '\(role)' for op \(node.op.name)", actual: "one")
     }
     for (role, shape) in shapes.sorted(by: { $0.key < $1.key }) {
       guard let name = node.parameters[role] else {
@@ -200,26 +202,26 @@ struct NodeChecker {
     }
   }
 
-  private func expectChannels(_ kind: ValueKind, _ channels: Int, _ index: Int = 0, context: String = "") throws {
+  private func expectChannels(_ kind: ValueKind, _ channels: Int, _ index: Int = 0, because note: String) throws {
     try expectSequence(kind, index)
     guard kind.channels == channels else {
-      throw C1DError.shapeMismatch(node: node.name, value: node.inputs[index], expected: "\(context)\(channels) channels", actual: "\(kind.channels) channels")
+      throw C1DError.shapeMismatch(node: node.name, value: node.inputs[index], expected: "\(channels) channels (\(note))", actual: "\(kind.channels) channels")
     }
   }
 
   func outputKind(inputs: [ValueKind]) throws -> ValueKind {
-    switch node.operation {
+    switch node.op {
     case .conv1d(let a):
       try expectArity(inputs, 1...1)
       try checkConv(a)
-      try expectChannels(inputs[0], a.inChannels, context: "Given groups=\(a.groups), weight of size [\(a.outChannels), \(a.inChannels / a.groups), \(a.kernelSize)], expected input to have ")
+      try expectChannels(inputs[0], a.inChannels, because: "Given groups=\(a.groups), weight of size [\(a.outChannels), \(a.inChannels / a.groups), \(a.kernelSize)]")
       return ValueKind(channels: a.outChannels, isSequence: true)
 
     case .pad(let a):
       try expectArity(inputs, 1...1)
       try expectSequence(inputs[0])
-      try nonNegative(a.left, "negative padding is not supported, got left=\(a.left)")
-      try nonNegative(a.right, "negative padding is not supported, got right=\(a.right)")
+      try nonNegative("left", a.left, "negative padding is not supported, got left=\(a.left)")
+      try nonNegative("right", a.right, "negative padding is not supported, got right=\(a.right)")
       try finite(a.value, "value")
       try expectParameters([:])
       return inputs[0]
@@ -249,7 +251,7 @@ struct NodeChecker {
 
     case .prelu(let count):
       try expectArity(inputs, 1...1)
-      try positive(count, "num_parameters must be positive, got \(count)")
+      try positive("num_parameters", count, "num_parameters must be positive, got \(count)")
       if count != 1, inputs[0].channels != count {
         throw C1DError.shapeMismatch(node: node.name, value: node.inputs[0], expected: "\(count) channels (num_parameters)", actual: "\(inputs[0].channels) channels")
       }
@@ -280,7 +282,7 @@ struct NodeChecker {
     case .batchNorm(let a):
       try expectArity(inputs, 1...1)
       try checkNorm(a, groupsMeaningful: false)
-      try expectChannels(inputs[0], a.channels, context: "running_mean should contain ")
+      try expectChannels(inputs[0], a.channels, because: "BatchNorm1d num_features")
       var shapes = ["running_mean": [a.channels], "running_var": [a.channels]]
       if a.affine { shapes["weight"] = [a.channels]; shapes["bias"] = [a.channels] }
       try expectParameters(shapes)
@@ -289,29 +291,29 @@ struct NodeChecker {
     case .groupNorm(let a):
       try expectArity(inputs, 1...1)
       try checkNorm(a, groupsMeaningful: true)
-      try expectChannels(inputs[0], a.channels, context: "Expected number of channels in input to be divisible by num_groups and equal to ")
+      try expectChannels(inputs[0], a.channels, because: "GroupNorm num_channels")
       try expectParameters(a.affine ? ["weight": [a.channels], "bias": [a.channels]] : [:])
       return inputs[0]
 
     case .layerNorm(let a):
       try expectArity(inputs, 1...1)
       try checkNorm(a, groupsMeaningful: false)
-      try expectChannels(inputs[0], a.channels, context: "normalized_shape [\(a.channels)], expected ")
+      try expectChannels(inputs[0], a.channels, because: "LayerNorm normalized_shape [\(a.channels)]")
       try expectParameters(a.affine ? ["weight": [a.channels], "bias": [a.channels]] : [:])
       return inputs[0]
 
     case .maxPool1d(let a), .avgPool1d(let a):
       try expectArity(inputs, 1...1)
       try expectSequence(inputs[0])
-      try positive(a.kernelSize, "kernel_size must be greater than zero, but got \(a.kernelSize)")
-      try positive(a.stride, "stride must be greater than zero, but got \(a.stride)")
-      try positive(a.dilation, "dilation must be greater than zero, but got \(a.dilation)")
-      try nonNegative(a.padding, "pad must be non-negative, but got pad: \(a.padding)")
+      try positive("kernel_size", a.kernelSize, "kernel_size must be greater than zero, but got \(a.kernelSize)")
+      try positive("stride", a.stride, "stride must be greater than zero, but got \(a.stride)")
+      try positive("dilation", a.dilation, "dilation must be greater than zero, but got \(a.dilation)")
+      try nonNegative("padding", a.padding, "pad must be non-negative, but got pad: \(a.padding)")
       let span = a.dilation * (a.kernelSize - 1) + 1
-      if case .maxPool1d = node.operation, a.padding > span / 2 {
+      if case .maxPool1d = node.op, a.padding > span / 2 {
         throw fail("pad should be at most half of effective kernel size, but got pad=\(a.padding), kernel_size=\(a.kernelSize) and dilation=\(a.dilation)")
       }
-      if case .avgPool1d = node.operation {
+      if case .avgPool1d = node.op {
         guard a.dilation == 1 else { throw fail("avg_pool1d has no dilation, got \(a.dilation)") }
         guard a.padding <= a.kernelSize / 2 else {
           throw fail("pad should be at most half of kernel size, but got pad=\(a.padding) and kernel_size=\(a.kernelSize)")
@@ -335,8 +337,8 @@ struct NodeChecker {
 
     case .linear(let a):
       try expectArity(inputs, 1...1)
-      try positive(a.inFeatures, "in_features must be positive, got \(a.inFeatures)")
-      try positive(a.outFeatures, "out_features must be positive, got \(a.outFeatures)")
+      try positive("in_features", a.inFeatures, "in_features must be positive, got \(a.inFeatures)")
+      try positive("out_features", a.outFeatures, "out_features must be positive, got \(a.outFeatures)")
       guard !inputs[0].isSequence else {
         throw C1DError.shapeMismatch(node: node.name, value: node.inputs[0], expected: "(N, \(a.inFeatures)) features (flatten first)", actual: inputs[0].description)
       }
@@ -348,15 +350,15 @@ struct NodeChecker {
   }
 
   private func checkConv(_ a: Conv1dAttributes) throws {
-    try positive(a.inChannels, "in_channels must be positive, got \(a.inChannels)")
-    try positive(a.outChannels, "out_channels must be positive, got \(a.outChannels)")
-    try positive(a.kernelSize, "kernel_size must be positive, got \(a.kernelSize)")
-    try positive(a.groups, "groups must be a positive integer")
+    try positive("in_channels", a.inChannels, "in_channels must be positive, got \(a.inChannels)")
+    try positive("out_channels", a.outChannels, "out_channels must be positive, got \(a.outChannels)")
+    try positive("kernel_size", a.kernelSize, "kernel_size must be positive, got \(a.kernelSize)")
+    try positive("groups", a.groups, "groups must be a positive integer")
     guard a.inChannels % a.groups == 0 else { throw fail("in_channels must be divisible by groups") }
     guard a.outChannels % a.groups == 0 else { throw fail("out_channels must be divisible by groups") }
-    try positive(a.stride, "non-positive stride is not supported")
-    try positive(a.dilation, "dilation should be greater than zero")
-    if case .explicit(let p) = a.padding { try nonNegative(p, "negative padding is not supported") }
+    try positive("stride", a.stride, "non-positive stride is not supported")
+    try positive("dilation", a.dilation, "dilation should be greater than zero")
+    if case .explicit(let p) = a.padding { try nonNegative("padding", p, "negative padding is not supported") }
     if a.padding == .same, a.stride != 1 { throw fail("padding='same' is not supported for strided convolutions") }
     guard a.dilation.multipliedReportingOverflow(by: a.kernelSize).overflow == false else {
       throw C1DError.limitExceeded(what: "node '\(node.name)' dilation × kernel_size", limit: Int.max, actual: Int.max)
@@ -367,14 +369,14 @@ struct NodeChecker {
   }
 
   private func checkNorm(_ a: NormAttributes, groupsMeaningful: Bool) throws {
-    try positive(a.channels, "num_channels must be positive, got \(a.channels)")
+    try positive("num_channels", a.channels, "num_channels must be positive, got \(a.channels)")
     try finite(a.eps, "eps")
     guard a.eps >= 0 else { throw fail("eps must be non-negative, got \(a.eps)") }
     if groupsMeaningful {
-      try positive(a.groups, "num_groups must be positive, got \(a.groups)")
+      try positive("num_groups", a.groups, "num_groups must be positive, got \(a.groups)")
       guard a.channels % a.groups == 0 else { throw fail("num_channels must be divisible by num_groups") }
     } else if a.groups != 1 {
-      throw fail("groups must be 1 for \(node.operation.name), got \(a.groups)")
+      throw fail("groups must be 1 for \(node.op.name), got \(a.groups)")
     }
   }
 }

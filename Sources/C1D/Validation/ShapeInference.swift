@@ -50,7 +50,7 @@ enum ShapeInference {
   static func outputShape(_ node: Node, _ inputs: [ValueShape], batch: Int?) throws -> ValueShape {
     let x = inputs[0]
     func tooShort(_ message: String) -> C1DError { .inputTooShort(node: node.name, message: message) }
-    switch node.operation {
+    switch node.op {
     case .conv1d(let a):
       let length = x.length!
       let (left, right) = a.padAmounts

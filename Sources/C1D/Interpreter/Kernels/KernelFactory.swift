@@ -2,7 +2,7 @@
 enum KernelFactory {
   static func make(_ node: Node, weights: [String: Tensor], structure: GraphStructure) -> any OpKernel {
     func parameter(_ role: String) -> Tensor? { node.parameters[role].flatMap { weights[$0] } }
-    switch node.operation {
+    switch node.op {
     case .conv1d(let a): return Conv1dKernel(attributes: a, weight: parameter("weight")!, bias: parameter("bias"))
     case .pad(let a): return PadKernel(attributes: a)
     case .slice(let a): return SliceKernel(attributes: a)
@@ -22,7 +22,7 @@ enum KernelFactory {
         attributes: a, mean: parameter("running_mean")!, variance: parameter("running_var")!,
         weight: parameter("weight"), bias: parameter("bias"))
     case .groupNorm(let a), .layerNorm(let a):
-      let overChannels = if case .layerNorm = node.operation { true } else { false }
+      let overChannels = if case .layerNorm = node.op { true } else { false }
       return NormalizationKernel(
         attributes: a, overChannels: overChannels, weight: parameter("weight")?.values, bias: parameter("bias")?.values)
     case .maxPool1d(let a): return PoolKernel(attributes: a, isMax: true)

@@ -151,7 +151,7 @@ public struct LinearAttributes: Sendable, Hashable {
 }
 
 /// What a node computes. Values flow as `(N, C, L)` sequences, or `(N, F)` features after `flatten`.
-public enum Operation: Sendable, Hashable {
+public enum Op: Sendable, Hashable {
   case conv1d(Conv1dAttributes)
   case pad(PadAttributes)
   case slice(SliceAttributes)
@@ -223,15 +223,15 @@ public enum Operation: Sendable, Hashable {
 /// One step of the graph: an op applied to named input values, producing one named output value.
 public struct Node: Sendable, Hashable {
   public var name: String
-  public var operation: Operation
+  public var op: Op
   public var inputs: [String]
   public var outputs: [String]
   /// Parameter role (`weight`, `bias`, `running_mean`, …) to tensor name.
   public var parameters: [String: String]
 
-  public init(name: String, operation: Operation, inputs: [String], outputs: [String], parameters: [String: String] = [:]) {
+  public init(name: String, op: Op, inputs: [String], outputs: [String], parameters: [String: String] = [:]) {
     self.name = name
-    self.operation = operation
+    self.op = op
     self.inputs = inputs
     self.outputs = outputs
     self.parameters = parameters

@@ -1,0 +1,148 @@
+import Foundation
+import Testing
+
+@testable import C1D
+
+/// A small model touching most ops, built in Swift.
+func sampleModel(seed: UInt64 = 1, length: Int? = nil) throws -> Model {
+  var rng = SeededGenerator(seed: seed)
+  var b = ModelBuilder(channels: 4, length: length, sampleRate: 8000)
+  let conv = try Conv1d(inChannels: 4, outChannels: 8, kernelSize: 3, padding: .same, paddingMode: .reflect, using: &rng)
+  let x1 = b.conv1d(conv, b.input)
+  let stats = Tensor(shape: [8], repeating: 0.5)
+  let x2 = b.add(.batchNorm(NormAttributes(channels: 8)), [x1], parameters: ["running_mean": stats, "running_var": stats, "weight": stats, "bias": stats])
+  let x3 = b.add(.gelu(.tanh), [x2])
+  let dw = try Conv1d(inChannels: 8, outChannels: 8, kernelSize: 5, padding: .explicit(4), dilation: 2, groups: 8, using: &rng)
+  let x4 = b.add(.slice(SliceAttributes(start: 0, stop: -4)), [b.conv1d(dw, x3)])
+  let x5 = b.add(.add, [x4, x3])
+  let pooled = b.add(.flatten, [b.add(.globalAvgPool1d, [x5])])
+  let fc = b.add(.linear(LinearAttributes(inFeatures: 8, outFeatures: 3)), [pooled], parameters: ["weight": Tensor(shape: [3, 8], repeating: 0.25), "bias": Tensor(shape: [3], repeating: 0.1)])
+  return try b.build(outputs: [fc, x5], metadata: Metadata(name: "sample", description: "ünïcode \"quoted\"\n", producer: "tests", license: "MIT"))
+}
+
+@Suite("Format round trips")
+struct FormatTests {
+  static let encodings: [(DType, Codec)] = DType.allCases.flatMap { d in Codec.allCases.map { (d, $0) } }
+
+  @Test("every dtype × codec round-trips to the rounded values", arguments: DType.allCases, Codec.allCases)
+  func roundTrip(dtype: DType, codec: Codec) throws {
+    let model = try sampleModel()
+    let bytes = model.serialized(options: SaveOptions(dtype: dtype, codec: codec))
+    let loaded = try Model(bytes: bytes)
+    #expect(loaded.graph == model.graph)
+    #expect(loaded.metadata == model.metadata)
+    for (name, tensor) in model.weights {
+      let back = try #require(loaded.weights[name])
+      #expect(back.shape == tensor.shape)
+      // f32 is bit-exact; f16/bf16 give exactly the rounded values.
+      #expect(back.values.map(\.bitPattern) == dtype.rounded(tensor.values).map(\.bitPattern), "\(name)")
+    }
+    // Re-saving the loaded model with the same options reproduces the file byte for byte.
+    #expect(loaded.serialized() == bytes)
+    #expect(loaded.serialized(options: SaveOptions(dtype: dtype, codec: codec, level: 6)) == bytes)
+  }
+
+  @Test("saving is deterministic")
+  func deterministic() throws {
+    #expect(try sampleModel().serialized() == sampleModel().serialized())
+    #expect(try sampleModel(seed: 1).serialized() != sampleModel(seed: 2).serialized())
+  }
+
+  @Test("f16 rounding is round-to-nearest-even, as PyTorch's .half()")
+  func halfRounding() {
+    // 1 + 2^-11 is halfway between 1 and the next f16; ties go to even (1.0).
+    #expect(DType.f16.rounded([1 + 0x1p-11]) == [1])
+    #expect(DType.f16.rounded([1 + 3 * 0x1p-11]) == [1 + 0x1p-9])
+    #expect(DType.bf16.rounded([1 + 0x1p-8]) == [1])
+    #expect(DType.bf16.rounded([1 + 3 * 0x1p-8]) == [1 + 0x1p-6])
+  }
+
+  @Test("files written by the Python writer re-save byte-identically", arguments: ["seed/model.c1d"] + Fixtures.subdirectories("architectures").map { "architectures/\($0)/model.c1d" })
+  func pythonWrittenResave(_ path: String) throws {
+    let bytes = try Files.read(Fixtures.path(path))
+    let model = try Model(contentsOf: Fixtures.path(path))
+    #expect(model.serialized() == bytes)
+  }
+
+  @Test("the byte shuffle is invertible and groups bytes by position")
+  func shuffle() {
+    let raw: [UInt8] = [1, 2, 3, 4, 5, 6, 7, 8]
+    #expect(Codec.shuffle(raw, elementSize: 4) == [1, 5, 2, 6, 3, 7, 4, 8])
+    #expect(Codec.unshuffle(Codec.shuffle(raw, elementSize: 2), elementSize: 2) == raw)
+  }
+
+  @Test("random graphs and hyperparameters round-trip and re-save identically", arguments: 0..<60)
+  func randomGraphs(seed: UInt64) throws {
+    var rng = SeededGenerator(seed: seed)
+    let model = try RandomModels.make(using: &rng)
+    let dtype = DType.allCases.randomElement(using: &rng)!
+    let codec = Codec.allCases.randomElement(using: &rng)!
+    let bytes = model.serialized(options: SaveOptions(dtype: dtype, codec: codec))
+    let loaded = try Model(bytes: bytes)
+    #expect(loaded.graph == model.graph)
+    #expect(loaded.serialized() == bytes)
+    let length = 40 + Int(seed % 7)
+    let input = Tensor(shape: [2, model.graph.inputs[0].channels, length], repeating: 0.5)
+    #expect(try loaded(input).shape == model(input).shape)
+  }
+
+  @Test("save is atomic: a failed save leaves the previous file intact")
+  func atomicSave() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("c1d-\(UUID())").path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let path = directory + "/model.c1d"
+    let first = try sampleModel(seed: 1)
+    try first.save(to: path)
+    let before = try Files.read(path)
+    // A directory that cannot be written: the save fails with a typed error and the file is untouched.
+    chmod(directory, 0o500)
+    defer { chmod(directory, 0o700) }
+    if getuid() != 0 {
+      #expect(throws: C1DError.self) { try sampleModel(seed: 2).save(to: path) }
+      #expect(try Files.read(path) == before)
+    }
+    chmod(directory, 0o700)
+    try sampleModel(seed: 2).save(to: path)
+    #expect(try Files.read(path) == sampleModel(seed: 2).serialized())
+    let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory)
+    #expect(leftovers == ["model.c1d"])
+  }
+
+  @Test("saving into a missing directory is a typed I/O error")
+  func missingDirectory() throws {
+    #expect(throws: C1DError.self) { try sampleModel().save(to: "/nonexistent-c1d-dir/model.c1d") }
+  }
+}
+
+/// Random valid models: chains of convolutions (every hyperparameter), activations, pads and slices.
+enum RandomModels {
+  static func make(using rng: inout SeededGenerator) throws -> Model {
+    let channels = Int.random(in: 1...6, using: &rng)
+    var builder = ModelBuilder(channels: channels)
+    var value = builder.input
+    var current = channels
+    for _ in 0..<Int.random(in: 1...5, using: &rng) {
+      switch Int.random(in: 0..<4, using: &rng) {
+      case 0, 1:
+        let groups = [1, current].randomElement(using: &rng)!
+        let out = groups * Int.random(in: 1...3, using: &rng)
+        let kernel = Int.random(in: 1...4, using: &rng)
+        let stride = Int.random(in: 1...2, using: &rng)
+        let padding: Padding = stride == 1 ? [.explicit(1), .valid, .same].randomElement(using: &rng)! : .explicit(Int.random(in: 0...2, using: &rng))
+        let conv = try Conv1d(
+          inChannels: current, outChannels: out, kernelSize: kernel, stride: stride, padding: padding,
+          dilation: Int.random(in: 1...2, using: &rng), groups: groups, bias: Bool.random(using: &rng),
+          paddingMode: PaddingMode.allCases.randomElement(using: &rng)!, using: &rng)
+        value = builder.conv1d(conv, value)
+        current = out
+      case 2:
+        let activations: [Op] = [.relu, .silu, .tanh, .sigmoid, .gelu(.none), .leakyRelu(negativeSlope: 0.2), .elu(alpha: 0.5)]
+        value = builder.add(activations.randomElement(using: &rng)!, [value])
+      default:
+        value = builder.add(.pad(PadAttributes(left: Int.random(in: 0...2, using: &rng), right: 1, mode: .replicate)), [value])
+      }
+    }
+    return try builder.build(outputs: [value])
+  }
+}
