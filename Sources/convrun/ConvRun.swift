@@ -1,7 +1,61 @@
 import ArgumentParser
 import C1D
+import Foundation
 
 @main
 struct ConvRun: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "convrun", abstract: "Run and inspect .c1d conv1d models.")
+  static let configuration = CommandConfiguration(
+    commandName: "convrun",
+    abstract: "Run, inspect, validate and convert .c1d conv1d models.",
+    discussion: """
+      With no subcommand, runs a model:  convrun model.c1d input.bin
+
+      Exit status: 0 on success, 1 for a bad model or input file, 2 for a usage error.
+      """,
+    version: "0.1.0",
+    subcommands: [RunCommand.self, InspectCommand.self, ValidateCommand.self, ConvertCommand.self, BenchCommand.self],
+    defaultSubcommand: RunCommand.self
+  )
+
+  /// Maps errors to the documented exit codes: 1 for files and inputs, 2 for usage.
+  static func main() {
+    do {
+      var command = try parseAsRoot()
+      try command.run()
+    } catch let error as C1DError {
+      printError("error: \(error)")
+      Foundation.exit(1)
+    } catch let error as CLIError {
+      printError("error: \(error)")
+      Foundation.exit(error.exitCode)
+    } catch {
+      let code = exitCode(for: error)
+      if code == .success {
+        print(fullMessage(for: error))
+        Foundation.exit(0)
+      }
+      printError(fullMessage(for: error))
+      Foundation.exit(code == .failure ? 1 : 2)
+    }
+  }
 }
+
+/// An error of the command line itself, with its exit status.
+struct CLIError: Error, CustomStringConvertible {
+  var description: String
+  var exitCode: Int32 = 1
+}
+
+func printError(_ message: String) {
+  var stream = StandardError()
+  print(message, to: &stream)
+}
+
+struct StandardError: TextOutputStream {
+  mutating func write(_ string: String) {
+    FileHandle.standardError.write(Data(string.utf8))
+  }
+}
+
+/// Whether stderr is an interactive terminal (for the progress bar).
+var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }

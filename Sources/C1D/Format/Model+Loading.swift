@@ -78,41 +78,102 @@ extension Model {
     var names = Set<String>()
     for entry in header.tensors {
       guard names.insert(entry.name).inserted else { throw C1DError.duplicateName(kind: "tensor", name: entry.name) }
-      guard let elements = entry.shape.checkedProduct,
-        case (let expected, false) = elements.multipliedReportingOverflow(by: entry.dtype.size)
-      else {
-        throw C1DError.limitExceeded(what: "tensor '\(entry.name)' size in bytes", limit: limits.maxTensorBytes, actual: Int.max)
-      }
-      guard expected <= limits.maxTensorBytes else {
-        throw C1DError.limitExceeded(what: "tensor '\(entry.name)' size in bytes", limit: limits.maxTensorBytes, actual: expected)
-      }
-      guard entry.rawSize == expected else {
-        throw C1DError.rawSizeMismatch(tensor: entry.name, expected: expected, declared: entry.rawSize)
-      }
-      guard entry.offset % FileLayout.alignment == 0 else {
-        throw C1DError.misalignedTensor(tensor: entry.name, offset: entry.offset)
-      }
-      let (end, overflow) = entry.offset.addingReportingOverflow(entry.storedSize)
-      guard !overflow, entry.offset >= dataStart, end <= fileSize else {
-        throw C1DError.tensorOutOfBounds(tensor: entry.name, offset: entry.offset, size: entry.storedSize, fileSize: fileSize)
-      }
-      switch entry.codec {
-      case .none:
-        guard entry.storedSize == entry.rawSize else {
-          throw C1DError.corruptTensorData(tensor: entry.name, reason: "codec 'none' needs stored_size = raw_size = \(entry.rawSize), got stored_size \(entry.storedSize)")
-        }
-      case .deflate, .shuffleDeflate:
-        let bound = entry.storedSize.multipliedReportingOverflow(by: limits.maxInflateRatio).partialValue + 4096
-        guard entry.rawSize <= bound else {
-          throw C1DError.limitExceeded(what: "tensor '\(entry.name)' raw_size (inflate ratio bound for \(entry.storedSize) stored bytes)", limit: bound, actual: entry.rawSize)
-        }
-      }
+      try checkEntry(entry, dataStart: dataStart, fileSize: fileSize, limits: limits)
     }
-    let byOffset = header.tensors.filter { $0.storedSize > 0 }.sorted { ($0.offset, $0.name) < ($1.offset, $1.name) }
-    for (a, b) in zip(byOffset, byOffset.dropFirst()) where a.offset + a.storedSize > b.offset {
-      throw C1DError.overlappingTensors(a.name, b.name)
-    }
+    if let overlap = overlaps(header.tensors).first { throw overlap }
     return header.tensors
+  }
+
+  static func checkEntry(_ entry: TensorEntry, dataStart: Int, fileSize: Int, limits: LoadLimits) throws {
+    guard let elements = entry.shape.checkedProduct,
+      case (let expected, false) = elements.multipliedReportingOverflow(by: entry.dtype.size)
+    else {
+      throw C1DError.limitExceeded(what: "tensor '\(entry.name)' size in bytes", limit: limits.maxTensorBytes, actual: Int.max)
+    }
+    guard expected <= limits.maxTensorBytes else {
+      throw C1DError.limitExceeded(what: "tensor '\(entry.name)' size in bytes", limit: limits.maxTensorBytes, actual: expected)
+    }
+    guard entry.rawSize == expected else {
+      throw C1DError.rawSizeMismatch(tensor: entry.name, expected: expected, declared: entry.rawSize)
+    }
+    guard entry.offset % FileLayout.alignment == 0 else {
+      throw C1DError.misalignedTensor(tensor: entry.name, offset: entry.offset)
+    }
+    let (end, overflow) = entry.offset.addingReportingOverflow(entry.storedSize)
+    guard !overflow, entry.offset >= dataStart, end <= fileSize else {
+      throw C1DError.tensorOutOfBounds(tensor: entry.name, offset: entry.offset, size: entry.storedSize, fileSize: fileSize)
+    }
+    switch entry.codec {
+    case .none:
+      guard entry.storedSize == entry.rawSize else {
+        throw C1DError.corruptTensorData(tensor: entry.name, reason: "codec 'none' needs stored_size = raw_size = \(entry.rawSize), got stored_size \(entry.storedSize)")
+      }
+    case .deflate, .shuffleDeflate:
+      let bound = entry.storedSize.multipliedReportingOverflow(by: limits.maxInflateRatio).partialValue + 4096
+      guard entry.rawSize <= bound else {
+        throw C1DError.limitExceeded(what: "tensor '\(entry.name)' raw_size (inflate ratio bound for \(entry.storedSize) stored bytes)", limit: bound, actual: entry.rawSize)
+      }
+    }
+  }
+
+  /// Every pair of neighbouring tensors whose stored bytes overlap.
+  static func overlaps(_ entries: [TensorEntry]) -> [C1DError] {
+    let byOffset = entries.filter { $0.storedSize > 0 }.sorted { ($0.offset, $0.name) < ($1.offset, $1.name) }
+    return zip(byOffset, byOffset.dropFirst()).compactMap { a, b in
+      a.offset + a.storedSize > b.offset ? C1DError.overlappingTensors(a.name, b.name) : nil
+    }
+  }
+
+  /// Every problem in the file at `path`, in the order the loader meets them, without stopping at
+  /// the first (a problem in the container hides what lies behind it).
+  /// - Parameters:
+  ///   - length: also check every node's output shape for this input length.
+  /// - Returns: an empty array for a valid file.
+  public static func problems(inFileAt path: String, length: Int? = nil, limits: LoadLimits = .default) -> [C1DError] {
+    let file: MappedFile
+    let header: Header
+    let headerSize: Int
+    do {
+      file = try MappedFile(path: path)
+      (header, headerSize) = try readHeader(file.bytes, limits: limits)
+    } catch {
+      return [C1DError.wrap(error)]
+    }
+    var found: [C1DError] = []
+    let dataStart = FileLayout.aligned(FileLayout.preambleSize + headerSize)
+    var names = Set<String>()
+    var sound: [TensorEntry] = []
+    for entry in header.tensors {
+      do {
+        guard names.insert(entry.name).inserted else { throw C1DError.duplicateName(kind: "tensor", name: entry.name) }
+        try checkEntry(entry, dataStart: dataStart, fileSize: file.bytes.count, limits: limits)
+        sound.append(entry)
+      } catch {
+        found.append(C1DError.wrap(error))
+      }
+    }
+    found += overlaps(sound)
+    // Shapes are all the graph checks need; a tensor whose bytes are bad still has its declared shape.
+    var weights: [String: Tensor] = [:]
+    for entry in header.tensors { weights[entry.name] = Tensor(uncheckedShape: entry.shape, values: []) }
+    if found.isEmpty {
+      for entry in sound {
+        do { _ = try decodeTensor(entry, file: file.bytes) } catch { found.append(C1DError.wrap(error)) }
+      }
+    }
+    let graphProblems = GraphValidator(graph: header.graph, weights: weights, limits: limits).problems()
+    found += graphProblems
+    if graphProblems.isEmpty {
+      let lengths = header.graph.inputs.map { input in (input.name, length ?? input.length) }
+      if lengths.allSatisfy({ $0.1 != nil }) {
+        do {
+          _ = try ShapeInference.infer(header.graph, lengths: Dictionary(uniqueKeysWithValues: lengths.map { ($0.0, $0.1!) }))
+        } catch {
+          found.append(C1DError.wrap(error))
+        }
+      }
+    }
+    return found
   }
 
   /// Inflates and checks every tensor, in parallel; returns each tensor's values and stored bytes.

@@ -113,3 +113,10 @@ extension String {
     count >= width ? self : String(repeating: pad, count: width - count) + self
   }
 }
+
+extension C1DError {
+  /// `error` itself when it is a `C1DError`; otherwise its description as an input error.
+  static func wrap(_ error: any Error) -> C1DError {
+    error as? C1DError ?? .invalidInput(String(describing: error))
+  }
+}

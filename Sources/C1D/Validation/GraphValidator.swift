@@ -20,7 +20,28 @@ struct GraphValidator {
   let weights: [String: Tensor]
   var limits = LoadLimits.default
 
+  /// Every problem found, continuing past failed nodes (their outputs are then not checked further).
+  func problems() -> [C1DError] {
+    var found: [C1DError]? = []
+    do {
+      _ = try validate(collecting: &found)
+    } catch let error as C1DError where found!.isEmpty {
+      found!.append(error)
+    } catch {}
+    return found!
+  }
+
   func validate() throws -> GraphStructure {
+    var stopAtFirst: [C1DError]? = nil
+    return try validate(collecting: &stopAtFirst)
+  }
+
+  /// With `found` non-nil, node-level problems are appended there instead of thrown.
+  private func validate(collecting found: inout [C1DError]?) throws -> GraphStructure {
+    func record(_ error: any Error) throws {
+      guard found != nil, let error = error as? C1DError else { throw error }
+      found!.append(error)
+    }
     try checkLimits()
     var kinds: [String: ValueKind] = [:]
     guard !graph.inputs.isEmpty else {
@@ -35,22 +56,36 @@ struct GraphValidator {
       }
       kinds[input.name] = ValueKind(channels: input.channels, isSequence: true)
     }
-    try checkNamesAndOrder()
-    var usedTensors = Set<String>()
-    for node in graph.nodes {
-      let inputKinds = try node.inputs.map { name in
-        guard let kind = kinds[name] else { throw C1DError.undefinedValue(node: node.name, value: name) }
-        return kind
-      }
-      for (role, tensor) in node.parameters {
-        guard weights[tensor] != nil else {
-          throw C1DError.parameterMismatch(node: node.name, tensor: tensor, expected: "a tensor for '\(role)'", actual: "no such tensor")
-        }
-        usedTensors.insert(tensor)
-      }
-      let output = try NodeChecker(node: node, weights: weights, limits: limits).outputKind(inputs: inputKinds)
-      kinds[node.outputs[0]] = output
+    do { try checkNamesAndOrder() } catch {
+      try record(error)
+      throw error
     }
+    var usedTensors = Set<String>()
+    var failed = Set<String>()
+    for node in graph.nodes {
+      for (role, tensor) in node.parameters.sorted(by: { $0.key < $1.key }) {
+        usedTensors.insert(tensor)
+        if weights[tensor] == nil {
+          try record(C1DError.parameterMismatch(node: node.name, tensor: tensor, expected: "a tensor for '\(role)'", actual: "no such tensor"))
+          failed.insert(node.outputs[0])
+        }
+      }
+      if failed.contains(node.outputs[0]) || node.inputs.contains(where: failed.contains) {
+        failed.insert(node.outputs[0])
+        continue
+      }
+      do {
+        let inputKinds = try node.inputs.map { name in
+          guard let kind = kinds[name] else { throw C1DError.undefinedValue(node: node.name, value: name) }
+          return kind
+        }
+        kinds[node.outputs[0]] = try NodeChecker(node: node, weights: weights, limits: limits).outputKind(inputs: inputKinds)
+      } catch {
+        try record(error)
+        failed.insert(node.outputs[0])
+      }
+    }
+    if let found, !found.isEmpty { throw found[0] }
     guard !graph.outputs.isEmpty else {
       throw C1DError.invalidField(path: "graph.outputs", expected: "at least one output", actual: "none")
     }

@@ -1,0 +1,45 @@
+import C1D
+
+import Foundation
+
+/// The short description of an output that `convrun` prints when not writing a file.
+struct OutputSummary {
+  var name: String
+  var shape: [Int]
+  var minimum: Float
+  var maximum: Float
+  var mean: Double
+  var first: [Float]
+
+  init(name: String, tensor: Tensor) {
+    self.name = name
+    shape = tensor.shape
+    minimum = tensor.values.min() ?? .nan
+    maximum = tensor.values.max() ?? .nan
+    mean = tensor.values.reduce(0.0) { $0 + Double($1) } / Double(max(tensor.values.count, 1))
+    first = Array(tensor.values.prefix(8))
+  }
+
+  var text: String {
+    """
+    \(name): shape \(shape)  min \(format(minimum))  max \(format(maximum))  mean \(format(Float(mean)))
+      first values: \(first.map(format).joined(separator: " "))
+    """
+  }
+
+  static func json(_ summaries: [OutputSummary], milliseconds: Double) -> String {
+    let outputs = summaries.map { s in
+      "{\"name\":\(quote(s.name)),\"shape\":[\(s.shape.map(String.init).joined(separator: ","))],\"min\":\(number(s.minimum)),\"max\":\(number(s.maximum)),\"mean\":\(number(Float(s.mean))),\"first\":[\(s.first.map(number).joined(separator: ","))]}"
+    }
+    return "{\"outputs\":[\(outputs.joined(separator: ","))],\"milliseconds\":\(milliseconds)}"
+  }
+}
+
+func format(_ value: Float) -> String { String(format: "%.6g", Double(value)) }
+
+func number(_ value: Float) -> String { value.isFinite ? "\(value)" : "null" }
+
+func quote(_ text: String) -> String {
+  "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+}
+
