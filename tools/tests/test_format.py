@@ -1,0 +1,192 @@
+"""The Python implementation against the spec, the fixtures and the Swift implementation."""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import subprocess
+import sys
+import zlib
+
+import numpy as np
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+
+import c1d  # noqa: E402
+from c1d import format as f  # noqa: E402
+
+FIXTURES = os.path.join(ROOT, "Fixtures")
+CONVRUN = os.environ.get("CONVRUN", os.path.join(ROOT, ".build", "debug", "convrun"))
+
+
+def all_fixture_models():
+    for directory, _, files in os.walk(FIXTURES):
+        if "malformed" in directory:
+            continue
+        for name in files:
+            if name.endswith(".c1d"):
+                yield os.path.relpath(os.path.join(directory, name), FIXTURES)
+
+
+def header_of(data: bytes) -> dict:
+    size = struct.unpack_from("<Q", data, 16)[0]
+    return json.loads(data[32:32 + size])
+
+
+FIXTURE_MODELS = sorted(all_fixture_models())
+
+
+def test_crc_check_value():
+    assert zlib.crc32(b"123456789") == 0xCBF43926
+
+
+@pytest.mark.parametrize("path", FIXTURE_MODELS)
+def test_every_fixture_validates_against_the_json_schema(path):
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.load(open(os.path.join(ROOT, "schema", "header.schema.json")))
+    data = open(os.path.join(FIXTURES, path), "rb").read()
+    jsonschema.Draft202012Validator(schema).validate(header_of(data))
+
+
+def test_schema_rejects_an_unknown_op_and_a_bad_offset():
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.load(open(os.path.join(ROOT, "schema", "header.schema.json")))
+    header = header_of(open(os.path.join(FIXTURES, "seed", "model.c1d"), "rb").read())
+    validator = jsonschema.Draft202012Validator(schema)
+    bad = json.loads(json.dumps(header))
+    bad["graph"]["nodes"][0]["op"] = "conv2d"
+    assert not validator.is_valid(bad)
+    bad = json.loads(json.dumps(header))
+    bad["tensors"][0]["offset"] += 1
+    assert not validator.is_valid(bad)
+
+
+@pytest.mark.parametrize("path", FIXTURE_MODELS)
+def test_python_reads_and_rewrites_every_fixture_byte_identically(path):
+    data = open(os.path.join(FIXTURES, path), "rb").read()
+    assert f.dumps(f.load(data)) == data
+
+
+def test_header_is_canonical_json():
+    data = open(os.path.join(FIXTURES, "seed", "model.c1d"), "rb").read()
+    size = struct.unpack_from("<Q", data, 16)[0]
+    text = data[32:32 + size]
+    assert f.canonical_json(json.loads(text)) == text
+
+
+@pytest.mark.parametrize("dtype", ["f32", "f16", "bf16"])
+@pytest.mark.parametrize("codec", ["none", "deflate", "shuffle-deflate"])
+def test_round_trip_every_dtype_and_codec(dtype, codec):
+    model = f.load(os.path.join(FIXTURES, "seed", "model.c1d"))
+    data = f.dumps(model, dtype=dtype, codec=codec)
+    back = f.load(data)
+    for name, values in model.tensors.items():
+        expected = f.decode_dtype(f.encode_dtype(values, dtype), dtype, values.shape)
+        np.testing.assert_array_equal(back.tensors[name], expected)
+    for t in header_of(data)["tensors"]:
+        assert t["offset"] % 64 == 0
+
+
+def test_bf16_rounds_to_nearest_even():
+    values = np.array([1 + 2 ** -8, 1 + 3 * 2 ** -8], dtype=np.float32)
+    back = f.decode_dtype(f.encode_dtype(values, "bf16"), "bf16", (2,))
+    np.testing.assert_array_equal(back, np.array([1, 1 + 2 ** -6], dtype=np.float32))
+
+
+MALFORMED = json.load(open(os.path.join(FIXTURES, "malformed", "expected.json")))
+
+
+@pytest.mark.parametrize("name", sorted(n for n, e in MALFORMED.items() if e["layer"] == "container"))
+def test_python_reader_refuses_container_corruption(name):
+    with pytest.raises((f.FormatError, KeyError, TypeError)):
+        f.load(os.path.join(FIXTURES, "malformed", name))
+
+
+# --- interop with the Swift implementation, through the built convrun -------------------------
+
+needs_convrun = pytest.mark.skipif(not os.path.exists(CONVRUN), reason="convrun is not built (swift build)")
+
+
+def convrun(*args, check=True):
+    return subprocess.run([CONVRUN, *args], capture_output=True, text=True, check=check)
+
+
+@needs_convrun
+@pytest.mark.parametrize("dtype", ["f32", "f16", "bf16"])
+@pytest.mark.parametrize("codec", ["none", "deflate", "shuffle-deflate"])
+def test_swift_written_files_read_identically_in_python(tmp_path, dtype, codec):
+    source = os.path.join(FIXTURES, "architectures", "tcn", "model.c1d")
+    out = tmp_path / "out.c1d"
+    convrun("convert", source, str(out), "--dtype", dtype, "--codec", codec)
+    swift_bytes = out.read_bytes()
+    original = f.load(source)
+    converted = f.load(swift_bytes)
+    for name, values in original.tensors.items():
+        expected = f.decode_dtype(f.encode_dtype(values, dtype), dtype, values.shape)
+        np.testing.assert_array_equal(converted.tensors[name], expected)
+    # Python's canonical re-save of the Swift file reproduces it byte for byte.
+    assert f.dumps(converted) == swift_bytes
+    # And Python writing from scratch with the same options matches Swift, stored bytes aside.
+    assert header_of(f.dumps(original, dtype=dtype, codec=codec))["graph"] == header_of(swift_bytes)["graph"]
+
+
+@needs_convrun
+@pytest.mark.parametrize("path", ["seed/model.c1d", "architectures/conv_tasnet/model.c1d", "architectures/ecg_resnet/model.c1d"])
+def test_python_written_files_resave_identically_in_swift(tmp_path, path):
+    out = tmp_path / "resaved.c1d"
+    convrun("convert", os.path.join(FIXTURES, path), str(out))
+    assert out.read_bytes() == open(os.path.join(FIXTURES, path), "rb").read()
+
+
+@needs_convrun
+def test_swift_resaves_a_python_file_written_with_every_option(tmp_path):
+    model = f.load(os.path.join(FIXTURES, "architectures", "wavenet", "model.c1d"))
+    model.metadata["custom.answer"] = ("int", 42)
+    model.metadata["custom.ratio"] = ("float", 0.5)
+    model.metadata["custom.flag"] = ("bool", True)
+    model.metadata["custom.text"] = ("string", "naïve \"quotes\" / slash \n newline \u0001")
+    for dtype in ("f32", "f16", "bf16"):
+        src = tmp_path / f"{dtype}.c1d"
+        src.write_bytes(f.dumps(model, dtype=dtype, codec="shuffle-deflate", level=9))
+        out = tmp_path / f"{dtype}.resaved.c1d"
+        convrun("convert", str(src), str(out))
+        assert out.read_bytes() == src.read_bytes()
+
+
+@needs_convrun
+def test_convrun_end_to_end_matches_pytorch(tmp_path):
+    for name in sorted(os.listdir(os.path.join(FIXTURES, "architectures"))):
+        d = os.path.join(FIXTURES, "architectures", name)
+        out = tmp_path / f"{name}.npy"
+        convrun(os.path.join(d, "model.c1d"), os.path.join(d, "input.npy"), "-o", str(out))
+        got, expected = np.load(out), np.load(os.path.join(d, "expected.npy"))
+        assert got.shape == expected.shape
+        error = np.max(np.abs(got - expected)) / max(1.0, np.max(np.abs(expected)))
+        print(f"{name}: convrun max relative error {error:.3g}")
+        assert error <= 1e-4
+
+
+@needs_convrun
+def test_convrun_raw_input_and_errors(tmp_path):
+    d = os.path.join(FIXTURES, "seed")
+    x = np.load(os.path.join(d, "input.npy"))
+    raw = tmp_path / "input.bin"
+    raw.write_bytes(x.astype("<f4").tobytes())
+    out = tmp_path / "out.bin"
+    convrun(os.path.join(d, "model.c1d"), str(raw), "--shape", "20,16,50", "-o", str(out))
+    got = np.frombuffer(out.read_bytes(), dtype="<f4").reshape(20, 33, 24)
+    np.testing.assert_allclose(got, np.load(os.path.join(d, "expected.npy")), atol=1e-4)
+    summary = json.loads(convrun(os.path.join(d, "model.c1d"), os.path.join(d, "input.npy"), "--json").stdout)
+    assert summary["outputs"][0]["shape"] == [20, 33, 24]
+    short = tmp_path / "short.bin"
+    short.write_bytes(x.astype("<f4").tobytes()[:-4])
+    result = convrun(os.path.join(d, "model.c1d"), str(short), check=False)
+    assert result.returncode == 1
+    assert "holds 15999 floats, not a multiple of C_in = 16" in result.stderr
+    assert convrun("--no-such-flag", check=False).returncode == 2
+    result = convrun("validate", os.path.join(FIXTURES, "malformed", "cycle.c1d"), check=False)
+    assert result.returncode == 1 and "cycle" in result.stderr
