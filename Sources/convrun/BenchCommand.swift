@@ -21,6 +21,8 @@ struct BenchCommand: ParsableCommand {
   @Option(help: "Worker threads (default: every core).") var threads: Int?
   @Option(help: "Untimed runs before measuring.") var warmup = 3
   @Option(help: "Timed runs.") var iterations = 20
+  @Option(help: "Time on this input (.npy, (N, C, L)) instead of a random one; sets --batch and --length.")
+  var input: String?
   @Flag(help: "Print the results as JSON.") var json = false
 
   func validate() throws {
@@ -34,13 +36,20 @@ struct BenchCommand: ParsableCommand {
     let loadStart = clock.now
     let model = try Model(contentsOf: self.model)
     let loadTime = (clock.now - loadStart).milliseconds
-    guard let length = length ?? model.graph.inputs[0].length else {
-      throw CLIError(description: "the model has no fixed input length: pass --length", exitCode: 2)
-    }
     let input = model.graph.inputs[0]
-    var rng = SystemRandomNumberGenerator()
-    let values = (0..<batch * input.channels * length).map { _ in Float.random(in: -1...1, using: &rng) }
-    let tensor = try Tensor(shape: [batch, input.channels, length], values: values)
+    let tensor: Tensor
+    if let path = self.input {
+      tensor = try InputLoader(model: model, shape: nil).load(path)
+      guard tensor.shape.count == 3 else { throw CLIError(description: "--input must be (N, C, L)") }
+    } else {
+      guard let length = length ?? input.length else {
+        throw CLIError(description: "the model has no fixed input length: pass --length", exitCode: 2)
+      }
+      var rng = SystemRandomNumberGenerator()
+      let values = (0..<batch * input.channels * length).map { _ in Float.random(in: -1...1, using: &rng) }
+      tensor = try Tensor(shape: [batch, input.channels, length], values: values)
+    }
+    let (batch, length) = (tensor.shape[0], tensor.shape[2])
     let flops = model.flops(shapes: try model.shapes(forInputLength: length)).values.reduce(0, +) * batch
     for _ in 0..<warmup { _ = try model.run([input.name: tensor], threads: threads) }
     var times: [Double] = []
