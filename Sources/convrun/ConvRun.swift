@@ -19,6 +19,7 @@ struct ConvRun: ParsableCommand {
 
   /// Maps errors to the documented exit codes: 1 for files and inputs, 2 for usage.
   static func main() {
+    Model.retainFreedMemory()
     do {
       var command = try parseAsRoot()
       try command.run()
@@ -59,3 +60,4 @@ struct StandardError: TextOutputStream {
 
 /// Whether stderr is an interactive terminal (for the progress bar).
 var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
+

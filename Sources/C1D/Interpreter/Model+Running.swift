@@ -65,6 +65,15 @@ extension Model {
     return result
   }
 
+  /// Process-wide and opt-in: keeps freed memory in the heap instead of returning large blocks to the
+  /// kernel, so repeated runs reuse pages rather than fault in fresh zeroed ones (glibc maps every block
+  /// above 32 MiB anew by default). `convrun` calls it; a library user decides for their own process.
+  /// - Returns: whether the allocator accepted the setting.
+  @discardableResult
+  public static func retainFreedMemory() -> Bool {
+    c1d_retain_freed_memory() == 1
+  }
+
   /// Every online core.
   public static var defaultThreads: Int {
     #if canImport(Glibc)

@@ -29,3 +29,13 @@ struct SharedPointer: @unchecked Sendable {
 struct SharedBytes: @unchecked Sendable {
   let bytes: UnsafeRawBufferPointer
 }
+
+extension Array where Element == Float {
+  /// An array whose every element the caller writes before reading; skips the zero-fill pass.
+  static func uninitialized(count: Int, _ fill: (UnsafeMutableBufferPointer<Float>) -> Void) -> [Float] {
+    [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+      fill(buffer)
+      initialized = count
+    }
+  }
+}

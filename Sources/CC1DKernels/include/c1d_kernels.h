@@ -27,4 +27,8 @@ void c1d_gemm_tile(c1d_isa isa, long kc, const float *a, const float *b, float *
 void c1d_depthwise_row(c1d_isa isa, const float *x, const float *w, long kernel_size, long dilation,
                        long stride, float bias, float *y, long count);
 
+/// Process-wide: keep freed memory in the heap (glibc), so repeated large allocations reuse pages
+/// instead of mapping and zeroing fresh ones. Returns 1 if applied. For executables, not libraries.
+int c1d_retain_freed_memory(void);
+
 #endif

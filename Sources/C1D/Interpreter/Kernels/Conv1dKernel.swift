@@ -51,9 +51,9 @@ struct Conv1dKernel: OpKernel {
 
   func run(_ inputs: [Activation], output: ValueShape, context: ExecutionContext) -> Activation {
     let x = inputs[0]
-    var y = [Float](repeating: 0, count: x.batch * output.elementCount)
-    x.data.withUnsafeBufferPointer { xb in
-      y.withUnsafeMutableBufferPointer { yb in
+    // Both paths write every output element (the GEMM's first depth block stores, not accumulates).
+    let y = [Float].uninitialized(count: x.batch * output.elementCount) { yb in
+      x.data.withUnsafeBufferPointer { xb in
         let input = SharedPointer(base: UnsafeMutablePointer(mutating: xb.baseAddress!))
         let result = SharedPointer(base: yb.baseAddress!)
         if isDepthwise {
