@@ -141,6 +141,63 @@ __attribute__((target("avx512f,fma"))) static void depthwise_avx512(const float 
 }
 #endif
 
+#if C1D_X86
+__attribute__((target("avx512f,fma"))) static void gemm_tile_indirect_avx512(long kc, const float *a,
+                                                                               const float *const *rows, float *c,
+                                                                               long ldc, long row_count, long cols,
+                                                                               int accumulate, const float *bias) {
+  __m512 acc0[MR], acc1[MR];
+  for (int i = 0; i < MR; i++) {
+    float init = (!accumulate && bias && i < row_count) ? bias[i] : 0.0f;
+    acc0[i] = _mm512_set1_ps(init);
+    acc1[i] = acc0[i];
+  }
+  // Masked-off lanes are never read, so a partial panel cannot run past the end of its row.
+  __mmask16 m0 = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1);
+  __mmask16 m1 = cols >= 32 ? (__mmask16)0xFFFF : cols > 16 ? (__mmask16)((1u << (cols - 16)) - 1) : 0;
+  for (long p = 0; p < kc; p++) {
+    __m512 b0 = _mm512_maskz_loadu_ps(m0, rows[p]);
+    __m512 b1 = _mm512_maskz_loadu_ps(m1, rows[p] + 16);
+    const float *ap = a + p * MR;
+#pragma clang loop unroll(full)
+    for (int i = 0; i < MR; i++) {
+      __m512 av = _mm512_set1_ps(ap[i]);
+      acc0[i] = _mm512_fmadd_ps(av, b0, acc0[i]);
+      acc1[i] = _mm512_fmadd_ps(av, b1, acc1[i]);
+    }
+  }
+  for (int i = 0; i < MR; i++) {
+    if (i >= row_count) break;
+    float *ci = c + i * ldc;
+    __m512 v0 = acc0[i], v1 = acc1[i];
+    if (accumulate) {
+      v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, ci));
+      v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, ci + 16));
+    }
+    _mm512_mask_storeu_ps(ci, m0, v0);
+    _mm512_mask_storeu_ps(ci + 16, m1, v1);
+  }
+}
+#endif
+
+void c1d_gemm_tile_indirect(c1d_isa isa, long kc, const float *a, const float *const *rows, float *c, long ldc,
+                            long row_count, long cols, int accumulate, const float *bias) {
+#if C1D_X86
+  if (isa == C1D_ISA_AVX512) {
+    gemm_tile_indirect_avx512(kc, a, rows, c, ldc, row_count, cols, accumulate, bias);
+    return;
+  }
+#endif
+  // Elsewhere gather the rows into a packed panel, in blocks that fit on the stack.
+  float panel[64 * NR];
+  for (long p0 = 0; p0 < kc; p0 += 64) {
+    long block = kc - p0 < 64 ? kc - p0 : 64;
+    for (long p = 0; p < block; p++)
+      for (long j = 0; j < NR; j++) panel[p * NR + j] = j < cols ? rows[p0 + p][j] : 0.0f;
+    c1d_gemm_tile(isa, block, a + p0 * MR, panel, c, ldc, row_count, cols, accumulate || p0 > 0, bias);
+  }
+}
+
 void c1d_gemm_tile(c1d_isa isa, long kc, const float *a, const float *b, float *c, long ldc, long rows,
                    long cols, int accumulate, const float *bias) {
 #if C1D_X86
@@ -148,6 +205,29 @@ void c1d_gemm_tile(c1d_isa isa, long kc, const float *a, const float *b, float *
   if (isa == C1D_ISA_AVX2) return gemm_tile_avx2(kc, a, b, c, ldc, rows, cols, accumulate, bias);
 #endif
   gemm_tile_portable(kc, a, b, c, ldc, rows, cols, accumulate, bias);
+}
+
+void c1d_depthwise_row_zero_padded(c1d_isa isa, const float *x, long length, long left, const float *w,
+                                   long kernel_size, long dilation, long stride, float bias, float *y, long count) {
+  long span = (kernel_size - 1) * dilation;
+  // Output t reads x[t*stride - left + q*dilation]; all of its taps are inside for t in [low, high).
+  long low = (left + stride - 1) / stride;
+  long last = length - 1 - span + left;
+  long high = last >= 0 ? last / stride + 1 : 0;
+  if (high > count) high = count;
+  if (low > high) low = high;
+  for (long t = 0; t < count; t++) {
+    if (t == low) t = high;
+    if (t >= count) break;
+    float sum = bias;
+    for (long q = 0; q < kernel_size; q++) {
+      long i = t * stride - left + q * dilation;
+      if (i >= 0 && i < length) sum += w[q] * x[i];
+    }
+    y[t] = sum;
+  }
+  if (high > low)
+    c1d_depthwise_row(isa, x + (low * stride - left), w, kernel_size, dilation, stride, bias, y + low, high - low);
 }
 
 void c1d_depthwise_row(c1d_isa isa, const float *x, const float *w, long kernel_size, long dilation, long stride,

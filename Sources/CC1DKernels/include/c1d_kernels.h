@@ -22,10 +22,20 @@ c1d_isa c1d_detect_isa(void);
 void c1d_gemm_tile(c1d_isa isa, long kc, const float *a, const float *b, float *c, long ldc, long rows,
                    long cols, int accumulate, const float *bias);
 
+/// Like c1d_gemm_tile, but row p of B is read from rows[p][0 ..< cols] (an indirection table, as in
+/// XNNPACK's IGEMM): no packing copy. Never reads rows[p][cols...].
+void c1d_gemm_tile_indirect(c1d_isa isa, long kc, const float *a, const float *const *rows, float *c, long ldc,
+                            long row_count, long cols, int accumulate, const float *bias);
+
 /// y[t] = bias + sum_k w[k] * x[t * stride + k * dilation] for t < count (one depthwise channel;
 /// x is already padded).
 void c1d_depthwise_row(c1d_isa isa, const float *x, const float *w, long kernel_size, long dilation,
                        long stride, float bias, float *y, long count);
+
+/// The same with zero padding, reading the unpadded row x[0 ..< length] directly: position i of the
+/// padded row is x[i - left] inside the row and 0 outside.
+void c1d_depthwise_row_zero_padded(c1d_isa isa, const float *x, long length, long left, const float *w,
+                                   long kernel_size, long dilation, long stride, float bias, float *y, long count);
 
 /// Process-wide: keep freed memory in the heap (glibc), so repeated large allocations reuse pages
 /// instead of mapping and zeroing fresh ones. Returns 1 if applied. For executables, not libraries.

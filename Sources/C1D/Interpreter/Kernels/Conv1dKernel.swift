@@ -79,9 +79,20 @@ struct Conv1dKernel: OpKernel {
         let b = SharedPointer(base: UnsafeMutablePointer(mutating: bb.baseAddress!))
         Parallel.forEach(units, threads: context.threads) { unit in
           let (n, c) = unit.quotientAndRemainder(dividingBy: a.inChannels)
+          let row = x.base + unit * length
+          if a.paddingMode == .zeros {
+            // Reads the input row in place; only the taps that fall in the padding are special.
+            for m in 0..<multiplier {
+              let o = c * multiplier + m
+              c1d_depthwise_row_zero_padded(
+                context.isa, row, length, left, w.base + o * a.kernelSize, a.kernelSize, a.dilation, a.stride,
+                b.base[o], y.base + (n * a.outChannels + o) * outLength, outLength)
+            }
+            return
+          }
           let padded = UnsafeMutablePointer<Float>.allocate(capacity: paddedLength)
           defer { padded.deallocate() }
-          border.pad(x.base + unit * length, length: length, left: left, right: right, into: padded)
+          border.pad(row, length: length, left: left, right: right, into: padded)
           for m in 0..<multiplier {
             let o = c * multiplier + m
             c1d_depthwise_row(
@@ -116,6 +127,11 @@ struct Conv1dKernel: OpKernel {
     x: UnsafeMutablePointer<Float>, length: Int, y: UnsafeMutablePointer<Float>, outLength: Int, group: Int,
     firstColumn: Int, packed: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>, isa: c1d_isa
   ) {
+    if attributes.stride == 1 {
+      return indirectGEMMTile(
+        x: x, length: length, y: y, outLength: outLength, group: group, firstColumn: firstColumn, packed: packed,
+        bias: bias, isa: isa)
+    }
     let (mr, nr) = (Self.mr, Self.nr)
     let columns = min(Self.tileColumns, outLength - firstColumn)
     let columnPanels = (columns + nr - 1) / nr
@@ -138,6 +154,61 @@ struct Conv1dKernel: OpKernel {
         }
       }
       q0 += kc
+    }
+  }
+
+  /// Stride 1: row q = (c, k) of the im2col matrix at columns t0 ..< t0 + nr is the contiguous input run
+  /// x[c][t0 + k·d − left ...], so B is read in place through a table of row pointers. Only runs that
+  /// reach into the padding are materialised, into a small scratch panel.
+  private func indirectGEMMTile(
+    x: UnsafeMutablePointer<Float>, length: Int, y: UnsafeMutablePointer<Float>, outLength: Int, group: Int,
+    firstColumn: Int, packed: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>, isa: c1d_isa
+  ) {
+    let (mr, nr) = (Self.mr, Self.nr)
+    let a = attributes
+    let columns = min(Self.tileColumns, outLength - firstColumn)
+    let left = a.padAmounts.left
+    let border = Border(a.paddingMode)
+    let kc = min(Self.depthBlock, depth)
+    let columnPanels = (columns + nr - 1) / nr
+    // One pointer table (and scratch for padded runs) per column panel of the tile.
+    let tables = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: columnPanels * kc)
+    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: columnPanels * kc * nr)
+    defer {
+      tables.deallocate()
+      scratch.deallocate()
+    }
+    var q0 = 0
+    while q0 < depth {
+      let block = min(Self.depthBlock, depth - q0)
+      for columnPanel in 0..<columnPanels {
+        let t0 = firstColumn + columnPanel * nr
+        let count = min(nr, columns - columnPanel * nr)
+        let table = tables + columnPanel * kc
+        for q in q0..<q0 + block {
+          let (c, k) = q.quotientAndRemainder(dividingBy: a.kernelSize)
+          let row = UnsafePointer(x + c * length)
+          let start = t0 + k * a.dilation - left
+          if start >= 0, start + count <= length {
+            table[q - q0] = row + start
+          } else {
+            let run = scratch + (columnPanel * kc + q - q0) * nr
+            for j in 0..<count { run[j] = border.value(row, length, start + j) }
+            table[q - q0] = UnsafePointer(run)
+          }
+        }
+      }
+      for panel in 0..<panelsPerGroup {
+        let rows = min(mr, groupOut - panel * mr)
+        let aPanel = packed + ((group * panelsPerGroup + panel) * depth + q0) * mr
+        let biasRows = q0 == 0 ? UnsafePointer(bias + group * groupOut + panel * mr) : nil
+        for columnPanel in 0..<columnPanels {
+          c1d_gemm_tile_indirect(
+            isa, block, aPanel, tables + columnPanel * kc, y + panel * mr * outLength + firstColumn + columnPanel * nr,
+            outLength, rows, min(nr, columns - columnPanel * nr), q0 == 0 ? 0 : 1, biasRows)
+        }
+      }
+      q0 += block
     }
   }
 
