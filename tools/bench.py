@@ -23,7 +23,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, ".."))
 sys.path.insert(0, HERE)
 
-PEAK_GFLOPS_PER_CORE = 275.0  # measured on this machine (Zen 5, 12 independent zmm FMA chains)
+PEAK_GFLOPS_PER_CORE = None  # measured at the start of every run (tools/peak.c)
+
+
+def measure_peak(work):
+    """Single-core FMA peak right now: machines here are shared and their clocks vary."""
+    binary = os.path.join(work, "peak")
+    subprocess.run(["cc", "-O2", os.path.join(HERE, "peak.c"), "-o", binary], check=True)
+    return float(subprocess.run([binary], capture_output=True, text=True, check=True).stdout)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -129,6 +136,9 @@ def main():
     torch.manual_seed(0)
     os.makedirs(args.out, exist_ok=True)
     work = tempfile.mkdtemp(prefix="c1d-bench-")
+    global PEAK_GFLOPS_PER_CORE
+    PEAK_GFLOPS_PER_CORE = measure_peak(work)
+    print(f"measured single-core FMA peak: {PEAK_GFLOPS_PER_CORE:.1f} GFLOP/s")
     worker = os.path.join(work, "worker.py")
     open(worker, "w").write(WORKER)
     results = []
@@ -181,7 +191,8 @@ def geomean(values):
 
 
 def write_markdown(results, path):
-    lines = ["| model | T | convrun ms | ORT ms | torch ms | convrun GFLOP/s | % peak | ×ORT | ×torch | RSS MiB convrun / ORT / torch | load ms convrun / ORT / torch |",
+    lines = [f"Single-core FP32 FMA peak measured in this run: {PEAK_GFLOPS_PER_CORE:.1f} GFLOP/s; % peak = GFLOP/s ÷ (peak × threads).", "",
+             "| model | T | convrun ms | ORT ms | torch ms | convrun GFLOP/s | % peak | ×ORT | ×torch | RSS MiB convrun / ORT / torch | load ms convrun / ORT / torch |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         c, o, t = r["convrun"], r["onnxruntime"], r["torch"]
