@@ -99,7 +99,8 @@ print(json.dumps({"p50_ms": times[len(times) // 2] * 1e3, "min_ms": times[0] * 1
 
 def measure(command):
     """Runs `command`; returns its last JSON line and the peak RSS (MiB) of that process alone (wait4)."""
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    env = dict(os.environ, PYTHONPATH=HERE + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     out = bytearray()
     err = bytearray()
     import selectors

@@ -64,6 +64,33 @@ struct ExecutionPlan: Sendable {
     slotCount = slots.count
   }
 
+  /// The most activation memory alive at once (bytes) for `batch` samples of the given shapes: the
+  /// inputs, then at each step its output plus everything not yet released. nil when it overflows.
+  func peakActivationBytes(shapes: [String: ValueShape], batch: Int) -> Int? {
+    var names = [String](repeating: "", count: slotCount)
+    for (input, slot) in zip(graph.inputs, inputSlots) { names[slot] = input.name }
+    for step in steps { names[step.output] = step.node.outputs[0] }
+    func bytes(_ slot: Int) -> Int? {
+      let (perSample, o1) = shapes[names[slot]]!.channels.multipliedReportingOverflow(by: shapes[names[slot]]!.length ?? 1)
+      let (all, o2) = perSample.multipliedReportingOverflow(by: batch)
+      let (result, o3) = all.multipliedReportingOverflow(by: MemoryLayout<Float>.size)
+      return o1 || o2 || o3 ? nil : result
+    }
+    var live = 0
+    for slot in inputSlots {
+      guard let b = bytes(slot) else { return nil }
+      live += b
+    }
+    var peak = live
+    for step in steps {
+      guard let b = bytes(step.output) else { return nil }
+      live += b
+      peak = max(peak, live)
+      for slot in step.releases { live -= bytes(slot)! }
+    }
+    return peak
+  }
+
   /// Runs the steps in order on batched inputs, given every value's inferred shape.
   func execute(_ inputs: [Activation], shapes: [String: ValueShape], context: ExecutionContext) -> [Activation] {
     var values = [Activation?](repeating: nil, count: slotCount)

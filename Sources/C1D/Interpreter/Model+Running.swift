@@ -21,11 +21,26 @@ extension Model {
   ///   - threads: worker threads; nil uses every core.
   /// - Returns: every graph output by name.
   /// - Throws: `C1DError` if an input is missing or does not fit the model.
-  public func run(_ inputs: [String: Tensor], threads: Int? = nil) throws -> [String: Tensor] {
-    try run(inputs, threads: threads, isa: ExecutionContext.bestISA)
+  ///   - memoryLimit: the most activation memory (bytes) the run may need at once; checked before
+  ///     anything is allocated. Defaults to `Model.defaultMemoryLimit`.
+  public func run(_ inputs: [String: Tensor], threads: Int? = nil, memoryLimit: Int = Model.defaultMemoryLimit) throws -> [String: Tensor] {
+    try run(inputs, threads: threads, isa: ExecutionContext.bestISA, memoryLimit: memoryLimit)
   }
 
-  func run(_ inputs: [String: Tensor], threads: Int?, isa: c1d_isa) throws -> [String: Tensor] {
+  /// The default bound on a run's activation memory: 8 GiB.
+  public static let defaultMemoryLimit = 8 << 30
+
+  /// The most activation memory (bytes) a run on inputs of `length` and `batch` needs at once.
+  /// - Throws: `C1DError` if the length does not fit the model, or `limitExceeded` if the size overflows.
+  public func activationBytes(forInputLength length: Int, batch: Int = 1) throws -> Int {
+    let shapes = try shapes(forInputLength: length, batch: batch)
+    guard let bytes = plan.peakActivationBytes(shapes: shapes, batch: batch) else {
+      throw C1DError.limitExceeded(what: "activation memory for input length \(length) and batch \(batch)", limit: Int.max, actual: Int.max)
+    }
+    return bytes
+  }
+
+  func run(_ inputs: [String: Tensor], threads: Int?, isa: c1d_isa, memoryLimit: Int = Model.defaultMemoryLimit) throws -> [String: Tensor] {
     var activations: [Activation] = []
     var batched: Bool?
     var batch = 1
@@ -55,6 +70,10 @@ extension Model {
     }
     let lengths = Dictionary(uniqueKeysWithValues: zip(graph.inputs.map(\.name), activations.map { $0.shape.length! }))
     let shapes = try shapes(forInputLengths: lengths, batch: batched == true ? batch : nil)
+    let needed = plan.peakActivationBytes(shapes: shapes, batch: batch) ?? Int.max
+    guard needed <= memoryLimit else {
+      throw C1DError.limitExceeded(what: "activation memory for input length \(lengths.values.max()!) and batch \(batch) (bytes)", limit: memoryLimit, actual: needed)
+    }
     let context = ExecutionContext(threads: threads ?? Self.defaultThreads, isa: isa)
     let outputs = plan.execute(activations, shapes: shapes, context: context)
     var result: [String: Tensor] = [:]

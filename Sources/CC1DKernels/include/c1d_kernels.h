@@ -37,6 +37,19 @@ void c1d_depthwise_row(c1d_isa isa, const float *x, const float *w, long kernel_
 void c1d_depthwise_row_zero_padded(c1d_isa isa, const float *x, long length, long left, const float *w,
                                    long kernel_size, long dilation, long stride, float bias, float *y, long count);
 
+/// Element-wise activations, in place. `parameter` is the negative slope (leaky_relu) or alpha (elu).
+enum {
+  C1D_ACT_RELU = 0,
+  C1D_ACT_LEAKY_RELU = 1,
+  C1D_ACT_ELU = 2,
+  C1D_ACT_GELU_ERF = 3,
+  C1D_ACT_GELU_TANH = 4,
+  C1D_ACT_SILU = 5,
+  C1D_ACT_SIGMOID = 6,
+  C1D_ACT_TANH = 7,
+};
+void c1d_activation(c1d_isa isa, int kind, float *data, long count, float parameter);
+
 /// Process-wide: keep freed memory in the heap (glibc), so repeated large allocations reuse pages
 /// instead of mapping and zeroing fresh ones. Returns 1 if applied. For executables, not libraries.
 int c1d_retain_freed_memory(void);

@@ -106,18 +106,24 @@ struct Conv1dKernel: OpKernel {
 
   private func runGEMM(_ x: SharedPointer, _ y: SharedPointer, batch: Int, length: Int, outLength: Int, _ context: ExecutionContext) {
     let tiles = (outLength + Self.tileColumns - 1) / Self.tileColumns
-    let units = batch * attributes.groups * tiles
+    // Enough work items for every thread: split output channels too when samples × groups × tiles is small.
+    let coarse = batch * attributes.groups * tiles
+    let rowBlocks = context.threads > 1 ? min(panelsPerGroup, max(1, (4 * context.threads + coarse - 1) / coarse)) : 1
+    let units = coarse * rowBlocks
     packed.withUnsafeBufferPointer { pb in
       bias.withUnsafeBufferPointer { bb in
         let a = SharedPointer(base: UnsafeMutablePointer(mutating: pb.baseAddress!))
         let b = SharedPointer(base: UnsafeMutablePointer(mutating: bb.baseAddress!))
         Parallel.forEach(units, threads: context.threads) { unit in
-          let (sampleGroup, tile) = unit.quotientAndRemainder(dividingBy: tiles)
+          let (rest, rowBlock) = unit.quotientAndRemainder(dividingBy: rowBlocks)
+          let (sampleGroup, tile) = rest.quotientAndRemainder(dividingBy: tiles)
           let (n, g) = sampleGroup.quotientAndRemainder(dividingBy: attributes.groups)
+          let panels = rowBlock * panelsPerGroup / rowBlocks..<(rowBlock + 1) * panelsPerGroup / rowBlocks
           gemmTile(
             x: x.base + (n * attributes.inChannels + g * groupIn) * length, length: length,
             y: y.base + (n * attributes.outChannels + g * groupOut) * outLength, outLength: outLength,
-            group: g, firstColumn: tile * Self.tileColumns, packed: a.base, bias: b.base, isa: context.isa)
+            group: g, firstColumn: tile * Self.tileColumns, panels: panels, packed: a.base, bias: b.base,
+            isa: context.isa)
         }
       }
     }
@@ -125,12 +131,13 @@ struct Conv1dKernel: OpKernel {
 
   private func gemmTile(
     x: UnsafeMutablePointer<Float>, length: Int, y: UnsafeMutablePointer<Float>, outLength: Int, group: Int,
-    firstColumn: Int, packed: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>, isa: c1d_isa
+    firstColumn: Int, panels: Range<Int>, packed: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>,
+    isa: c1d_isa
   ) {
     if attributes.stride == 1 {
       return indirectGEMMTile(
-        x: x, length: length, y: y, outLength: outLength, group: group, firstColumn: firstColumn, packed: packed,
-        bias: bias, isa: isa)
+        x: x, length: length, y: y, outLength: outLength, group: group, firstColumn: firstColumn, panels: panels,
+        packed: packed, bias: bias, isa: isa)
     }
     let (mr, nr) = (Self.mr, Self.nr)
     let columns = min(Self.tileColumns, outLength - firstColumn)
@@ -142,7 +149,7 @@ struct Conv1dKernel: OpKernel {
     while q0 < depth {
       let kc = min(Self.depthBlock, depth - q0)
       packInput(x: x, length: length, depthRange: q0..<q0 + kc, firstColumn: firstColumn, columns: columns, into: packedB)
-      for panel in 0..<panelsPerGroup {
+      for panel in panels {
         let rows = min(mr, groupOut - panel * mr)
         let aPanel = packed + ((group * panelsPerGroup + panel) * depth + q0) * mr
         let biasRows = q0 == 0 ? UnsafePointer(bias + group * groupOut + panel * mr) : nil
@@ -162,7 +169,8 @@ struct Conv1dKernel: OpKernel {
   /// reach into the padding are materialised, into a small scratch panel.
   private func indirectGEMMTile(
     x: UnsafeMutablePointer<Float>, length: Int, y: UnsafeMutablePointer<Float>, outLength: Int, group: Int,
-    firstColumn: Int, packed: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>, isa: c1d_isa
+    firstColumn: Int, panels: Range<Int>, packed: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>,
+    isa: c1d_isa
   ) {
     let (mr, nr) = (Self.mr, Self.nr)
     let a = attributes
@@ -173,7 +181,9 @@ struct Conv1dKernel: OpKernel {
     let columnPanels = (columns + nr - 1) / nr
     // One pointer table (and scratch for padded runs) per column panel of the tile.
     let tables = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: columnPanels * kc)
-    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: columnPanels * kc * nr)
+    // Scratch only for a tile whose runs reach into the padding.
+    let reachesPadding = firstColumn - left < 0 || firstColumn + columns - 1 + (a.kernelSize - 1) * a.dilation - left >= length
+    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: reachesPadding ? columnPanels * kc * nr : 0)
     defer {
       tables.deallocate()
       scratch.deallocate()
@@ -198,7 +208,7 @@ struct Conv1dKernel: OpKernel {
           }
         }
       }
-      for panel in 0..<panelsPerGroup {
+      for panel in panels {
         let rows = min(mr, groupOut - panel * mr)
         let aPanel = packed + ((group * panelsPerGroup + panel) * depth + q0) * mr
         let biasRows = q0 == 0 ? UnsafePointer(bias + group * groupOut + panel * mr) : nil

@@ -1,12 +1,6 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Musl)
-  import Musl
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import CC1DKernels
 
-/// Activations: one kernel, one specialised loop per function.
+/// Activations: vectorised per ISA in C (CC1DKernels/activations.c), PReLU in Swift.
 struct ActivationKernel: OpKernel {
   enum Function: Sendable {
     case relu, silu, tanh, sigmoid
@@ -15,41 +9,43 @@ struct ActivationKernel: OpKernel {
     case gelu(GELUApproximation)
     /// One slope, or one per channel.
     case prelu([Float])
+
+    /// The C kernel's id and parameter; nil for PReLU.
+    var kernel: (kind: Int32, parameter: Float)? {
+      switch self {
+      case .relu: (Int32(C1D_ACT_RELU), 0)
+      case .leakyRelu(let slope): (Int32(C1D_ACT_LEAKY_RELU), slope)
+      case .elu(let alpha): (Int32(C1D_ACT_ELU), alpha)
+      case .gelu(.none): (Int32(C1D_ACT_GELU_ERF), 0)
+      case .gelu(.tanh): (Int32(C1D_ACT_GELU_TANH), 0)
+      case .silu: (Int32(C1D_ACT_SILU), 0)
+      case .sigmoid: (Int32(C1D_ACT_SIGMOID), 0)
+      case .tanh: (Int32(C1D_ACT_TANH), 0)
+      case .prelu: nil
+      }
+    }
   }
 
   let function: Function
+  /// Elements per parallel work item.
+  static let chunk = 1 << 15
 
   func run(_ inputs: [Activation], output: ValueShape, context: ExecutionContext) -> Activation {
     let x = inputs[0]
     var y = x.data
     let innerLength = x.shape.length ?? 1
+    let channels = x.shape.channels
     y.withUnsafeMutableBufferPointer { v in
-      switch function {
-      case .relu:
-        for i in v.indices { v[i] = v[i] > 0 ? v[i] : (v[i].isNaN ? v[i] : 0) }
-      case .leakyRelu(let slope):
-        for i in v.indices where v[i] < 0 { v[i] *= slope }
-      case .elu(let alpha):
-        for i in v.indices where v[i] <= 0 { v[i] = alpha * expm1f(v[i]) }
-      case .silu:
-        for i in v.indices { v[i] = v[i] / (1 + expf(-v[i])) }
-      case .sigmoid:
-        for i in v.indices { v[i] = 1 / (1 + expf(-v[i])) }
-      case .tanh:
-        for i in v.indices { v[i] = tanhf(v[i]) }
-      case .gelu(.none):
-        for i in v.indices { v[i] = 0.5 * v[i] * (1 + erff(v[i] * 0.70710678118654752440)) }
-      case .gelu(.tanh):
-        let k: Float = 0.79788456080286535588  // sqrt(2/pi)
-        for i in v.indices {
-          let z = v[i]
-          v[i] = 0.5 * z * (1 + tanhf(k * (z + 0.044715 * z * z * z)))
+      if let (kind, parameter) = function.kernel {
+        let base = SharedPointer(base: v.baseAddress!)
+        let count = v.count
+        Parallel.forEach((count + Self.chunk - 1) / Self.chunk, threads: context.threads) { chunk in
+          let start = chunk * Self.chunk
+          c1d_activation(context.isa, kind, base.base + start, min(Self.chunk, count - start), parameter)
         }
-      case .prelu(let slopes):
-        let channels = x.shape.channels
+      } else if case .prelu(let slopes) = function {
         for i in v.indices where v[i] < 0 {
-          let c = slopes.count == 1 ? 0 : (i / innerLength) % channels
-          v[i] *= slopes[c]
+          v[i] *= slopes.count == 1 ? slopes[0] : slopes[(i / innerLength) % channels]
         }
       }
     }
