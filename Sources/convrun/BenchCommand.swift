@@ -73,7 +73,7 @@ struct BenchCommand: ParsableCommand {
     print("\(self.model): batch \(batch), length \(length), threads \(threads ?? Model.defaultThreads)")
     print(String(format: "  load       %9.3f ms", loadTime))
     for (label, value) in [("min", times[0]), ("p50", median), ("p90", percentile(90)), ("p99", percentile(99))] {
-      print(String(format: "  %-10@ %9.3f ms", label, value))
+      print("  " + label.padding(toLength: 11, withPad: " ", startingAt: 0) + String(format: "%9.3f ms", value))
     }
     print(String(format: "  throughput %9.1f samples/s, %.1f GFLOP/s (%@ FLOPs per run)", Double(batch) / (median * 1e-3), gflops, formatCount(flops)))
   }

@@ -39,3 +39,27 @@ struct ArchitectureTests {
     #expect(Self.architectures.count == 7)
   }
 }
+
+@Suite("Planner fusions")
+struct FusionTests {
+  func ops(_ path: String) throws -> (nodes: [String], steps: [String]) {
+    let model = try Model(contentsOf: Fixtures.path(path))
+    return (model.graph.nodes.map(\.op.name), model.plan.steps.map(\.node.op.name))
+  }
+
+  @Test("WaveNet's causal pads fold into its convolutions; the gate's tanh·sigmoid runs in conv epilogues")
+  func waveNet() throws {
+    let (nodes, steps) = try ops("architectures/wavenet/model.c1d")
+    #expect(nodes.filter { $0 == "pad" }.count == 18)
+    #expect(!steps.contains("pad"))
+    #expect(!steps.contains("tanh") && !steps.contains("sigmoid"))
+    #expect(steps.count < nodes.count / 2)
+  }
+
+  @Test("a TCN's chomp slices fold into causal padding; batch norm folds into weights")
+  func chompAndBatchNorm() throws {
+    #expect(!(try ops("architectures/tcn/model.c1d").steps.contains("slice")))
+    let quartz = try ops("architectures/quartznet_block/model.c1d")
+    #expect(quartz.nodes.contains("batch_norm") && !quartz.steps.contains("batch_norm"))
+  }
+}

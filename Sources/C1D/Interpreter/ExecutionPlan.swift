@@ -29,9 +29,11 @@ struct ExecutionContext: Sendable {
 struct ExecutionPlan: Sendable {
   struct Step: Sendable {
     var node: Node
+    /// The value this step writes (after fusion, the last fused node's output).
+    var output: String
     var kernel: any OpKernel
     var inputs: [Int]
-    var output: Int
+    var outputSlot: Int
     /// Slots whose last reader is this step; their buffers are released after it.
     var releases: [Int]
   }
@@ -44,20 +46,21 @@ struct ExecutionPlan: Sendable {
 
   init(graph: Graph, weights: [String: Tensor], structure: GraphStructure) {
     self.graph = graph
+    let planned = Fusion.plan(graph, weights: weights, structure: structure)
     var slots: [String: Int] = [:]
     for input in graph.inputs { slots[input.name] = slots.count }
-    for node in graph.nodes { slots[node.outputs[0]] = slots.count }
+    for step in planned { slots[step.output] = slots.count }
     var lastUse = [Int](repeating: -1, count: slots.count)
-    for (index, node) in graph.nodes.enumerated() {
-      for input in node.inputs { lastUse[slots[input]!] = index }
+    for (index, step) in planned.enumerated() {
+      for input in step.inputs { lastUse[slots[input]!] = index }
     }
     let outputSlots = graph.outputs.map { slots[$0]! }
     for slot in outputSlots { lastUse[slot] = Int.max }
-    steps = graph.nodes.enumerated().map { index, node in
-      let inputs = node.inputs.map { slots[$0]! }
+    steps = planned.enumerated().map { index, step in
+      let inputs = step.inputs.map { slots[$0]! }
       return Step(
-        node: node, kernel: KernelFactory.make(node, weights: weights, structure: structure), inputs: inputs,
-        output: slots[node.outputs[0]]!, releases: Array(Set(inputs.filter { lastUse[$0] == index })))
+        node: step.node, output: step.output, kernel: step.kernel, inputs: inputs, outputSlot: slots[step.output]!,
+        releases: Array(Set(inputs.filter { lastUse[$0] == index })))
     }
     inputSlots = graph.inputs.map { slots[$0.name]! }
     self.outputSlots = outputSlots
@@ -69,7 +72,7 @@ struct ExecutionPlan: Sendable {
   func peakActivationBytes(shapes: [String: ValueShape], batch: Int) -> Int? {
     var names = [String](repeating: "", count: slotCount)
     for (input, slot) in zip(graph.inputs, inputSlots) { names[slot] = input.name }
-    for step in steps { names[step.output] = step.node.outputs[0] }
+    for step in steps { names[step.outputSlot] = step.output }
     func bytes(_ slot: Int) -> Int? {
       let (perSample, o1) = shapes[names[slot]]!.channels.multipliedReportingOverflow(by: shapes[names[slot]]!.length ?? 1)
       let (all, o2) = perSample.multipliedReportingOverflow(by: batch)
@@ -83,7 +86,7 @@ struct ExecutionPlan: Sendable {
     }
     var peak = live
     for step in steps {
-      guard let b = bytes(step.output) else { return nil }
+      guard let b = bytes(step.outputSlot) else { return nil }
       live += b
       peak = max(peak, live)
       for slot in step.releases { live -= bytes(slot)! }
@@ -97,7 +100,7 @@ struct ExecutionPlan: Sendable {
     for (slot, input) in zip(inputSlots, inputs) { values[slot] = input }
     for step in steps {
       let arguments = step.inputs.map { values[$0]! }
-      values[step.output] = step.kernel.run(arguments, output: shapes[step.node.outputs[0]]!, context: context)
+      values[step.outputSlot] = step.kernel.run(arguments, output: shapes[step.output]!, context: context)
       for slot in step.releases { values[slot] = nil }
     }
     return outputSlots.map { values[$0]! }

@@ -3,15 +3,20 @@ import CC1DKernels
 /// `conv1d` planned at load: weights packed once into the GEMM micro-kernel's panel layout, or kept
 /// per channel for the direct depthwise kernel.
 ///
-/// The GEMM view per sample and group: `Y[Og × Lout] = W[Og × (Cg·K)] · X[(Cg·K) × Lout] + bias`. X is
-/// never materialised whole: tiles of `tileColumns` output positions are packed straight from the
-/// input (stride, dilation and padding mode handled in the packing), `depthBlock` rows at a time.
+/// The GEMM view per sample and group: `Y[Og × Lout] = W[Og × (Cg·K)] · X[(Cg·K) × Lout] + bias`. X, the
+/// im2col matrix, is never materialised: each of its rows at a tile of output positions is a contiguous
+/// run of the input (of one phase of it, for a strided conv), handed to the micro-kernel through a table
+/// of pointers. Only runs that reach into the padding are copied, with the padding mode applied.
 struct Conv1dKernel: OpKernel {
   let attributes: Conv1dAttributes
   let weight: [Float]
   let packed: [Float]
   let bias: [Float]
   let isDepthwise: Bool
+  /// Padding as applied, which fusion may have changed from the attributes'.
+  let padLeft: Int
+  let padRight: Int
+  let epilogue: [Epilogue]
 
   static let mr = Int(C1D_GEMM_MR)
   static let nr = Int(C1D_GEMM_NR)
@@ -23,12 +28,14 @@ struct Conv1dKernel: OpKernel {
   private var depth: Int { groupIn * attributes.kernelSize }
   private var panelsPerGroup: Int { (groupOut + Self.mr - 1) / Self.mr }
 
-  init(attributes: Conv1dAttributes, weight: Tensor, bias: Tensor?) {
+  init(attributes: Conv1dAttributes, weight: [Float], bias: [Float], padding: (left: Int, right: Int), epilogue: [Epilogue]) {
     self.attributes = attributes
-    self.weight = weight.values
-    self.bias = bias?.values ?? [Float](repeating: 0, count: attributes.outChannels)
+    self.weight = weight
+    self.bias = bias
+    (padLeft, padRight) = padding
+    self.epilogue = epilogue
     isDepthwise = attributes.inChannels == attributes.groups
-    packed = isDepthwise ? [] : Self.pack(weight.values, attributes)
+    packed = isDepthwise ? [] : Self.pack(weight, attributes)
   }
 
   /// Panels of `mr` output channels: for group g, panel p, depth index q, row r at
@@ -54,35 +61,47 @@ struct Conv1dKernel: OpKernel {
     // Both paths write every output element (the GEMM's first depth block stores, not accumulates).
     let y = [Float].uninitialized(count: x.batch * output.elementCount) { yb in
       x.data.withUnsafeBufferPointer { xb in
-        let input = SharedPointer(base: UnsafeMutablePointer(mutating: xb.baseAddress!))
-        let result = SharedPointer(base: yb.baseAddress!)
-        if isDepthwise {
-          runDepthwise(input, result, batch: x.batch, length: x.shape.length!, outLength: output.length!, context)
-        } else {
-          runGEMM(input, result, batch: x.batch, length: x.shape.length!, outLength: output.length!, context)
+        withOperands(inputs.dropFirst()) { operands in
+          let input = SharedPointer(base: UnsafeMutablePointer(mutating: xb.baseAddress!))
+          let result = SharedPointer(base: yb.baseAddress!)
+          let finish = EpilogueRunner(steps: epilogue, operands: operands, isa: context.isa)
+          if isDepthwise {
+            runDepthwise(input, result, batch: x.batch, length: x.shape.length!, outLength: output.length!, finish, context)
+          } else {
+            runGEMM(input, result, batch: x.batch, length: x.shape.length!, outLength: output.length!, finish, context)
+          }
         }
       }
     }
     return Activation(shape: output, batch: x.batch, data: y)
   }
 
-  private func runDepthwise(_ x: SharedPointer, _ y: SharedPointer, batch: Int, length: Int, outLength: Int, _ context: ExecutionContext) {
+  private func runDepthwise(
+    _ x: SharedPointer, _ y: SharedPointer, batch: Int, length: Int, outLength: Int, _ finish: EpilogueRunner,
+    _ context: ExecutionContext
+  ) {
     let a = attributes
-    let (left, right) = a.padAmounts
+    let (left, right) = (padLeft, padRight)
     let border = Border(a.paddingMode)
     let multiplier = a.outChannels / a.inChannels
-    let units = batch * a.inChannels
+    // Few channels with a large multiplier (1 → 512): split the multiplier too.
+    let chunks = batch * a.inChannels >= 4 * context.threads ? 1 : min(multiplier, 4 * context.threads)
+    let units = batch * a.inChannels * chunks
     let paddedLength = length + left + right
     weight.withUnsafeBufferPointer { wb in
       bias.withUnsafeBufferPointer { bb in
         let w = SharedPointer(base: UnsafeMutablePointer(mutating: wb.baseAddress!))
         let b = SharedPointer(base: UnsafeMutablePointer(mutating: bb.baseAddress!))
         Parallel.forEach(units, threads: context.threads) { unit in
-          let (n, c) = unit.quotientAndRemainder(dividingBy: a.inChannels)
-          let row = x.base + unit * length
+          let (channel, chunk) = unit.quotientAndRemainder(dividingBy: chunks)
+          let (n, c) = channel.quotientAndRemainder(dividingBy: a.inChannels)
+          let row = x.base + channel * length
+          let outputs = chunk * multiplier / chunks..<(chunk + 1) * multiplier / chunks
+          let firstOutput = (n * a.outChannels + c * multiplier + outputs.lowerBound) * outLength
+          defer { finish.apply(y.base, from: firstOutput, rows: outputs.count, stride: outLength, columns: outLength) }
           if a.paddingMode == .zeros {
             // Reads the input row in place; only the taps that fall in the padding are special.
-            for m in 0..<multiplier {
+            for m in outputs {
               let o = c * multiplier + m
               c1d_depthwise_row_zero_padded(
                 context.isa, row, length, left, w.base + o * a.kernelSize, a.kernelSize, a.dilation, a.stride,
@@ -93,7 +112,7 @@ struct Conv1dKernel: OpKernel {
           let padded = UnsafeMutablePointer<Float>.allocate(capacity: paddedLength)
           defer { padded.deallocate() }
           border.pad(row, length: length, left: left, right: right, into: padded)
-          for m in 0..<multiplier {
+          for m in outputs {
             let o = c * multiplier + m
             c1d_depthwise_row(
               context.isa, padded, w.base + o * a.kernelSize, a.kernelSize, a.dilation, a.stride, b.base[o],
@@ -104,11 +123,46 @@ struct Conv1dKernel: OpKernel {
     }
   }
 
-  private func runGEMM(_ x: SharedPointer, _ y: SharedPointer, batch: Int, length: Int, outLength: Int, _ context: ExecutionContext) {
+  private func runGEMM(
+    _ x: SharedPointer, _ y: SharedPointer, batch: Int, length: Int, outLength: Int, _ finish: EpilogueRunner,
+    _ context: ExecutionContext
+  ) {
+    let stride = attributes.stride
+    let phaseLength = (length + stride - 1) / stride
+    // Stride s: split every input row into its s phases once, so that each im2col row is a contiguous
+    // run of one phase and the copy-free indirect GEMM serves every stride.
+    let phased: SharedPointer
+    let phasedStorage: UnsafeMutablePointer<Float>?
+    if stride > 1 {
+      let storage = UnsafeMutablePointer<Float>.allocate(capacity: batch * attributes.inChannels * stride * phaseLength)
+      phasedStorage = storage
+      phased = SharedPointer(base: storage)
+      let rows = batch * attributes.inChannels
+      Parallel.forEach(rows, threads: context.threads) { row in
+        let source = x.base + row * length
+        let target = phased.base + row * stride * phaseLength
+        for phase in 0..<stride {
+          let out = target + phase * phaseLength
+          var i = phase
+          var j = 0
+          while i < length {
+            out[j] = source[i]
+            i += stride
+            j += 1
+          }
+        }
+      }
+    } else {
+      phasedStorage = nil
+      phased = x
+    }
+    defer { phasedStorage?.deallocate() }
+    let input = PhasedInput(original: x, phased: phased, length: length, stride: stride, phaseLength: phaseLength)
+
     let tiles = (outLength + Self.tileColumns - 1) / Self.tileColumns
-    // Enough work items for every thread: split output channels too when samples × groups × tiles is small.
+    // Split output channels too only when samples × groups × tiles cannot keep every thread busy.
     let coarse = batch * attributes.groups * tiles
-    let rowBlocks = context.threads > 1 ? min(panelsPerGroup, max(1, (4 * context.threads + coarse - 1) / coarse)) : 1
+    let rowBlocks = coarse >= 3 * context.threads ? 1 : min(panelsPerGroup, (3 * context.threads + coarse - 1) / coarse)
     let units = coarse * rowBlocks
     packed.withUnsafeBufferPointer { pb in
       bias.withUnsafeBufferPointer { bb in
@@ -119,70 +173,43 @@ struct Conv1dKernel: OpKernel {
           let (sampleGroup, tile) = rest.quotientAndRemainder(dividingBy: tiles)
           let (n, g) = sampleGroup.quotientAndRemainder(dividingBy: attributes.groups)
           let panels = rowBlock * panelsPerGroup / rowBlocks..<(rowBlock + 1) * panelsPerGroup / rowBlocks
-          gemmTile(
-            x: x.base + (n * attributes.inChannels + g * groupIn) * length, length: length,
+          let firstColumn = tile * Self.tileColumns
+          indirectGEMMTile(
+            input, firstChannel: n * attributes.inChannels + g * groupIn,
             y: y.base + (n * attributes.outChannels + g * groupOut) * outLength, outLength: outLength,
-            group: g, firstColumn: tile * Self.tileColumns, panels: panels, packed: a.base, bias: b.base,
-            isa: context.isa)
+            group: g, firstColumn: firstColumn, panels: panels, packed: a.base, bias: b.base, isa: context.isa)
+          let firstRow = panels.lowerBound * Self.mr
+          let rows = min(groupOut, panels.upperBound * Self.mr) - firstRow
+          finish.apply(
+            y.base, from: (n * attributes.outChannels + g * groupOut + firstRow) * outLength + firstColumn, rows: rows,
+            stride: outLength, columns: min(Self.tileColumns, outLength - firstColumn))
         }
       }
     }
   }
 
-  private func gemmTile(
-    x: UnsafeMutablePointer<Float>, length: Int, y: UnsafeMutablePointer<Float>, outLength: Int, group: Int,
-    firstColumn: Int, panels: Range<Int>, packed: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>,
-    isa: c1d_isa
-  ) {
-    if attributes.stride == 1 {
-      return indirectGEMMTile(
-        x: x, length: length, y: y, outLength: outLength, group: group, firstColumn: firstColumn, panels: panels,
-        packed: packed, bias: bias, isa: isa)
-    }
-    let (mr, nr) = (Self.mr, Self.nr)
-    let columns = min(Self.tileColumns, outLength - firstColumn)
-    let columnPanels = (columns + nr - 1) / nr
-    let blockCapacity = min(Self.depthBlock, depth) * columnPanels * nr
-    let packedB = UnsafeMutablePointer<Float>.allocate(capacity: blockCapacity)
-    defer { packedB.deallocate() }
-    var q0 = 0
-    while q0 < depth {
-      let kc = min(Self.depthBlock, depth - q0)
-      packInput(x: x, length: length, depthRange: q0..<q0 + kc, firstColumn: firstColumn, columns: columns, into: packedB)
-      for panel in panels {
-        let rows = min(mr, groupOut - panel * mr)
-        let aPanel = packed + ((group * panelsPerGroup + panel) * depth + q0) * mr
-        let biasRows = q0 == 0 ? UnsafePointer(bias + group * groupOut + panel * mr) : nil
-        for columnPanel in 0..<columnPanels {
-          c1d_gemm_tile(
-            isa, kc, aPanel, packedB + columnPanel * kc * nr,
-            y + panel * mr * outLength + firstColumn + columnPanel * nr, outLength, rows,
-            min(nr, columns - columnPanel * nr), q0 == 0 ? 0 : 1, biasRows)
-        }
-      }
-      q0 += kc
-    }
-  }
-
-  /// Stride 1: row q = (c, k) of the im2col matrix at columns t0 ..< t0 + nr is the contiguous input run
-  /// x[c][t0 + k·d − left ...], so B is read in place through a table of row pointers. Only runs that
-  /// reach into the padding are materialised, into a small scratch panel.
+  /// Row q = (c, k) of the im2col matrix at columns t0 ..< t0 + nr reads input positions
+  /// (t0 + j)·s + k·d − left: a contiguous run of one phase of the input row (all of it for s = 1), so B
+  /// is read in place through a table of row pointers. Only runs that reach into the padding are
+  /// materialised, into a small scratch panel.
   private func indirectGEMMTile(
-    x: UnsafeMutablePointer<Float>, length: Int, y: UnsafeMutablePointer<Float>, outLength: Int, group: Int,
+    _ input: PhasedInput, firstChannel: Int, y: UnsafeMutablePointer<Float>, outLength: Int, group: Int,
     firstColumn: Int, panels: Range<Int>, packed: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>,
     isa: c1d_isa
   ) {
+    let length = input.length
+    let s = input.stride
     let (mr, nr) = (Self.mr, Self.nr)
     let a = attributes
     let columns = min(Self.tileColumns, outLength - firstColumn)
-    let left = a.padAmounts.left
+    let left = padLeft
     let border = Border(a.paddingMode)
     let kc = min(Self.depthBlock, depth)
     let columnPanels = (columns + nr - 1) / nr
     // One pointer table (and scratch for padded runs) per column panel of the tile.
     let tables = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: columnPanels * kc)
     // Scratch only for a tile whose runs reach into the padding.
-    let reachesPadding = firstColumn - left < 0 || firstColumn + columns - 1 + (a.kernelSize - 1) * a.dilation - left >= length
+    let reachesPadding = firstColumn * s - left < 0 || (firstColumn + columns - 1) * s + (a.kernelSize - 1) * a.dilation - left >= length
     let scratch = UnsafeMutablePointer<Float>.allocate(capacity: reachesPadding ? columnPanels * kc * nr : 0)
     defer {
       tables.deallocate()
@@ -197,13 +224,15 @@ struct Conv1dKernel: OpKernel {
         let table = tables + columnPanel * kc
         for q in q0..<q0 + block {
           let (c, k) = q.quotientAndRemainder(dividingBy: a.kernelSize)
-          let row = UnsafePointer(x + c * length)
-          let start = t0 + k * a.dilation - left
-          if start >= 0, start + count <= length {
-            table[q - q0] = row + start
+          let shift = k * a.dilation - left
+          let phase = shift - floorDivide(shift, s) * s
+          let start = t0 + floorDivide(shift, s)
+          if start >= 0, start + count <= input.phaseCount(phase) {
+            table[q - q0] = UnsafePointer(input.phaseRow(firstChannel + c, phase) + start)
           } else {
+            let row = UnsafePointer(input.original.base + (firstChannel + c) * length)
             let run = scratch + (columnPanel * kc + q - q0) * nr
-            for j in 0..<count { run[j] = border.value(row, length, start + j) }
+            for j in 0..<count { run[j] = border.value(row, length, (t0 + j) * s + shift) }
             table[q - q0] = UnsafePointer(run)
           }
         }
@@ -221,45 +250,56 @@ struct Conv1dKernel: OpKernel {
       q0 += block
     }
   }
+}
 
-  /// Packs rows `depthRange` of the implicit im2col matrix, columns `firstColumn ..< +columns`, into
-  /// panels of `nr` columns: element (q, j) of panel P at `P · kc · nr + q · nr + j`.
-  private func packInput(
-    x: UnsafeMutablePointer<Float>, length: Int, depthRange: Range<Int>, firstColumn: Int, columns: Int,
-    into out: UnsafeMutablePointer<Float>
-  ) {
-    let a = attributes
-    let nr = Self.nr
-    let kc = depthRange.count
-    let border = Border(a.paddingMode)
-    let left = a.padAmounts.left
-    let s = a.stride
-    for q in depthRange {
-      let (c, k) = q.quotientAndRemainder(dividingBy: a.kernelSize)
-      let row = UnsafePointer(x + c * length)
-      let offset = k * a.dilation - left
-      // Output position t reads input index t·s + offset; inside the row for t in [tLow, tHigh].
-      let tLow = -floorDivide(offset, s)
-      let tHigh = floorDivide(length - 1 - offset, s)
-      var panelStart = 0
-      var panel = 0
-      while panelStart < columns {
-        let destination = out + panel * kc * nr + (q - depthRange.lowerBound) * nr
-        let t0 = firstColumn + panelStart
-        let count = min(nr, columns - panelStart)
-        let inLow = min(max(tLow - t0, 0), count)
-        let inHigh = max(min(tHigh - t0 + 1, count), inLow)
-        for j in 0..<inLow { destination[j] = border.value(row, length, (t0 + j) * s + offset) }
-        if s == 1 {
-          (destination + inLow).update(from: row + t0 + inLow + offset, count: inHigh - inLow)
-        } else {
-          for j in inLow..<inHigh { destination[j] = row[(t0 + j) * s + offset] }
+/// The input of a strided convolution with each row split into its phases: phase p of a row holds
+/// x[p], x[p + s], x[p + 2s], … (for s = 1, the input itself).
+struct PhasedInput: Sendable {
+  let original: SharedPointer
+  let phased: SharedPointer
+  let length: Int
+  let stride: Int
+  let phaseLength: Int
+
+  func phaseRow(_ row: Int, _ phase: Int) -> UnsafeMutablePointer<Float> {
+    phased.base + (row * stride + phase) * phaseLength
+  }
+
+  /// How many elements phase `phase` holds.
+  func phaseCount(_ phase: Int) -> Int { (length - phase + stride - 1) / stride }
+}
+
+/// Applies a convolution's epilogue to a block of its output, reading operands at the same offsets.
+struct EpilogueRunner: @unchecked Sendable {
+  let steps: [Epilogue]
+  let operands: [UnsafePointer<Float>]
+  let isa: c1d_isa
+
+  func apply(_ y: UnsafeMutablePointer<Float>, from offset: Int, rows: Int, stride: Int, columns: Int) {
+    guard !steps.isEmpty else { return }
+    for row in 0..<rows {
+      let start = offset + row * stride
+      let out = y + start
+      for step in steps {
+        switch step {
+        case .activation(let kind, let parameter):
+          c1d_activation(isa, kind, out, columns, parameter)
+        case .add(let operand):
+          let other = operands[operand - 1] + start
+          for i in 0..<columns { out[i] += other[i] }
+        case .mul(let operand):
+          let other = operands[operand - 1] + start
+          for i in 0..<columns { out[i] *= other[i] }
         }
-        for j in inHigh..<count { destination[j] = border.value(row, length, (t0 + j) * s + offset) }
-        for j in count..<nr { destination[j] = 0 }
-        panelStart += nr
-        panel += 1
       }
     }
+  }
+}
+
+/// Pins every operand's storage for the duration of `body`.
+private func withOperands<R>(_ inputs: ArraySlice<Activation>, _ body: ([UnsafePointer<Float>]) -> R) -> R {
+  guard let first = inputs.first else { return body([]) }
+  return first.data.withUnsafeBufferPointer { buffer in
+    withOperands(inputs.dropFirst()) { rest in body([buffer.baseAddress!] + rest) }
   }
 }

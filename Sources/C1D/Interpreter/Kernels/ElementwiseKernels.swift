@@ -1,34 +1,29 @@
 import CC1DKernels
 
-/// Activations: vectorised per ISA in C (CC1DKernels/activations.c), PReLU in Swift.
+/// Activations, vectorised per ISA in C (CC1DKernels/activations.c).
 struct ActivationKernel: OpKernel {
-  enum Function: Sendable {
-    case relu, silu, tanh, sigmoid
-    case leakyRelu(Float)
-    case elu(Float)
-    case gelu(GELUApproximation)
-    /// One slope, or one per channel.
-    case prelu([Float])
-
-    /// The C kernel's id and parameter; nil for PReLU.
-    var kernel: (kind: Int32, parameter: Float)? {
-      switch self {
-      case .relu: (Int32(C1D_ACT_RELU), 0)
-      case .leakyRelu(let slope): (Int32(C1D_ACT_LEAKY_RELU), slope)
-      case .elu(let alpha): (Int32(C1D_ACT_ELU), alpha)
-      case .gelu(.none): (Int32(C1D_ACT_GELU_ERF), 0)
-      case .gelu(.tanh): (Int32(C1D_ACT_GELU_TANH), 0)
-      case .silu: (Int32(C1D_ACT_SILU), 0)
-      case .sigmoid: (Int32(C1D_ACT_SIGMOID), 0)
-      case .tanh: (Int32(C1D_ACT_TANH), 0)
-      case .prelu: nil
-      }
-    }
-  }
-
-  let function: Function
+  let kind: Int32
+  let parameter: Float
   /// Elements per parallel work item.
   static let chunk = 1 << 15
+
+  func run(_ inputs: [Activation], output: ValueShape, context: ExecutionContext) -> Activation {
+    var y = inputs[0].data
+    y.withUnsafeMutableBufferPointer { v in
+      let base = SharedPointer(base: v.baseAddress!)
+      let count = v.count
+      Parallel.forEach((count + Self.chunk - 1) / Self.chunk, threads: context.threads) { chunk in
+        let start = chunk * Self.chunk
+        c1d_activation(context.isa, kind, base.base + start, min(Self.chunk, count - start), parameter)
+      }
+    }
+    return Activation(shape: output, batch: inputs[0].batch, data: y)
+  }
+}
+
+/// `nn.PReLU`: one shared slope or one per channel.
+struct PReLUKernel: OpKernel {
+  let slopes: [Float]
 
   func run(_ inputs: [Activation], output: ValueShape, context: ExecutionContext) -> Activation {
     let x = inputs[0]
@@ -36,17 +31,8 @@ struct ActivationKernel: OpKernel {
     let innerLength = x.shape.length ?? 1
     let channels = x.shape.channels
     y.withUnsafeMutableBufferPointer { v in
-      if let (kind, parameter) = function.kernel {
-        let base = SharedPointer(base: v.baseAddress!)
-        let count = v.count
-        Parallel.forEach((count + Self.chunk - 1) / Self.chunk, threads: context.threads) { chunk in
-          let start = chunk * Self.chunk
-          c1d_activation(context.isa, kind, base.base + start, min(Self.chunk, count - start), parameter)
-        }
-      } else if case .prelu(let slopes) = function {
-        for i in v.indices where v[i] < 0 {
-          v[i] *= slopes.count == 1 ? slopes[0] : slopes[(i / innerLength) % channels]
-        }
+      for i in v.indices where v[i] < 0 {
+        v[i] *= slopes.count == 1 ? slopes[0] : slopes[(i / innerLength) % channels]
       }
     }
     return Activation(shape: output, batch: x.batch, data: y)

@@ -1,19 +1,20 @@
+import CC1DKernels
+
 /// The table from ops to kernels, consulted once per node when a model is planned.
 enum KernelFactory {
   static func make(_ node: Node, weights: [String: Tensor], structure: GraphStructure) -> any OpKernel {
     func parameter(_ role: String) -> Tensor? { node.parameters[role].flatMap { weights[$0] } }
     switch node.op {
-    case .conv1d(let a): return Conv1dKernel(attributes: a, weight: parameter("weight")!, bias: parameter("bias"))
+    case .conv1d(let a):
+      return Conv1dKernel(
+        attributes: a, weight: parameter("weight")!.values,
+        bias: parameter("bias")?.values ?? [Float](repeating: 0, count: a.outChannels), padding: a.padAmounts, epilogue: [])
     case .pad(let a): return PadKernel(attributes: a)
     case .slice(let a): return SliceKernel(attributes: a)
-    case .relu: return ActivationKernel(function: .relu)
-    case .leakyRelu(let slope): return ActivationKernel(function: .leakyRelu(Float(slope)))
-    case .prelu: return ActivationKernel(function: .prelu(parameter("weight")!.values))
-    case .elu(let alpha): return ActivationKernel(function: .elu(Float(alpha)))
-    case .gelu(let approximation): return ActivationKernel(function: .gelu(approximation))
-    case .silu: return ActivationKernel(function: .silu)
-    case .tanh: return ActivationKernel(function: .tanh)
-    case .sigmoid: return ActivationKernel(function: .sigmoid)
+    case .prelu: return PReLUKernel(slopes: parameter("weight")!.values)
+    case .relu, .leakyRelu, .elu, .gelu, .silu, .tanh, .sigmoid:
+      let (kind, value) = Fusion.activation(node.op) ?? (Int32(C1D_ACT_RELU), 0)
+      return ActivationKernel(kind: kind, parameter: value)
     case .add: return BinaryKernel(isProduct: false)
     case .mul: return BinaryKernel(isProduct: true)
     case .concat: return ConcatKernel()
