@@ -166,3 +166,64 @@ void c1d_activation(c1d_isa isa, int kind, float *data, long count, float parame
 #endif
   for (long i = 0; i < count; i++) data[i] = apply_scalar(kind, data[i], parameter);
 }
+
+// ---- reductions for normalisation -------------------------------------------------------------
+
+#if C1D_X86
+T512 static double sum_avx512(const float *x, long n, float center) {
+  double total = 0;
+  __m512 c = _mm512_set1_ps(center);
+  for (long start = 0; start < n; start += 4096) {
+    long end = start + 4096 < n ? start + 4096 : n;
+    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+    long i = start;
+    for (; i + 32 <= end; i += 32) {
+      a0 = _mm512_add_ps(a0, _mm512_sub_ps(_mm512_loadu_ps(x + i), c));
+      a1 = _mm512_add_ps(a1, _mm512_sub_ps(_mm512_loadu_ps(x + i + 16), c));
+    }
+    float rest = 0;
+    for (; i < end; i++) rest += x[i] - center;
+    total += (double)_mm512_reduce_add_ps(_mm512_add_ps(a0, a1)) + rest;
+  }
+  return total;
+}
+
+T512 static double squares_avx512(const float *x, long n, float center) {
+  double total = 0;
+  __m512 c = _mm512_set1_ps(center);
+  for (long start = 0; start < n; start += 4096) {
+    long end = start + 4096 < n ? start + 4096 : n;
+    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+    long i = start;
+    for (; i + 32 <= end; i += 32) {
+      __m512 d0 = _mm512_sub_ps(_mm512_loadu_ps(x + i), c), d1 = _mm512_sub_ps(_mm512_loadu_ps(x + i + 16), c);
+      a0 = _mm512_fmadd_ps(d0, d0, a0);
+      a1 = _mm512_fmadd_ps(d1, d1, a1);
+    }
+    float rest = 0;
+    for (; i < end; i++) rest += (x[i] - center) * (x[i] - center);
+    total += (double)_mm512_reduce_add_ps(_mm512_add_ps(a0, a1)) + rest;
+  }
+  return total;
+}
+#endif
+
+void c1d_moments(c1d_isa isa, const float *x, long n, double *mean, double *variance) {
+  double sum = 0, squares = 0;
+#if C1D_X86
+  if (isa == C1D_ISA_AVX512) {
+    sum = sum_avx512(x, n, 0.0f);
+    *mean = sum / (double)n;
+    squares = squares_avx512(x, n, (float)*mean);
+    *variance = squares / (double)n;
+    return;
+  }
+#endif
+  for (long i = 0; i < n; i++) sum += x[i];
+  *mean = sum / (double)n;
+  for (long i = 0; i < n; i++) {
+    double d = x[i] - *mean;
+    squares += d * d;
+  }
+  *variance = squares / (double)n;
+}

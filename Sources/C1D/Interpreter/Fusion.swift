@@ -7,6 +7,8 @@ enum Epilogue: Sendable, Hashable {
   /// Adds, or multiplies by, the kernel's extra input `operand` (1-based position in its inputs).
   case add(operand: Int)
   case mul(operand: Int)
+  /// PReLU: one slope, or one per output channel.
+  case prelu(slopes: [Float])
 }
 
 /// One step of the plan: the node whose kernel runs, the values it reads, and the value it writes.
@@ -23,7 +25,7 @@ struct PlannedStep {
 /// - a zero `pad` whose every reader is a zero-padded `conv1d` becomes extra padding of those convs;
 /// - a stride-1 `conv1d` followed only by `slice(0, -c)` (a TCN's chomp) drops c of its right padding;
 /// - a `batch_norm` that alone reads a `conv1d` is folded into its weights and bias;
-/// - activations, `add` and `mul` that alone read a conv's result run as its epilogue.
+/// - activations (PReLU too), `add` and `mul` that alone read a conv's result run as its epilogue.
 /// A fused step runs where its last node stood, so operands computed in between are ready.
 enum Fusion {
   static func plan(_ graph: Graph, weights: [String: Tensor], structure: GraphStructure) -> [PlannedStep] {
@@ -94,6 +96,8 @@ enum Fusion {
           guard other != value else { fused = false; break }
           operands.append(other)
           epilogue.append(reader.op == .add ? .add(operand: operands.count) : .mul(operand: operands.count))
+        case .prelu:
+          epilogue.append(.prelu(slopes: weights[reader.parameters["weight"]!]!.values))
         default:
           if let (kind, parameter) = activation(reader.op) {
             epilogue.append(.activation(kind: kind, parameter: parameter))

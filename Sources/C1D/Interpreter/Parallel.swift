@@ -2,6 +2,14 @@ import Dispatch
 
 /// Splits `count` independent work items over up to `threads` threads.
 enum Parallel {
+  /// Floating-point operations below which one more thread costs more to wake than it saves.
+  static let workPerThread = 2 << 20
+
+  /// How many of `threads` a job of `work` FLOPs is worth.
+  static func threads(_ threads: Int, work: Int) -> Int {
+    max(1, min(threads, work / workPerThread))
+  }
+
   static func forEach(_ count: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
     let workers = min(max(threads, 1), count)
     if workers <= 1 {

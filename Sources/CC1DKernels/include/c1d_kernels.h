@@ -50,6 +50,9 @@ enum {
 };
 void c1d_activation(c1d_isa isa, int kind, float *data, long count, float parameter);
 
+/// Mean and (biased) variance of x[0 ..< n], two-pass, blocks of float lanes summed in double.
+void c1d_moments(c1d_isa isa, const float *x, long n, double *mean, double *variance);
+
 /// Process-wide: keep freed memory in the heap (glibc), so repeated large allocations reuse pages
 /// instead of mapping and zeroing fresh ones. Returns 1 if applied. For executables, not libraries.
 int c1d_retain_freed_memory(void);

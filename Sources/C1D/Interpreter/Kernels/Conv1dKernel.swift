@@ -34,7 +34,9 @@ struct Conv1dKernel: OpKernel {
     self.bias = bias
     (padLeft, padRight) = padding
     self.epilogue = epilogue
-    isDepthwise = attributes.inChannels == attributes.groups
+    // One input channel per group and fewer outputs per group than a micro-kernel panel: the GEMM
+    // would waste most of each panel, so convolve channel by channel instead.
+    isDepthwise = attributes.inChannels == attributes.groups && attributes.outChannels / attributes.groups < Self.mr
     packed = isDepthwise ? [] : Self.pack(weight, attributes)
   }
 
@@ -84,21 +86,26 @@ struct Conv1dKernel: OpKernel {
     let (left, right) = (padLeft, padRight)
     let border = Border(a.paddingMode)
     let multiplier = a.outChannels / a.inChannels
+    let threads = Parallel.threads(context.threads, work: 2 * batch * a.outChannels * a.kernelSize * outLength)
     // Few channels with a large multiplier (1 → 512): split the multiplier too.
-    let chunks = batch * a.inChannels >= 4 * context.threads ? 1 : min(multiplier, 4 * context.threads)
+    let chunks = batch * a.inChannels >= 4 * threads ? 1 : min(multiplier, 4 * threads)
     let units = batch * a.inChannels * chunks
     let paddedLength = length + left + right
     weight.withUnsafeBufferPointer { wb in
       bias.withUnsafeBufferPointer { bb in
         let w = SharedPointer(base: UnsafeMutablePointer(mutating: wb.baseAddress!))
         let b = SharedPointer(base: UnsafeMutablePointer(mutating: bb.baseAddress!))
-        Parallel.forEach(units, threads: context.threads) { unit in
+        Parallel.forEach(units, threads: threads) { unit in
           let (channel, chunk) = unit.quotientAndRemainder(dividingBy: chunks)
           let (n, c) = channel.quotientAndRemainder(dividingBy: a.inChannels)
           let row = x.base + channel * length
           let outputs = chunk * multiplier / chunks..<(chunk + 1) * multiplier / chunks
           let firstOutput = (n * a.outChannels + c * multiplier + outputs.lowerBound) * outLength
-          defer { finish.apply(y.base, from: firstOutput, rows: outputs.count, stride: outLength, columns: outLength) }
+          defer {
+            finish.apply(
+              y.base, from: firstOutput, rows: outputs.count, stride: outLength, columns: outLength,
+              firstChannel: c * multiplier + outputs.lowerBound)
+          }
           if a.paddingMode == .zeros {
             // Reads the input row in place; only the taps that fall in the padding are special.
             for m in outputs {
@@ -127,6 +134,7 @@ struct Conv1dKernel: OpKernel {
     _ x: SharedPointer, _ y: SharedPointer, batch: Int, length: Int, outLength: Int, _ finish: EpilogueRunner,
     _ context: ExecutionContext
   ) {
+    let threads = Parallel.threads(context.threads, work: 2 * batch * attributes.outChannels * depth * outLength)
     let stride = attributes.stride
     let phaseLength = (length + stride - 1) / stride
     // Stride s: split every input row into its s phases once, so that each im2col row is a contiguous
@@ -138,7 +146,7 @@ struct Conv1dKernel: OpKernel {
       phasedStorage = storage
       phased = SharedPointer(base: storage)
       let rows = batch * attributes.inChannels
-      Parallel.forEach(rows, threads: context.threads) { row in
+      Parallel.forEach(rows, threads: threads) { row in
         let source = x.base + row * length
         let target = phased.base + row * stride * phaseLength
         for phase in 0..<stride {
@@ -162,13 +170,13 @@ struct Conv1dKernel: OpKernel {
     let tiles = (outLength + Self.tileColumns - 1) / Self.tileColumns
     // Split output channels too only when samples × groups × tiles cannot keep every thread busy.
     let coarse = batch * attributes.groups * tiles
-    let rowBlocks = coarse >= 3 * context.threads ? 1 : min(panelsPerGroup, (3 * context.threads + coarse - 1) / coarse)
+    let rowBlocks = coarse >= 3 * threads ? 1 : min(panelsPerGroup, (3 * threads + coarse - 1) / coarse)
     let units = coarse * rowBlocks
     packed.withUnsafeBufferPointer { pb in
       bias.withUnsafeBufferPointer { bb in
         let a = SharedPointer(base: UnsafeMutablePointer(mutating: pb.baseAddress!))
         let b = SharedPointer(base: UnsafeMutablePointer(mutating: bb.baseAddress!))
-        Parallel.forEach(units, threads: context.threads) { unit in
+        Parallel.forEach(units, threads: threads) { unit in
           let (rest, rowBlock) = unit.quotientAndRemainder(dividingBy: rowBlocks)
           let (sampleGroup, tile) = rest.quotientAndRemainder(dividingBy: tiles)
           let (n, g) = sampleGroup.quotientAndRemainder(dividingBy: attributes.groups)
@@ -182,7 +190,7 @@ struct Conv1dKernel: OpKernel {
           let rows = min(groupOut, panels.upperBound * Self.mr) - firstRow
           finish.apply(
             y.base, from: (n * attributes.outChannels + g * groupOut + firstRow) * outLength + firstColumn, rows: rows,
-            stride: outLength, columns: min(Self.tileColumns, outLength - firstColumn))
+            stride: outLength, columns: min(Self.tileColumns, outLength - firstColumn), firstChannel: g * groupOut + firstRow)
         }
       }
     }
@@ -275,7 +283,9 @@ struct EpilogueRunner: @unchecked Sendable {
   let operands: [UnsafePointer<Float>]
   let isa: c1d_isa
 
-  func apply(_ y: UnsafeMutablePointer<Float>, from offset: Int, rows: Int, stride: Int, columns: Int) {
+  /// - Parameters:
+  ///   - firstChannel: the output channel of the first row; the rows are consecutive channels.
+  func apply(_ y: UnsafeMutablePointer<Float>, from offset: Int, rows: Int, stride: Int, columns: Int, firstChannel: Int) {
     guard !steps.isEmpty else { return }
     for row in 0..<rows {
       let start = offset + row * stride
@@ -290,6 +300,9 @@ struct EpilogueRunner: @unchecked Sendable {
         case .mul(let operand):
           let other = operands[operand - 1] + start
           for i in 0..<columns { out[i] *= other[i] }
+        case .prelu(let slopes):
+          let slope = slopes.count == 1 ? slopes[0] : slopes[firstChannel + row]
+          c1d_activation(isa, Int32(C1D_ACT_LEAKY_RELU), out, columns, slope)
         }
       }
     }

@@ -31,8 +31,10 @@ struct PReLUKernel: OpKernel {
     let innerLength = x.shape.length ?? 1
     let channels = x.shape.channels
     y.withUnsafeMutableBufferPointer { v in
-      for i in v.indices where v[i] < 0 {
-        v[i] *= slopes.count == 1 ? slopes[0] : slopes[(i / innerLength) % channels]
+      // PReLU is a leaky ReLU whose slope is the row's channel's.
+      for row in 0..<x.batch * channels {
+        let slope = slopes.count == 1 ? slopes[0] : slopes[row % channels]
+        c1d_activation(context.isa, Int32(C1D_ACT_LEAKY_RELU), v.baseAddress! + row * innerLength, innerLength, slope)
       }
     }
     return Activation(shape: output, batch: x.batch, data: y)

@@ -1,10 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Musl)
-  import Musl
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import CC1DKernels
 
 /// Inference batch norm as one scale and shift per channel, computed at load.
 struct BatchNormKernel: OpKernel {
