@@ -28,6 +28,10 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
-    .testTarget(name: "C1DTests", dependencies: ["C1D"]),
+    // Fuzz targets (shared with the tests, which replay every saved crash), and their libFuzzer
+    // entry point (tools/fuzz.sh); built normally, C1DFuzz replays files through the same targets.
+    .target(name: "C1DFuzzTargets", dependencies: ["C1D"]),
+    .executableTarget(name: "C1DFuzz", dependencies: ["C1DFuzzTargets"]),
+    .testTarget(name: "C1DTests", dependencies: ["C1D", "C1DFuzzTargets"]),
   ]
 )

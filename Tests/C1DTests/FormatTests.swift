@@ -9,14 +9,14 @@ func sampleModel(seed: UInt64 = 1, length: Int? = nil) throws -> Model {
   var b = ModelBuilder(channels: 4, length: length, sampleRate: 8000)
   let conv = try Conv1d(inChannels: 4, outChannels: 8, kernelSize: 3, padding: .same, paddingMode: .reflect, using: &rng)
   let x1 = b.conv1d(conv, b.input)
-  let stats = Tensor(shape: [8], repeating: 0.5)
+  let stats = try Tensor(shape: [8], repeating: 0.5)
   let x2 = b.add(.batchNorm(NormAttributes(channels: 8)), [x1], parameters: ["running_mean": stats, "running_var": stats, "weight": stats, "bias": stats])
   let x3 = b.add(.gelu(.tanh), [x2])
   let dw = try Conv1d(inChannels: 8, outChannels: 8, kernelSize: 5, padding: .explicit(4), dilation: 2, groups: 8, using: &rng)
   let x4 = b.add(.slice(SliceAttributes(start: 0, stop: -4)), [b.conv1d(dw, x3)])
   let x5 = b.add(.add, [x4, x3])
   let pooled = b.add(.flatten, [b.add(.globalAvgPool1d, [x5])])
-  let fc = b.add(.linear(LinearAttributes(inFeatures: 8, outFeatures: 3)), [pooled], parameters: ["weight": Tensor(shape: [3, 8], repeating: 0.25), "bias": Tensor(shape: [3], repeating: 0.1)])
+  let fc = b.add(.linear(LinearAttributes(inFeatures: 8, outFeatures: 3)), [pooled], parameters: ["weight": try Tensor(shape: [3, 8], repeating: 0.25), "bias": try Tensor(shape: [3], repeating: 0.1)])
   return try b.build(outputs: [fc, x5], metadata: Metadata(name: "sample", description: "ünïcode \"quoted\"\n", producer: "tests", license: "MIT"))
 }
 
@@ -82,7 +82,7 @@ struct FormatTests {
     #expect(loaded.graph == model.graph)
     #expect(loaded.serialized() == bytes)
     let length = 40 + Int(seed % 7)
-    let input = Tensor(shape: [2, model.graph.inputs[0].channels, length], repeating: 0.5)
+    let input = try Tensor(shape: [2, model.graph.inputs[0].channels, length], repeating: 0.5)
     #expect(try loaded(input).shape == model(input).shape)
   }
 

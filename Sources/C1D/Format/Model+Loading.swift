@@ -178,6 +178,11 @@ extension Model {
 
   /// Inflates and checks every tensor, in parallel; returns each tensor's values and stored bytes.
   static func decodeTensors(_ entries: [TensorEntry], file: UnsafeRawBufferPointer) throws -> [([Float], [UInt8])] {
+    // Waking threads costs more than inflating a few kilobytes.
+    let storedBytes = entries.reduce(0) { $0 + $1.storedSize }
+    guard entries.count > 1, storedBytes > 1 << 20 else {
+      return try entries.map { try decodeTensor($0, file: file) }
+    }
     let results = ResultSlots<([Float], [UInt8])>(count: entries.count)
     let shared = SharedBytes(bytes: file)
     DispatchQueue.concurrentPerform(iterations: entries.count) { index in

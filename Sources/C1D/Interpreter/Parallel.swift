@@ -10,6 +10,14 @@ enum Parallel {
     max(1, min(threads, work / workPerThread))
   }
 
+  /// The product of the factors, saturating at `Int.max` instead of trapping.
+  static func work(_ factors: Int...) -> Int {
+    factors.reduce(1) { product, factor in
+      let (result, overflow) = product.multipliedReportingOverflow(by: factor)
+      return overflow ? Int.max : result
+    }
+  }
+
   static func forEach(_ count: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
     let workers = min(max(threads, 1), count)
     if workers <= 1 {

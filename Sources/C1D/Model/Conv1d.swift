@@ -18,12 +18,16 @@ public struct Conv1d: Sendable, Hashable {
       dilation: dilation, groups: groups, bias: bias, paddingMode: paddingMode)
     let shape = [outChannels, max(inChannels, 0) / max(groups, 1), kernelSize]
     try Self.check(attributes, weightShape: shape)
+    let limit = LoadLimits.default.maxTensorBytes / MemoryLayout<Float>.size
+    guard let count = shape.checkedProduct, count <= limit else {
+      throw C1DError.limitExceeded(what: "Conv1d weight elements", limit: limit, actual: shape.checkedProduct ?? Int.max)
+    }
     let bound = Float((Double(groups) / Double(inChannels * kernelSize)).squareRoot())
     func uniform(_ count: Int) -> [Float] {
       (0..<count).map { _ in Float.random(in: -bound..<bound, using: &generator) }
     }
     self.attributes = attributes
-    self.weight = Tensor(uncheckedShape: shape, values: uniform(shape.reduce(1, *)))
+    self.weight = Tensor(uncheckedShape: shape, values: uniform(count))
     self.bias = bias ? Tensor(uncheckedShape: [outChannels], values: uniform(outChannels)) : nil
   }
 

@@ -18,9 +18,13 @@ public struct Tensor: Sendable, Hashable {
   }
 
   /// A tensor of `shape` filled with `value`.
-  public init(shape: [Int], repeating value: Float = 0) {
+  /// - Throws: `C1DError.invalidInput` for a negative dimension or a size that overflows.
+  public init(shape: [Int], repeating value: Float = 0) throws {
+    guard shape.allSatisfy({ $0 >= 0 }), let count = shape.checkedProduct else {
+      throw C1DError.invalidInput("cannot make a tensor of shape \(shape)")
+    }
     self.shape = shape
-    self.values = [Float](repeating: value, count: shape.reduce(1, *))
+    self.values = [Float](repeating: value, count: count)
   }
 }
 

@@ -42,7 +42,15 @@ enum ShapeInference {
     }
     for node in graph.nodes {
       let inputs = node.inputs.map { shapes[$0]! }
-      shapes[node.outputs[0]] = try outputShape(node, inputs, batch: batch)
+      let shape = try outputShape(node, inputs, batch: batch)
+      // Lengths can grow (padding); keep every per-sample size far from overflow.
+      if let length = shape.length, length > maxLength {
+        throw C1DError.limitExceeded(what: "node '\(node.name)' output length", limit: maxLength, actual: length)
+      }
+      if shape.channels.multipliedReportingOverflow(by: shape.length ?? 1).overflow || shape.elementCount > 1 << 48 {
+        throw C1DError.limitExceeded(what: "node '\(node.name)' output elements per sample", limit: 1 << 48, actual: Int.max)
+      }
+      shapes[node.outputs[0]] = shape
     }
     return shapes
   }

@@ -86,7 +86,7 @@ struct Conv1dKernel: OpKernel {
     let (left, right) = (padLeft, padRight)
     let border = Border(a.paddingMode)
     let multiplier = a.outChannels / a.inChannels
-    let threads = Parallel.threads(context.threads, work: 2 * batch * a.outChannels * a.kernelSize * outLength)
+    let threads = Parallel.threads(context.threads, work: Parallel.work(2, batch, a.outChannels, a.kernelSize, outLength))
     // Few channels with a large multiplier (1 → 512): split the multiplier too.
     let chunks = batch * a.inChannels >= 4 * threads ? 1 : min(multiplier, 4 * threads)
     let units = batch * a.inChannels * chunks
@@ -134,22 +134,24 @@ struct Conv1dKernel: OpKernel {
     _ x: SharedPointer, _ y: SharedPointer, batch: Int, length: Int, outLength: Int, _ finish: EpilogueRunner,
     _ context: ExecutionContext
   ) {
-    let threads = Parallel.threads(context.threads, work: 2 * batch * attributes.outChannels * depth * outLength)
+    let threads = Parallel.threads(context.threads, work: Parallel.work(2, batch, attributes.outChannels, depth, outLength))
     let stride = attributes.stride
     let phaseLength = (length + stride - 1) / stride
+    // Only the first min(stride, L) phases hold data: the buffer stays within 2 × the input.
+    let phases = min(stride, length)
     // Stride s: split every input row into its s phases once, so that each im2col row is a contiguous
     // run of one phase and the copy-free indirect GEMM serves every stride.
     let phased: SharedPointer
     let phasedStorage: UnsafeMutablePointer<Float>?
     if stride > 1 {
-      let storage = UnsafeMutablePointer<Float>.allocate(capacity: batch * attributes.inChannels * stride * phaseLength)
+      let storage = UnsafeMutablePointer<Float>.allocate(capacity: batch * attributes.inChannels * phases * phaseLength)
       phasedStorage = storage
       phased = SharedPointer(base: storage)
       let rows = batch * attributes.inChannels
       Parallel.forEach(rows, threads: threads) { row in
         let source = x.base + row * length
-        let target = phased.base + row * stride * phaseLength
-        for phase in 0..<stride {
+        let target = phased.base + row * phases * phaseLength
+        for phase in 0..<phases {
           let out = target + phase * phaseLength
           var i = phase
           var j = 0
@@ -165,7 +167,8 @@ struct Conv1dKernel: OpKernel {
       phased = x
     }
     defer { phasedStorage?.deallocate() }
-    let input = PhasedInput(original: x, phased: phased, length: length, stride: stride, phaseLength: phaseLength)
+    let input = PhasedInput(
+      original: x, phased: phased, length: length, stride: stride, phases: phases, phaseLength: phaseLength)
 
     let tiles = (outLength + Self.tileColumns - 1) / Self.tileColumns
     // Split output channels too only when samples × groups × tiles cannot keep every thread busy.
@@ -267,14 +270,16 @@ struct PhasedInput: Sendable {
   let phased: SharedPointer
   let length: Int
   let stride: Int
+  /// Phases stored per row: min(stride, length); the others are empty.
+  let phases: Int
   let phaseLength: Int
 
   func phaseRow(_ row: Int, _ phase: Int) -> UnsafeMutablePointer<Float> {
-    phased.base + (row * stride + phase) * phaseLength
+    phased.base + (row * phases + phase) * phaseLength
   }
 
   /// How many elements phase `phase` holds.
-  func phaseCount(_ phase: Int) -> Int { (length - phase + stride - 1) / stride }
+  func phaseCount(_ phase: Int) -> Int { phase < phases ? (length - phase + stride - 1) / stride : 0 }
 }
 
 /// Applies a convolution's epilogue to a block of its output, reading operands at the same offsets.
