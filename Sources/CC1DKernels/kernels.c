@@ -207,8 +207,21 @@ void c1d_gemm_tile(c1d_isa isa, long kc, const float *a, const float *b, float *
   gemm_tile_portable(kc, a, b, c, ldc, rows, cols, accumulate, bias);
 }
 
-void c1d_depthwise_row_zero_padded(c1d_isa isa, const float *x, long length, long left, const float *w,
-                                   long kernel_size, long dilation, long stride, float bias, float *y, long count) {
+// The value at index i of a row of length n under a padding mode (C1D_BORDER_*), for every index the
+// validated padding can reach (reflect: pad < n; circular: pad <= n).
+static inline float border_value(const float *x, long n, long i, int mode, float value) {
+  if (i >= 0 && i < n) return x[i];
+  switch (mode) {
+  case C1D_BORDER_REFLECT: return x[i < 0 ? -i : 2 * (n - 1) - i];
+  case C1D_BORDER_REPLICATE: return x[i < 0 ? 0 : n - 1];
+  case C1D_BORDER_CIRCULAR: return x[i < 0 ? i + n : i - n];
+  default: return value;
+  }
+}
+
+void c1d_depthwise_row_bordered(c1d_isa isa, const float *x, long length, long left, int mode, float value,
+                                const float *w, long kernel_size, long dilation, long stride, float bias, float *y,
+                                long count) {
   long span = (kernel_size - 1) * dilation;
   // Output t reads x[t*stride - left + q*dilation]; all of its taps are inside for t in [low, high).
   long low = (left + stride - 1) / stride;
@@ -220,10 +233,7 @@ void c1d_depthwise_row_zero_padded(c1d_isa isa, const float *x, long length, lon
     if (t == low) t = high;
     if (t >= count) break;
     float sum = bias;
-    for (long q = 0; q < kernel_size; q++) {
-      long i = t * stride - left + q * dilation;
-      if (i >= 0 && i < length) sum += w[q] * x[i];
-    }
+    for (long q = 0; q < kernel_size; q++) sum += w[q] * border_value(x, length, t * stride - left + q * dilation, mode, value);
     y[t] = sum;
   }
   if (high > low)

@@ -111,7 +111,7 @@ enum Fusion {
         position = next
       }
       let kernel = Conv1dKernel(
-        attributes: attributes, weight: weight, bias: bias, padding: (left, right), epilogue: epilogue)
+        attributes: attributes, weight: weight, bias: bias, padLeft: left, epilogue: epilogue)
       steps.append((position, PlannedStep(node: node, kernel: kernel, inputs: [input] + operands, output: value)))
     }
     return steps.sorted { $0.position < $1.position }.map(\.step)

@@ -32,10 +32,15 @@ void c1d_gemm_tile_indirect(c1d_isa isa, long kc, const float *a, const float *c
 void c1d_depthwise_row(c1d_isa isa, const float *x, const float *w, long kernel_size, long dilation,
                        long stride, float bias, float *y, long count);
 
-/// The same with zero padding, reading the unpadded row x[0 ..< length] directly: position i of the
-/// padded row is x[i - left] inside the row and 0 outside.
-void c1d_depthwise_row_zero_padded(c1d_isa isa, const float *x, long length, long left, const float *w,
-                                   long kernel_size, long dilation, long stride, float bias, float *y, long count);
+/// Padding modes of c1d_depthwise_row_bordered.
+enum { C1D_BORDER_CONSTANT = 0, C1D_BORDER_REFLECT = 1, C1D_BORDER_REPLICATE = 2, C1D_BORDER_CIRCULAR = 3 };
+
+/// The same reading the unpadded row x[0 ..< length] in place: position i of the padded row is
+/// x[i - left] inside the row, and outside it what `mode` gives (`value` for constant padding). No
+/// padded copy is made, however large the padding.
+void c1d_depthwise_row_bordered(c1d_isa isa, const float *x, long length, long left, int mode, float value,
+                                const float *w, long kernel_size, long dilation, long stride, float bias, float *y,
+                                long count);
 
 /// Element-wise activations, in place. `parameter` is the negative slope (leaky_relu) or alpha (elu).
 enum {

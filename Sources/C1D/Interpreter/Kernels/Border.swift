@@ -23,6 +23,21 @@ enum Border: Sendable, Hashable {
     }
   }
 
+  /// The mode's code for the C kernels (`C1D_BORDER_*`) and its constant.
+  var code: Int32 {
+    switch self {
+    case .constant: 0
+    case .reflect: 1
+    case .replicate: 2
+    case .circular: 3
+    }
+  }
+
+  var constant: Float {
+    if case .constant(let value) = self { return value }
+    return 0
+  }
+
   /// The value at `index` of `row` (length `length`), for any index the validated padding can reach.
   @inline(__always)
   func value(_ row: UnsafePointer<Float>, _ length: Int, _ index: Int) -> Float {

@@ -13,9 +13,9 @@ struct Conv1dKernel: OpKernel {
   let packed: [Float]
   let bias: [Float]
   let isDepthwise: Bool
-  /// Padding as applied, which fusion may have changed from the attributes'.
+  /// Left padding as applied, which fusion may have changed from the attributes'. (The right padding
+  /// only sets the output length, which shape inference has already fixed.)
   let padLeft: Int
-  let padRight: Int
   let epilogue: [Epilogue]
 
   static let mr = Int(C1D_GEMM_MR)
@@ -28,11 +28,11 @@ struct Conv1dKernel: OpKernel {
   private var depth: Int { groupIn * attributes.kernelSize }
   private var panelsPerGroup: Int { (groupOut + Self.mr - 1) / Self.mr }
 
-  init(attributes: Conv1dAttributes, weight: [Float], bias: [Float], padding: (left: Int, right: Int), epilogue: [Epilogue]) {
+  init(attributes: Conv1dAttributes, weight: [Float], bias: [Float], padLeft: Int, epilogue: [Epilogue]) {
     self.attributes = attributes
     self.weight = weight
     self.bias = bias
-    (padLeft, padRight) = padding
+    self.padLeft = padLeft
     self.epilogue = epilogue
     // One input channel per group and fewer outputs per group than a micro-kernel panel: the GEMM
     // would waste most of each panel, so convolve channel by channel instead.
@@ -83,14 +83,13 @@ struct Conv1dKernel: OpKernel {
     _ context: ExecutionContext
   ) {
     let a = attributes
-    let (left, right) = (padLeft, padRight)
+    let left = padLeft
     let border = Border(a.paddingMode)
     let multiplier = a.outChannels / a.inChannels
     let threads = Parallel.threads(context.threads, work: Parallel.work(2, batch, a.outChannels, a.kernelSize, outLength))
     // Few channels with a large multiplier (1 → 512): split the multiplier too.
     let chunks = batch * a.inChannels >= 4 * threads ? 1 : min(multiplier, 4 * threads)
     let units = batch * a.inChannels * chunks
-    let paddedLength = length + left + right
     weight.withUnsafeBufferPointer { wb in
       bias.withUnsafeBufferPointer { bb in
         let w = SharedPointer(base: UnsafeMutablePointer(mutating: wb.baseAddress!))
@@ -106,24 +105,12 @@ struct Conv1dKernel: OpKernel {
               y.base, from: firstOutput, rows: outputs.count, stride: outLength, columns: outLength,
               firstChannel: c * multiplier + outputs.lowerBound)
           }
-          if a.paddingMode == .zeros {
-            // Reads the input row in place; only the taps that fall in the padding are special.
-            for m in outputs {
-              let o = c * multiplier + m
-              c1d_depthwise_row_zero_padded(
-                context.isa, row, length, left, w.base + o * a.kernelSize, a.kernelSize, a.dilation, a.stride,
-                b.base[o], y.base + (n * a.outChannels + o) * outLength, outLength)
-            }
-            return
-          }
-          let padded = UnsafeMutablePointer<Float>.allocate(capacity: paddedLength)
-          defer { padded.deallocate() }
-          border.pad(row, length: length, left: left, right: right, into: padded)
+          // Reads the input row in place; only taps that fall in the padding are special.
           for m in outputs {
             let o = c * multiplier + m
-            c1d_depthwise_row(
-              context.isa, padded, w.base + o * a.kernelSize, a.kernelSize, a.dilation, a.stride, b.base[o],
-              y.base + (n * a.outChannels + o) * outLength, outLength)
+            c1d_depthwise_row_bordered(
+              context.isa, row, length, left, border.code, border.constant, w.base + o * a.kernelSize, a.kernelSize,
+              a.dilation, a.stride, b.base[o], y.base + (n * a.outChannels + o) * outLength, outLength)
           }
         }
       }

@@ -8,7 +8,7 @@ enum KernelFactory {
     case .conv1d(let a):
       return Conv1dKernel(
         attributes: a, weight: parameter("weight")!.values,
-        bias: parameter("bias")?.values ?? [Float](repeating: 0, count: a.outChannels), padding: a.padAmounts, epilogue: [])
+        bias: parameter("bias")?.values ?? [Float](repeating: 0, count: a.outChannels), padLeft: a.padAmounts.left, epilogue: [])
     case .pad(let a): return PadKernel(attributes: a)
     case .slice(let a): return SliceKernel(attributes: a)
     case .prelu: return PReLUKernel(slopes: parameter("weight")!.values)

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The whole Swift test suite under AddressSanitizer, then under ThreadSanitizer (separate build folders).
+# Any sanitizer report fails the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+for sanitizer in address thread; do
+  log=$(mktemp)
+  echo "== swift test --sanitize=$sanitizer"
+  if ! swift test --sanitize=$sanitizer --scratch-path .build-$sanitizer 2>&1 | tee "$log" | grep -E "Test run with|passed in|failed"; then
+    echo "swift test under $sanitizer sanitizer failed"; tail -50 "$log"; exit 1
+  fi
+  if grep -qE "ERROR: AddressSanitizer|WARNING: ThreadSanitizer|runtime error:" "$log"; then
+    echo "sanitizer report under $sanitizer:"; grep -E -A30 "ERROR: AddressSanitizer|WARNING: ThreadSanitizer" "$log" | head -60; exit 1
+  fi
+  rm -f "$log"
+done
