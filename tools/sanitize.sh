@@ -3,6 +3,7 @@
 # Any sanitizer report fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export LSAN_OPTIONS="suppressions=$PWD/tools/lsan.supp:print_suppressions=0"
 for sanitizer in address thread; do
   log=$(mktemp)
   echo "== swift test --sanitize=$sanitizer"

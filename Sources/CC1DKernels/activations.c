@@ -170,25 +170,8 @@ void c1d_activation(c1d_isa isa, int kind, float *data, long count, float parame
 // ---- reductions for normalisation -------------------------------------------------------------
 
 #if C1D_X86
-T512 static double sum_avx512(const float *x, long n, float center) {
-  double total = 0;
-  __m512 c = _mm512_set1_ps(center);
-  for (long start = 0; start < n; start += 4096) {
-    long end = start + 4096 < n ? start + 4096 : n;
-    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
-    long i = start;
-    for (; i + 32 <= end; i += 32) {
-      a0 = _mm512_add_ps(a0, _mm512_sub_ps(_mm512_loadu_ps(x + i), c));
-      a1 = _mm512_add_ps(a1, _mm512_sub_ps(_mm512_loadu_ps(x + i + 16), c));
-    }
-    float rest = 0;
-    for (; i < end; i++) rest += x[i] - center;
-    total += (double)_mm512_reduce_add_ps(_mm512_add_ps(a0, a1)) + rest;
-  }
-  return total;
-}
-
-T512 static double squares_avx512(const float *x, long n, float center) {
+// Sum of (x - center), or of its square, in blocks of float lanes added up in double.
+T512 static double pass_avx512(const float *x, long n, float center, int square) {
   double total = 0;
   __m512 c = _mm512_set1_ps(center);
   for (long start = 0; start < n; start += 4096) {
@@ -197,11 +180,11 @@ T512 static double squares_avx512(const float *x, long n, float center) {
     long i = start;
     for (; i + 32 <= end; i += 32) {
       __m512 d0 = _mm512_sub_ps(_mm512_loadu_ps(x + i), c), d1 = _mm512_sub_ps(_mm512_loadu_ps(x + i + 16), c);
-      a0 = _mm512_fmadd_ps(d0, d0, a0);
-      a1 = _mm512_fmadd_ps(d1, d1, a1);
+      a0 = square ? _mm512_fmadd_ps(d0, d0, a0) : _mm512_add_ps(a0, d0);
+      a1 = square ? _mm512_fmadd_ps(d1, d1, a1) : _mm512_add_ps(a1, d1);
     }
     float rest = 0;
-    for (; i < end; i++) rest += (x[i] - center) * (x[i] - center);
+    for (; i < end; i++) rest += square ? (x[i] - center) * (x[i] - center) : x[i] - center;
     total += (double)_mm512_reduce_add_ps(_mm512_add_ps(a0, a1)) + rest;
   }
   return total;
@@ -212,9 +195,9 @@ void c1d_moments(c1d_isa isa, const float *x, long n, double *mean, double *vari
   double sum = 0, squares = 0;
 #if C1D_X86
   if (isa == C1D_ISA_AVX512) {
-    sum = sum_avx512(x, n, 0.0f);
+    sum = pass_avx512(x, n, 0.0f, 0);
     *mean = sum / (double)n;
-    squares = squares_avx512(x, n, (float)*mean);
+    squares = pass_avx512(x, n, (float)*mean, 1);
     *variance = squares / (double)n;
     return;
   }
