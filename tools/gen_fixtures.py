@@ -370,6 +370,74 @@ ARCHITECTURES = {
 }
 
 
+class OpsActivations(nn.Module):
+    """Every activation, and PReLU with one slope per channel."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(6, 6, 3, padding=1)
+        self.prelu = nn.PReLU(6)
+
+    def forward(self, x):
+        x = self.conv(x)
+        a = F.leaky_relu(x, 0.2) + F.elu(x, 0.7)
+        b = F.silu(x) * torch.sigmoid(x)
+        c = F.gelu(x, approximate="tanh") + torch.tanh(x)
+        return self.prelu(a + b + c) + F.gelu(x) + torch.relu(x)
+
+
+class OpsPadSlice(nn.Module):
+    """F.pad in every mode (asymmetric, constant value), slices in the middle, concat, mul."""
+
+    def forward(self, x):
+        a = F.pad(x, (3, 1), mode="reflect")
+        b = F.pad(x, (2, 2), mode="replicate")
+        c = F.pad(x, (0, 4), mode="circular")
+        d = F.pad(x, (1, 3), mode="constant", value=0.5)
+        e = torch.cat([a, b, c, d], dim=1)
+        return e[:, :, 1:-2] * e[:, :, 2:-1]
+
+
+class OpsNormsPools(nn.Module):
+    """LayerNorm over channels (transpose pattern), standalone BatchNorm, GroupNorm, pools with every
+    option, global average pool by .mean, linear."""
+
+    def __init__(self):
+        super().__init__()
+        self.norm = nn.LayerNorm(8)
+        self.bn = nn.BatchNorm1d(8)
+        self.gn = nn.GroupNorm(2, 8, eps=1e-3)
+        self.max = nn.MaxPool1d(3, stride=2, padding=1, dilation=2, ceil_mode=True)
+        self.avg1 = nn.AvgPool1d(4, stride=3, padding=2, ceil_mode=True, count_include_pad=False)
+        self.avg2 = nn.AvgPool1d(3, stride=1, padding=1, count_include_pad=True)
+        self.fc = nn.Linear(8, 5)
+
+    def forward(self, x):
+        x = self.norm(x.transpose(1, 2)).transpose(1, 2)
+        x = self.gn(self.bn(x))
+        x = self.avg2(self.avg1(self.max(x)))
+        return self.fc(x.mean(-1))
+
+
+OPS = {
+    "activations": (OpsActivations, (2, 6, 37)),
+    "pad_slice_concat": (OpsPadSlice, (2, 3, 11)),
+    "norms_pools_linear": (OpsNormsPools, (3, 8, 45)),
+    "unbatched_conv": (lambda: nn.Conv1d(4, 6, 5, stride=2, padding=3, dilation=2, padding_mode="circular"), (4, 23)),
+}
+
+
+def ops():
+    for index, (name, (constructor, shape)) in enumerate(OPS.items()):
+        torch.manual_seed(300 + index)
+        generator = torch.Generator().manual_seed(400 + index)
+        module = constructor()
+        randomize_norm_statistics(module, generator)
+        x = torch.randn(shape, generator=generator)
+        out = write_case(os.path.join(ROOT, "ops", name), module, x, name=name, license="CC0-1.0")
+        print(f"ops/{name}: {tuple(shape)} -> {out}")
+
+
 def architectures():
     for index, (name, (constructor, shape, dtype, codec, description)) in enumerate(ARCHITECTURES.items()):
         torch.manual_seed(100 + index)
@@ -391,3 +459,5 @@ if __name__ == "__main__":
         conformance()
     if not only or "architectures" in only:
         architectures()
+    if not only or "ops" in only:
+        ops()

@@ -34,9 +34,26 @@ struct ArchitectureTests {
     }
   }
 
+  static let ops = Fixtures.subdirectories("ops")
+
+  @Test("every op (activations, pads, slices, concat, norms, pools, linear, unbatched) matches PyTorch", arguments: ops, [1, 2])
+  func op(name: String, threads: Int) throws {
+    let model = try Model(contentsOf: Fixtures.path("ops/\(name)/model.c1d"))
+    let input = try Fixtures.npy("ops/\(name)/input.npy")
+    let expected = try Fixtures.npy("ops/\(name)/expected.npy")
+    for isa in ISAs.available {
+      let output = try model.run([model.graph.inputs[0].name: input], threads: threads, isa: isa)[model.graph.outputs[0]]!
+      #expect(output.shape == expected.shape)
+      let error = relativeError(output, expected)
+      print("ops/\(name) isa \(isa.rawValue) threads \(threads): max relative error \(error)")
+      #expect(error <= tolerance, "\(name) at ISA \(isa.rawValue)")
+    }
+  }
+
   @Test("there are seven architectures")
   func architecturesPresent() {
     #expect(Self.architectures.count == 7)
+    #expect(Self.ops.count >= 4)
   }
 }
 
