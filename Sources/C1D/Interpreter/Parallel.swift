@@ -3,7 +3,7 @@ import Dispatch
 /// Splits `count` independent work items over up to `threads` threads.
 enum Parallel {
   /// Floating-point operations below which one more thread costs more to wake than it saves.
-  static let workPerThread = 2 << 20
+  static let workPerThread = 4 << 20
 
   /// How many of `threads` a job of `work` FLOPs is worth.
   static func threads(_ threads: Int, work: Int) -> Int {

@@ -21,6 +21,12 @@ struct Conv1dKernel: OpKernel {
   static let mr = Int(C1D_GEMM_MR)
   static let nr = Int(C1D_GEMM_NR)
   static let tileColumns = 256
+  /// `nr` zeros, read by every im2col run that lies wholly in zero padding. Never written.
+  static let zeroRun: SharedPointer = {
+    let run = UnsafeMutablePointer<Float>.allocate(capacity: nr)
+    run.initialize(repeating: 0, count: nr)
+    return SharedPointer(base: run)
+  }()
   static let depthBlock = 256
 
   private var groupIn: Int { attributes.inChannels / attributes.groups }
@@ -206,9 +212,12 @@ struct Conv1dKernel: OpKernel {
     let columnPanels = (columns + nr - 1) / nr
     // One pointer table (and scratch for padded runs) per column panel of the tile.
     let tables = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: columnPanels * kc)
-    // Scratch only for a tile whose runs reach into the padding.
+    // Scratch only for a tile whose runs reach into the padding. With zero padding a run wholly in the
+    // padding reads the shared zero run, and a row straddles an edge in at most two panels of a tile.
     let reachesPadding = firstColumn * s - left < 0 || (firstColumn + columns - 1) * s + (a.kernelSize - 1) * a.dilation - left >= length
-    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: reachesPadding ? columnPanels * kc * nr : 0)
+    let zeroPadding = border == .constant(0)
+    let scratchRuns = !reachesPadding ? 0 : zeroPadding ? min(columnPanels, 2) * kc : columnPanels * kc
+    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchRuns * nr)
     defer {
       tables.deallocate()
       scratch.deallocate()
@@ -216,6 +225,7 @@ struct Conv1dKernel: OpKernel {
     var q0 = 0
     while q0 < depth {
       let block = min(Self.depthBlock, depth - q0)
+      var nextScratch = 0
       for columnPanel in 0..<columnPanels {
         let t0 = firstColumn + columnPanel * nr
         let count = min(nr, columns - columnPanel * nr)
@@ -227,9 +237,12 @@ struct Conv1dKernel: OpKernel {
           let start = t0 + floorDivide(shift, s)
           if start >= 0, start + count <= input.phaseCount(phase) {
             table[q - q0] = UnsafePointer(input.phaseRow(firstChannel + c, phase) + start)
+          } else if zeroPadding, start >= input.phaseCount(phase) || start + count <= 0 {
+            table[q - q0] = UnsafePointer(Self.zeroRun.base)
           } else {
             let row = UnsafePointer(input.original.base + (firstChannel + c) * length)
-            let run = scratch + (columnPanel * kc + q - q0) * nr
+            let run = scratch + nextScratch * nr
+            nextScratch += 1
             for j in 0..<count { run[j] = border.value(row, length, (t0 + j) * s + shift) }
             table[q - q0] = UnsafePointer(run)
           }
