@@ -2,12 +2,11 @@ import Dispatch
 
 /// Splits `count` independent work items over up to `threads` threads.
 enum Parallel {
-  /// Floating-point operations below which one more thread costs more to wake than it saves.
-  static let workPerThread = 4 << 20
-
-  /// How many of `threads` a job of `work` FLOPs is worth.
-  static func threads(_ threads: Int, work: Int) -> Int {
-    max(1, min(threads, work / workPerThread))
+  /// How many of `threads` a job of `work` FLOPs is worth, when a thread only pays for itself above
+  /// `perThread` FLOPs (measured here: about 5 M for the GEMM path with its per-tile set-up, 1 M for
+  /// the depthwise path).
+  static func threads(_ threads: Int, work: Int, perThread: Int) -> Int {
+    max(1, min(threads, work / perThread))
   }
 
   /// The product of the factors, saturating at `Int.max` instead of trapping.
