@@ -66,7 +66,8 @@ struct BenchCommand: ParsableCommand {
       print("""
         {"model":\(quote(self.model)),"batch":\(batch),"length":\(length),"threads":\(threads ?? Model.defaultThreads),\
         "load_ms":\(loadTime),"p50_ms":\(median),"p90_ms":\(percentile(90)),"p99_ms":\(percentile(99)),\
-        "min_ms":\(times[0]),"samples_per_s":\(Double(batch) / (median * 1e-3)),"gflops":\(gflops),"flops":\(flops)}
+        "min_ms":\(times[0]),"samples_per_s":\(Double(batch) / (median * 1e-3)),"gflops":\(gflops),"flops":\(flops),\
+        "peak_rss_mib":\(peakResidentMiB() ?? -1)}
         """)
       return
     }
@@ -76,5 +77,15 @@ struct BenchCommand: ParsableCommand {
       print("  " + label.padding(toLength: 11, withPad: " ", startingAt: 0) + String(format: "%9.3f ms", value))
     }
     print(String(format: "  throughput %9.1f samples/s, %.1f GFLOP/s (%@ FLOPs per run)", Double(batch) / (median * 1e-3), gflops, formatCount(flops)))
+    if let rss = peakResidentMiB() { print(String(format: "  peak RSS   %9.1f MiB", rss)) }
+  }
+
+  /// This process's peak resident memory (Linux `VmHWM`), in MiB.
+  private func peakResidentMiB() -> Double? {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+      let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+      let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
+    else { return nil }
+    return kilobytes / 1024
   }
 }
