@@ -9,6 +9,7 @@ import CC1DKernels
 /// of pointers. Only runs that reach into the padding are copied, with the padding mode applied.
 struct Conv1dKernel: OpKernel {
   let attributes: Conv1dAttributes
+  /// `(out, in/groups, k)` weights for the depthwise path; empty on the GEMM path, which reads `packed`.
   let weight: [Float]
   let packed: [Float]
   let bias: [Float]
@@ -36,13 +37,13 @@ struct Conv1dKernel: OpKernel {
 
   init(attributes: Conv1dAttributes, weight: [Float], bias: [Float], padLeft: Int, epilogue: [Epilogue]) {
     self.attributes = attributes
-    self.weight = weight
     self.bias = bias
     self.padLeft = padLeft
     self.epilogue = epilogue
     // One input channel per group and fewer outputs per group than a micro-kernel panel: the GEMM
     // would waste most of each panel, so convolve channel by channel instead.
     isDepthwise = attributes.inChannels == attributes.groups && attributes.outChannels / attributes.groups < Self.mr
+    self.weight = isDepthwise ? weight : []
     packed = isDepthwise ? [] : Self.pack(weight, attributes)
   }
 
