@@ -18,7 +18,7 @@ let package = Package(
       providers: [.apt(["zlib1g-dev"])]
     ),
     // Per-ISA numeric micro-kernels, selected at run time. Plain C so that
-    // `__attribute__((target(...)))` reaches AVX-512 without unsafeFlags.
+    // `__attribute__((target(...)))` reaches AVX-512 with no special compiler settings.
     .target(name: "CC1DKernels", path: "Sources/CC1DKernels"),
     .target(name: "C1D", dependencies: ["CZlib", "CC1DKernels"]),
     .executableTarget(
