@@ -44,9 +44,9 @@ struct ExecutionPlan: Sendable {
   let outputSlots: [Int]
   let slotCount: Int
 
-  init(graph: Graph, weights: [String: Tensor], structure: GraphStructure) {
+  init(graph: Graph, weights: [String: Tensor]) {
     self.graph = graph
-    let planned = Fusion.plan(graph, weights: weights, structure: structure)
+    let planned = Fusion.plan(graph, weights: weights)
     var slots: [String: Int] = [:]
     for input in graph.inputs { slots[input.name] = slots.count }
     for step in planned { slots[step.output] = slots.count }

@@ -28,7 +28,7 @@ struct PlannedStep {
 /// - activations (PReLU too), `add` and `mul` that alone read a conv's result run as its epilogue.
 /// A fused step runs where its last node stood, so operands computed in between are ready.
 enum Fusion {
-  static func plan(_ graph: Graph, weights: [String: Tensor], structure: GraphStructure) -> [PlannedStep] {
+  static func plan(_ graph: Graph, weights: [String: Tensor]) -> [PlannedStep] {
     let nodes = graph.nodes
     var readers: [String: [Int]] = [:]
     for (index, node) in nodes.enumerated() {
@@ -56,7 +56,7 @@ enum Fusion {
     for (index, node) in nodes.enumerated() where !absorbed.contains(index) {
       guard case .conv1d(let attributes) = node.op else {
         if !absorbed.contains(index) {
-          let kernel = KernelFactory.make(node, weights: weights, structure: structure)
+          let kernel = KernelFactory.make(node, weights: weights)
           steps.append((index, PlannedStep(node: node, kernel: kernel, inputs: node.inputs, output: node.outputs[0])))
         }
         continue

@@ -103,12 +103,12 @@ public struct Model: Sendable {
   }
 
   init(graph: Graph, weights: [String: Tensor], metadata: Metadata, storedEncodings: [String: StoredEncoding]) throws {
-    let validated = try GraphValidator(graph: graph, weights: weights).validate()
+    _ = try GraphValidator(graph: graph, weights: weights).validate()
     self.graph = graph
     self.weights = weights
     self.metadata = metadata
     self.storedEncodings = storedEncodings
-    self.plan = ExecutionPlan(graph: graph, weights: weights, structure: validated)
+    self.plan = ExecutionPlan(graph: graph, weights: weights)
     let fixedLengths = graph.inputs.compactMap { input in input.length.map { (input.name, $0) } }
     if fixedLengths.count == graph.inputs.count {
       _ = try shapes(forInputLengths: Dictionary(uniqueKeysWithValues: fixedLengths))

@@ -2,7 +2,7 @@ import CC1DKernels
 
 /// The table from ops to kernels, consulted once per node when a model is planned.
 enum KernelFactory {
-  static func make(_ node: Node, weights: [String: Tensor], structure: GraphStructure) -> any OpKernel {
+  static func make(_ node: Node, weights: [String: Tensor]) -> any OpKernel {
     func parameter(_ role: String) -> Tensor? { node.parameters[role].flatMap { weights[$0] } }
     switch node.op {
     case .conv1d(let a):
