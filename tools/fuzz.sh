@@ -2,7 +2,8 @@
 # Fuzzes the loader, the input readers and the interpreter with libFuzzer under AddressSanitizer.
 #   tools/fuzz.sh SECONDS [TARGET ...]     (targets: loader input interpreter; default all)
 # Seeds come from Fixtures/; every crash is copied to Fixtures/fuzz-regressions/<target>/, where the
-# test suite replays it. Prints executions and coverage per target; exits 1 if any target crashed.
+# test suite replays it. The growing corpus is kept in .build-fuzz/corpus/<target>/ so that successive
+# runs build on each other's coverage. Prints executions and coverage per target; exits 1 if any crashed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
@@ -18,14 +19,15 @@ binary=.build-fuzz/release/C1DFuzz
 status=0
 for target in "${targets[@]}"; do
   work=$(mktemp -d)
-  mkdir -p "$work/corpus" "$work/artifacts" "Fixtures/fuzz-regressions/$target"
+  corpus=.build-fuzz/corpus/$target
+  mkdir -p "$corpus" "$work/artifacts" "Fixtures/fuzz-regressions/$target"
   case $target in
-    loader) seeds=(Fixtures/seed Fixtures/malformed Fixtures/fuzz-regressions/loader); cp Fixtures/architectures/tcn/model.c1d "$work/corpus/tcn.c1d"; extra=(-dict=tools/fuzz/c1d.dict -max_len=65536) ;;
-    input) seeds=(Fixtures/fuzz-regressions/input); cp Fixtures/seed/input.npy "$work/corpus/"; extra=(-max_len=65536) ;;
+    loader) seeds=(Fixtures/seed Fixtures/malformed Fixtures/fuzz-regressions/loader); cp Fixtures/architectures/tcn/model.c1d "$corpus/tcn.c1d"; extra=(-dict=tools/fuzz/c1d.dict -max_len=65536) ;;
+    input) seeds=(Fixtures/fuzz-regressions/input); cp Fixtures/seed/input.npy "$corpus/"; extra=(-max_len=65536) ;;
     interpreter) seeds=(Fixtures/fuzz-regressions/interpreter); extra=(-max_len=64) ;;
   esac
   SWIFT_BACKTRACE=enable=no C1D_FUZZ_TARGET=$target "$binary" -max_total_time="$seconds" -rss_limit_mb=4096 \
-    -timeout=20 -artifact_prefix="$work/artifacts/" -print_final_stats=1 "${extra[@]}" "$work/corpus" "${seeds[@]}" \
+    -timeout=20 -artifact_prefix="$work/artifacts/" -print_final_stats=1 "${extra[@]}" "$corpus" "${seeds[@]}" \
     > "$work/log" 2>&1
   code=$?
   runs=$(grep -oE "stat::number_of_executed_units: *[0-9]+" "$work/log" | grep -oE "[0-9]+$")

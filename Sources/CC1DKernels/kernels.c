@@ -108,7 +108,8 @@ __attribute__((target("avx512f,fma"))) static void depthwise_avx512(const float 
 
 #if C1D_X86
 __attribute__((target("avx512f,fma"))) static void gemm_tile_indirect_avx512(long kc, const float *a,
-                                                                               const float *const *rows, float *c,
+                                                                               const float *const *rows, long offset,
+                                                                               float *c,
                                                                                long ldc, long row_count, long cols,
                                                                                int accumulate, const float *bias) {
   __m512 acc0[MR], acc1[MR];
@@ -121,8 +122,8 @@ __attribute__((target("avx512f,fma"))) static void gemm_tile_indirect_avx512(lon
   __mmask16 m0 = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1);
   __mmask16 m1 = cols >= 32 ? (__mmask16)0xFFFF : cols > 16 ? (__mmask16)((1u << (cols - 16)) - 1) : 0;
   for (long p = 0; p < kc; p++) {
-    __m512 b0 = _mm512_maskz_loadu_ps(m0, rows[p]);
-    __m512 b1 = _mm512_maskz_loadu_ps(m1, rows[p] + 16);
+    __m512 b0 = _mm512_maskz_loadu_ps(m0, rows[p] + offset);
+    __m512 b1 = _mm512_maskz_loadu_ps(m1, rows[p] + offset + 16);
     const float *ap = a + p * MR;
 #pragma clang loop unroll(full)
     for (int i = 0; i < MR; i++) {
@@ -145,11 +146,11 @@ __attribute__((target("avx512f,fma"))) static void gemm_tile_indirect_avx512(lon
 }
 #endif
 
-void c1d_gemm_tile_indirect(c1d_isa isa, long kc, const float *a, const float *const *rows, float *c, long ldc,
+void c1d_gemm_tile_indirect(c1d_isa isa, long kc, const float *a, const float *const *rows, long offset, float *c, long ldc,
                             long row_count, long cols, int accumulate, const float *bias) {
 #if C1D_X86
   if (isa == C1D_ISA_AVX512) {
-    gemm_tile_indirect_avx512(kc, a, rows, c, ldc, row_count, cols, accumulate, bias);
+    gemm_tile_indirect_avx512(kc, a, rows, offset, c, ldc, row_count, cols, accumulate, bias);
     return;
   }
 #endif
@@ -158,9 +159,37 @@ void c1d_gemm_tile_indirect(c1d_isa isa, long kc, const float *a, const float *c
   for (long p0 = 0; p0 < kc; p0 += 64) {
     long block = kc - p0 < 64 ? kc - p0 : 64;
     for (long p = 0; p < block; p++)
-      for (long j = 0; j < NR; j++) panel[p * NR + j] = j < cols ? rows[p0 + p][j] : 0.0f;
+      for (long j = 0; j < NR; j++) panel[p * NR + j] = j < cols ? rows[p0 + p][offset + j] : 0.0f;
     c1d_gemm_tile(isa, block, a + p0 * MR, panel, c, ldc, row_count, cols, accumulate || p0 > 0, bias);
   }
+}
+
+#if C1D_X86
+__attribute__((target("avx512f"))) static void pack_rows_avx512(long kc, const float *const *rows, long offset, long cols,
+                                                                 float *panel) {
+  __mmask16 m0 = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1);
+  __mmask16 m1 = cols >= 32 ? (__mmask16)0xFFFF : cols > 16 ? (__mmask16)((1u << (cols - 16)) - 1) : 0;
+  for (long p = 0; p < kc; p++) {
+    // The next column panel of the same rows comes next; its lines are far apart (one per input
+    // channel), out of the hardware prefetcher's reach.
+    const float *row = rows[p] + offset;
+    _mm_prefetch((const char *)(row + NR), _MM_HINT_T0);
+    _mm_prefetch((const char *)(row + NR + 16), _MM_HINT_T0);
+    _mm512_storeu_ps(panel + p * NR, _mm512_maskz_loadu_ps(m0, row));
+    _mm512_storeu_ps(panel + p * NR + 16, _mm512_maskz_loadu_ps(m1, row + 16));
+  }
+}
+#endif
+
+void c1d_pack_rows(c1d_isa isa, long kc, const float *const *rows, long offset, long cols, float *panel) {
+#if C1D_X86
+  if (isa == C1D_ISA_AVX512) {
+    pack_rows_avx512(kc, rows, offset, cols, panel);
+    return;
+  }
+#endif
+  for (long p = 0; p < kc; p++)
+    for (long j = 0; j < NR; j++) panel[p * NR + j] = j < cols ? rows[p][offset + j] : 0.0f;
 }
 
 void c1d_gemm_tile(c1d_isa isa, long kc, const float *a, const float *b, float *c, long ldc, long rows,

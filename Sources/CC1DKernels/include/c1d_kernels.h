@@ -22,10 +22,16 @@ c1d_isa c1d_detect_isa(void);
 void c1d_gemm_tile(c1d_isa isa, long kc, const float *a, const float *b, float *c, long ldc, long rows,
                    long cols, int accumulate, const float *bias);
 
-/// Like c1d_gemm_tile, but row p of B is read from rows[p][0 ..< cols] (an indirection table, as in
-/// XNNPACK's IGEMM): no packing copy. Never reads rows[p][cols...].
-void c1d_gemm_tile_indirect(c1d_isa isa, long kc, const float *a, const float *const *rows, float *c, long ldc,
+/// Like c1d_gemm_tile, but row p of B is read from rows[p][offset ..< offset + cols] (an indirection
+/// table, as in XNNPACK's IGEMM, whose offset lets one table serve every column panel of a tile): no
+/// packing copy. Never reads past rows[p][offset + cols - 1].
+void c1d_gemm_tile_indirect(c1d_isa isa, long kc, const float *a, const float *const *rows, long offset, float *c, long ldc,
                             long row_count, long cols, int accumulate, const float *bias);
+
+/// Gathers rows[p][offset ..< offset + cols] for p < kc into panel[p * NR ..], zero past cols: one column panel of
+/// B made contiguous, so that it stays in L1 while several A panels use it (rows of a long input lie
+/// a multiple of 4 KiB apart and would otherwise compete for the same L1 sets).
+void c1d_pack_rows(c1d_isa isa, long kc, const float *const *rows, long offset, long cols, float *panel);
 
 /// y[t] = bias + sum_k w[k] * x[t * stride + k * dilation] for t < count (one depthwise channel;
 /// x is already padded).

@@ -18,6 +18,8 @@ struct Conv1dKernel: OpKernel {
   /// only sets the output length, which shape inference has already fixed.)
   let padLeft: Int
   let epilogue: [Epilogue]
+  /// Per im2col row, where it reads (GEMM path only).
+  let taps: [Tap]
 
   static let mr = Int(C1D_GEMM_MR)
   static let nr = Int(C1D_GEMM_NR)
@@ -28,7 +30,7 @@ struct Conv1dKernel: OpKernel {
     run.initialize(repeating: 0, count: nr)
     return SharedPointer(base: run)
   }()
-  static let depthBlock = 256
+  static let depthBlock = 128
 
   private var groupIn: Int { attributes.inChannels / attributes.groups }
   private var groupOut: Int { attributes.outChannels / attributes.groups }
@@ -45,6 +47,7 @@ struct Conv1dKernel: OpKernel {
     isDepthwise = attributes.inChannels == attributes.groups && attributes.outChannels / attributes.groups < Self.mr
     self.weight = isDepthwise ? weight : []
     packed = isDepthwise ? [] : Self.pack(weight, attributes)
+    taps = isDepthwise ? [] : Tap.table(attributes, padLeft: padLeft)
   }
 
   /// Panels of `mr` output channels: for group g, panel p, depth index q, row r at
@@ -211,55 +214,108 @@ struct Conv1dKernel: OpKernel {
     let border = Border(a.paddingMode)
     let kc = min(Self.depthBlock, depth)
     let columnPanels = (columns + nr - 1) / nr
-    // One pointer table (and scratch for padded runs) per column panel of the tile.
-    let tables = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: columnPanels * kc)
-    // Scratch only for a tile whose runs reach into the padding. With zero padding a run wholly in the
-    // padding reads the shared zero run, and a row straddles an edge in at most two panels of a tile.
+    // A tile clear of the padding needs one table for all its column panels (each reads at an offset
+    // from it); a tile that reaches into the padding gets a table per column panel, and scratch for
+    // the runs that straddle an edge. With zero padding a run wholly in the padding reads the shared
+    // zero run, and a row straddles an edge in at most two panels of a tile.
     let reachesPadding = firstColumn * s - left < 0 || (firstColumn + columns - 1) * s + (a.kernelSize - 1) * a.dilation - left >= length
     let zeroPadding = border == .constant(0)
+    let tables = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: (reachesPadding ? columnPanels : 1) * kc)
     let scratchRuns = !reachesPadding ? 0 : zeroPadding ? min(columnPanels, 2) * kc : columnPanels * kc
     let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchRuns * nr)
+    let packedB = panels.count >= 2 ? UnsafeMutablePointer<Float>.allocate(capacity: kc * nr) : nil
+    let packedTable = packedB.map { base in
+      let table = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: kc)
+      for p in 0..<kc { table[p] = UnsafePointer(base + p * nr) }
+      return table
+    }
     defer {
       tables.deallocate()
       scratch.deallocate()
+      packedB?.deallocate()
+      packedTable?.deallocate()
     }
-    var q0 = 0
-    while q0 < depth {
-      let block = min(Self.depthBlock, depth - q0)
-      var nextScratch = 0
-      for columnPanel in 0..<columnPanels {
-        let t0 = firstColumn + columnPanel * nr
-        let count = min(nr, columns - columnPanel * nr)
-        let table = tables + columnPanel * kc
-        for q in q0..<q0 + block {
-          let (c, k) = q.quotientAndRemainder(dividingBy: a.kernelSize)
-          let shift = k * a.dilation - left
-          let phase = shift - floorDivide(shift, s) * s
-          let start = t0 + floorDivide(shift, s)
-          if start >= 0, start + count <= input.phaseCount(phase) {
-            table[q - q0] = UnsafePointer(input.phaseRow(firstChannel + c, phase) + start)
-          } else if zeroPadding, start >= input.phaseCount(phase) || start + count <= 0 {
-            table[q - q0] = UnsafePointer(Self.zeroRun.base)
-          } else {
-            let row = UnsafePointer(input.original.base + (firstChannel + c) * length)
-            let run = scratch + nextScratch * nr
-            nextScratch += 1
-            for j in 0..<count { run[j] = border.value(row, length, (t0 + j) * s + shift) }
-            table[q - q0] = UnsafePointer(run)
+    taps.withUnsafeBufferPointer { taps in
+      var q0 = 0
+      while q0 < depth {
+        let block = min(Self.depthBlock, depth - q0)
+        if !reachesPadding {
+          for q in q0..<q0 + block {
+            let tap = taps[q]
+            tables[q - q0] = UnsafePointer(input.phaseRow(firstChannel + tap.channel, tap.phase) + tap.start + firstColumn)
+          }
+        } else {
+          var nextScratch = 0
+          for columnPanel in 0..<columnPanels {
+            let t0 = firstColumn + columnPanel * nr
+            let count = min(nr, columns - columnPanel * nr)
+            let table = tables + columnPanel * kc
+            for q in q0..<q0 + block {
+              let tap = taps[q]
+              let start = t0 + tap.start
+              let available = input.phaseCount(tap.phase)
+              if start >= 0, start + count <= available {
+                table[q - q0] = UnsafePointer(input.phaseRow(firstChannel + tap.channel, tap.phase) + start)
+              } else if zeroPadding, start >= available || start + count <= 0 {
+                table[q - q0] = UnsafePointer(Self.zeroRun.base)
+              } else {
+                let row = UnsafePointer(input.original.base + (firstChannel + tap.channel) * length)
+                let run = scratch + nextScratch * nr
+                nextScratch += 1
+                let shift = tap.start * s + tap.phase
+                for j in 0..<count { run[j] = border.value(row, length, (t0 + j) * s + shift) }
+                table[q - q0] = UnsafePointer(run)
+              }
+            }
           }
         }
-      }
-      for panel in panels {
-        let rows = min(mr, groupOut - panel * mr)
-        let aPanel = packed + ((group * panelsPerGroup + panel) * depth + q0) * mr
-        let biasRows = q0 == 0 ? UnsafePointer(bias + group * groupOut + panel * mr) : nil
-        for columnPanel in 0..<columnPanels {
-          c1d_gemm_tile_indirect(
-            isa, block, aPanel, tables + columnPanel * kc, y + panel * mr * outLength + firstColumn + columnPanel * nr,
-            outLength, rows, min(nr, columns - columnPanel * nr), q0 == 0 ? 0 : 1, biasRows)
+        // Column panel c of B: the shared table at offset c·nr, or its own table at offset 0.
+        func bColumn(_ columnPanel: Int) -> (UnsafePointer<UnsafePointer<Float>?>, Int) {
+          reachesPadding ? (UnsafePointer(tables + columnPanel * kc), 0) : (UnsafePointer(tables), columnPanel * nr)
         }
+        func multiply(panel: Int, b: UnsafePointer<UnsafePointer<Float>?>, offset: Int, columnPanel: Int) {
+          let aPanel = packed + ((group * panelsPerGroup + panel) * depth + q0) * mr
+          let biasRows = q0 == 0 ? UnsafePointer(bias + group * groupOut + panel * mr) : nil
+          c1d_gemm_tile_indirect(
+            isa, block, aPanel, b, offset, y + panel * mr * outLength + firstColumn + columnPanel * nr, outLength,
+            min(mr, groupOut - panel * mr), min(nr, columns - columnPanel * nr), q0 == 0 ? 0 : 1, biasRows)
+        }
+        if let packedB, let packedTable {
+          // B reused by several A panels: make each column panel contiguous once (it then stays in L1;
+          // in place, rows a multiple of 4 KiB apart compete for the same L1 sets), then sweep A over it.
+          for columnPanel in 0..<columnPanels {
+            let (table, offset) = bColumn(columnPanel)
+            c1d_pack_rows(isa, block, table, offset, min(nr, columns - columnPanel * nr), packedB)
+            for panel in panels { multiply(panel: panel, b: packedTable, offset: 0, columnPanel: columnPanel) }
+          }
+        } else {
+          for panel in panels {
+            for columnPanel in 0..<columnPanels {
+              let (table, offset) = bColumn(columnPanel)
+              multiply(panel: panel, b: table, offset: offset, columnPanel: columnPanel)
+            }
+          }
+        }
+        q0 += block
       }
-      q0 += block
+    }
+  }
+}
+
+/// Where row q = (c, k) of a convolution's im2col matrix reads: input channel `channel` (within the
+/// group), phase `phase` of it, starting `start` elements into that phase for output column 0.
+struct Tap: Sendable, Hashable {
+  let channel: Int
+  let phase: Int
+  let start: Int
+
+  static func table(_ a: Conv1dAttributes, padLeft: Int) -> [Tap] {
+    let depth = a.inChannels / a.groups * a.kernelSize
+    return (0..<depth).map { q in
+      let (c, k) = q.quotientAndRemainder(dividingBy: a.kernelSize)
+      let shift = k * a.dilation - padLeft
+      let start = floorDivide(shift, a.stride)
+      return Tap(channel: c, phase: shift - start * a.stride, start: start)
     }
   }
 }
