@@ -7,12 +7,20 @@ struct Activation: Sendable {
   var data: [Float]
 
   var sampleSize: Int { shape.elementCount }
+
+  /// Moves the data out, leaving this activation empty: when nothing else refers to the buffer, the
+  /// caller can then write it in place.
+  mutating func takeData() -> [Float] {
+    let taken = data
+    data = []
+    return taken
+  }
 }
 
 /// What every op kernel provides: a pure function from input activations to the output activation,
 /// whose shape the planner has already inferred and checked.
 protocol OpKernel: Sendable {
-  func run(_ inputs: [Activation], output: ValueShape, context: ExecutionContext) -> Activation
+  func run(_ inputs: consuming [Activation], output: ValueShape, context: ExecutionContext) -> Activation
 }
 
 /// Per-run settings handed to kernels.
@@ -100,8 +108,10 @@ struct ExecutionPlan: Sendable {
     for (slot, input) in zip(inputSlots, inputs) { values[slot] = input }
     for step in steps {
       let arguments = step.inputs.map { values[$0]! }
-      values[step.outputSlot] = step.kernel.run(arguments, output: shapes[step.output]!, context: context)
+      // Released before the call, so that the kernel holds the last reference to those buffers and
+      // may write its output over its input (`Activation.takeData()`) without a copy.
       for slot in step.releases { values[slot] = nil }
+      values[step.outputSlot] = step.kernel.run(arguments, output: shapes[step.output]!, context: context)
     }
     return outputSlots.map { values[$0]! }
   }

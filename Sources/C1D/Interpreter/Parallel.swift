@@ -1,5 +1,3 @@
-import Dispatch
-
 /// Splits `count` independent work items over up to `threads` threads.
 enum Parallel {
   /// How many of `threads` a job of `work` FLOPs is worth, when a thread only pays for itself above
@@ -18,12 +16,12 @@ enum Parallel {
   }
 
   static func forEach(_ count: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
-    let workers = min(max(threads, 1), count)
+    let workers = min(max(threads, 1), count, WorkerPool.shared.capacity)
     if workers <= 1 {
       for index in 0..<count { body(index) }
       return
     }
-    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+    WorkerPool.shared.run(participants: workers) { worker in
       var index = worker * count / workers
       let end = (worker + 1) * count / workers
       while index < end {

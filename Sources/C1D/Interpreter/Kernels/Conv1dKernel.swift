@@ -68,12 +68,12 @@ struct Conv1dKernel: OpKernel {
     return out
   }
 
-  func run(_ inputs: [Activation], output: ValueShape, context: ExecutionContext) -> Activation {
+  func run(_ inputs: consuming [Activation], output: ValueShape, context: ExecutionContext) -> Activation {
     let x = inputs[0]
     // Both paths write every output element (the GEMM's first depth block stores, not accumulates).
     let y = [Float].uninitialized(count: x.batch * output.elementCount) { yb in
       x.data.withUnsafeBufferPointer { xb in
-        withOperands(inputs.dropFirst()) { operands in
+        withOperands((copy inputs).dropFirst()) { operands in
           let input = SharedPointer(base: UnsafeMutablePointer(mutating: xb.baseAddress!))
           let result = SharedPointer(base: yb.baseAddress!)
           let finish = EpilogueRunner(steps: epilogue, operands: operands, isa: context.isa)

@@ -7,8 +7,9 @@ struct ActivationKernel: OpKernel {
   /// Elements per parallel work item.
   static let chunk = 1 << 15
 
-  func run(_ inputs: [Activation], output: ValueShape, context: ExecutionContext) -> Activation {
-    var y = inputs[0].data
+  func run(_ inputs: consuming [Activation], output: ValueShape, context: ExecutionContext) -> Activation {
+    let batch = inputs[0].batch
+    var y = inputs[0].takeData()
     y.withUnsafeMutableBufferPointer { v in
       let base = SharedPointer(base: v.baseAddress!)
       let count = v.count
@@ -17,7 +18,7 @@ struct ActivationKernel: OpKernel {
         c1d_activation(context.isa, kind, base.base + start, min(Self.chunk, count - start), parameter)
       }
     }
-    return Activation(shape: output, batch: inputs[0].batch, data: y)
+    return Activation(shape: output, batch: batch, data: y)
   }
 }
 
@@ -25,9 +26,9 @@ struct ActivationKernel: OpKernel {
 struct PReLUKernel: OpKernel {
   let slopes: [Float]
 
-  func run(_ inputs: [Activation], output: ValueShape, context: ExecutionContext) -> Activation {
+  func run(_ inputs: consuming [Activation], output: ValueShape, context: ExecutionContext) -> Activation {
+    var y = inputs[0].takeData()
     let x = inputs[0]
-    var y = x.data
     let innerLength = x.shape.length ?? 1
     let channels = x.shape.channels
     y.withUnsafeMutableBufferPointer { v in
@@ -45,8 +46,9 @@ struct PReLUKernel: OpKernel {
 struct BinaryKernel: OpKernel {
   let isProduct: Bool
 
-  func run(_ inputs: [Activation], output: ValueShape, context: ExecutionContext) -> Activation {
-    var y = inputs[0].data
+  func run(_ inputs: consuming [Activation], output: ValueShape, context: ExecutionContext) -> Activation {
+    let batch = inputs[0].batch
+    var y = inputs[0].takeData()
     inputs[1].data.withUnsafeBufferPointer { b in
       y.withUnsafeMutableBufferPointer { a in
         if isProduct {
@@ -56,18 +58,18 @@ struct BinaryKernel: OpKernel {
         }
       }
     }
-    return Activation(shape: output, batch: inputs[0].batch, data: y)
+    return Activation(shape: output, batch: batch, data: y)
   }
 }
 
 /// Concatenation along channels.
 struct ConcatKernel: OpKernel {
-  func run(_ inputs: [Activation], output: ValueShape, context: ExecutionContext) -> Activation {
+  func run(_ inputs: consuming [Activation], output: ValueShape, context: ExecutionContext) -> Activation {
     let batch = inputs[0].batch
     var y: [Float] = []
     y.reserveCapacity(batch * output.elementCount)
     for n in 0..<batch {
-      for input in inputs {
+      for input in copy inputs {
         let size = input.sampleSize
         y += input.data[n * size..<(n + 1) * size]
       }
@@ -80,7 +82,7 @@ struct ConcatKernel: OpKernel {
 struct PadKernel: OpKernel {
   let attributes: PadAttributes
 
-  func run(_ inputs: [Activation], output: ValueShape, context: ExecutionContext) -> Activation {
+  func run(_ inputs: consuming [Activation], output: ValueShape, context: ExecutionContext) -> Activation {
     let x = inputs[0]
     let length = x.shape.length!
     let rows = x.batch * x.shape.channels
@@ -104,7 +106,7 @@ struct PadKernel: OpKernel {
 struct SliceKernel: OpKernel {
   let attributes: SliceAttributes
 
-  func run(_ inputs: [Activation], output: ValueShape, context: ExecutionContext) -> Activation {
+  func run(_ inputs: consuming [Activation], output: ValueShape, context: ExecutionContext) -> Activation {
     let x = inputs[0]
     let length = x.shape.length!
     let range = attributes.range(forLength: length)
@@ -119,7 +121,7 @@ struct SliceKernel: OpKernel {
 
 /// `flatten`: the same data, seen as features.
 struct FlattenKernel: OpKernel {
-  func run(_ inputs: [Activation], output: ValueShape, context: ExecutionContext) -> Activation {
+  func run(_ inputs: consuming [Activation], output: ValueShape, context: ExecutionContext) -> Activation {
     Activation(shape: output, batch: inputs[0].batch, data: inputs[0].data)
   }
 }

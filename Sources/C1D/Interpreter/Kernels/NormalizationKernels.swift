@@ -18,11 +18,11 @@ struct BatchNormKernel: OpKernel {
     self.shift = shift
   }
 
-  func run(_ inputs: [Activation], output: ValueShape, context: ExecutionContext) -> Activation {
+  func run(_ inputs: consuming [Activation], output: ValueShape, context: ExecutionContext) -> Activation {
+    var y = inputs[0].takeData()
     let x = inputs[0]
     let length = x.shape.length ?? 1
     let channels = x.shape.channels
-    var y = x.data
     y.withUnsafeMutableBufferPointer { v in
       for row in 0..<x.batch * channels {
         let c = row % channels
@@ -42,60 +42,67 @@ struct NormalizationKernel: OpKernel {
   let weight: [Float]?
   let bias: [Float]?
 
-  func run(_ inputs: [Activation], output: ValueShape, context: ExecutionContext) -> Activation {
+  func run(_ inputs: consuming [Activation], output: ValueShape, context: ExecutionContext) -> Activation {
+    var y = inputs[0].takeData()
     let x = inputs[0]
-    var y = x.data
     let length = x.shape.length ?? 1
-    let channels = x.shape.channels
-    let eps = attributes.eps
     y.withUnsafeMutableBufferPointer { v in
-      for n in 0..<x.batch {
-        let sample = n * channels * length
-        if overChannels {
-          var mean = [Double](repeating: 0, count: length)
-          var variance = mean
-          for c in 0..<channels {
-            for t in 0..<length { mean[t] += Double(v[sample + c * length + t]) }
-          }
-          for t in 0..<length { mean[t] /= Double(channels) }
-          for c in 0..<channels {
-            for t in 0..<length {
-              let d = Double(v[sample + c * length + t]) - mean[t]
-              variance[t] += d * d
-            }
-          }
-          let rstd = variance.map { 1 / ($0 / Double(channels) + eps).squareRoot() }
-          for c in 0..<channels {
-            let (w, b) = (Double(weight?[c] ?? 1), Double(bias?[c] ?? 0))
-            for t in 0..<length {
-              let i = sample + c * length + t
-              v[i] = Float((Double(v[i]) - mean[t]) * rstd[t] * w + b)
-            }
-          }
-        } else {
-          let groupChannels = channels / attributes.groups
-          let count = groupChannels * length
-          for g in 0..<attributes.groups {
-            let start = sample + g * count
-            var sum = 0.0
-            for i in start..<start + count { sum += Double(v[i]) }
-            let mean = sum / Double(count)
-            var squares = 0.0
-            for i in start..<start + count {
-              let d = Double(v[i]) - mean
-              squares += d * d
-            }
-            let rstd = 1 / (squares / Double(count) + eps).squareRoot()
-            for c in 0..<groupChannels {
-              let channel = g * groupChannels + c
-              let scale = rstd * Double(weight?[channel] ?? 1)
-              let shift = Double(bias?[channel] ?? 0) - mean * scale
-              for i in start + c * length..<start + (c + 1) * length { v[i] = Float(Double(v[i]) * scale + shift) }
-            }
-          }
-        }
+      if overChannels {
+        for n in 0..<x.batch { normalizeOverChannels(v.baseAddress! + n * x.shape.channels * length, x.shape.channels, length) }
+      } else {
+        groupNorm(SharedPointer(base: v.baseAddress!), batch: x.batch, channels: x.shape.channels, length: length, context)
       }
     }
     return Activation(shape: output, batch: x.batch, data: y)
+  }
+
+  /// Layer norm over the channels of one sample, at each time step.
+  private func normalizeOverChannels(_ v: UnsafeMutablePointer<Float>, _ channels: Int, _ length: Int) {
+    var mean = [Double](repeating: 0, count: length)
+    var variance = mean
+    for c in 0..<channels {
+      for t in 0..<length { mean[t] += Double(v[c * length + t]) }
+    }
+    for t in 0..<length { mean[t] /= Double(channels) }
+    for c in 0..<channels {
+      for t in 0..<length {
+        let d = Double(v[c * length + t]) - mean[t]
+        variance[t] += d * d
+      }
+    }
+    let rstd = variance.map { 1 / ($0 / Double(channels) + attributes.eps).squareRoot() }
+    for c in 0..<channels {
+      let (w, b) = (Double(weight?[c] ?? 1), Double(bias?[c] ?? 0))
+      for t in 0..<length {
+        let i = c * length + t
+        v[i] = Float((Double(v[i]) - mean[t]) * rstd[t] * w + b)
+      }
+    }
+  }
+
+  /// GroupNorm: groups are independent; each is two vectorised passes for the statistics and one
+  /// scale-and-shift per channel (in Float, as ATen's kernel applies it).
+  private func groupNorm(_ data: SharedPointer, batch: Int, channels: Int, length: Int, _ context: ExecutionContext) {
+    let groups = attributes.groups
+    let groupChannels = channels / groups
+    let count = groupChannels * length
+    let eps = attributes.eps
+    let units = batch * groups
+    let threads = Parallel.threads(context.threads, work: Parallel.work(units, count), perThread: 1 << 16)
+    Parallel.forEach(units, threads: threads) { unit in
+      let g = unit % groups
+      let start = data.base + unit * count
+      var mean = 0.0
+      var variance = 0.0
+      c1d_moments(context.isa, start, count, &mean, &variance)
+      let rstd = 1 / (variance + eps).squareRoot()
+      for c in 0..<groupChannels {
+        let channel = g * groupChannels + c
+        let scale = Float(rstd * Double(weight?[channel] ?? 1))
+        let shift = Float(Double(bias?[channel] ?? 0) - mean * Double(scale))
+        let row = start + c * length
+        for i in 0..<length { row[i] = row[i] * scale + shift }
+      }
+    }
   }
 }

@@ -4,7 +4,7 @@ struct PoolKernel: OpKernel {
   let attributes: PoolAttributes
   let isMax: Bool
 
-  func run(_ inputs: [Activation], output: ValueShape, context: ExecutionContext) -> Activation {
+  func run(_ inputs: consuming [Activation], output: ValueShape, context: ExecutionContext) -> Activation {
     let x = inputs[0]
     let a = attributes
     let length = x.shape.length!
@@ -45,7 +45,7 @@ struct PoolKernel: OpKernel {
 }
 
 struct GlobalAveragePoolKernel: OpKernel {
-  func run(_ inputs: [Activation], output: ValueShape, context: ExecutionContext) -> Activation {
+  func run(_ inputs: consuming [Activation], output: ValueShape, context: ExecutionContext) -> Activation {
     let x = inputs[0]
     let length = x.shape.length!
     let rows = x.batch * x.shape.channels
@@ -65,7 +65,7 @@ struct LinearKernel: OpKernel {
   let weight: [Float]
   let bias: [Float]?
 
-  func run(_ inputs: [Activation], output: ValueShape, context: ExecutionContext) -> Activation {
+  func run(_ inputs: consuming [Activation], output: ValueShape, context: ExecutionContext) -> Activation {
     let x = inputs[0]
     let (inFeatures, outFeatures) = (attributes.inFeatures, attributes.outFeatures)
     var y = [Float](repeating: 0, count: x.batch * outFeatures)

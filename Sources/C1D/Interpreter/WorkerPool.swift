@@ -1,0 +1,132 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+import Dispatch
+import Synchronization
+
+/// Threads kept for the life of the process that spin for a short while between jobs, so that a
+/// layer of a few microseconds can still be split across cores (onnxruntime and XNNPACK keep such
+/// pools for the same reason). Waking a sleeping thread, as GCD does for every `concurrentPerform`,
+/// costs tens of microseconds: more than a whole small convolution.
+///
+/// One job runs at a time. A caller that finds the pool busy (another thread is running a model) falls
+/// back to `concurrentPerform`, so concurrent callers stay correct, only less quick.
+final class WorkerPool: @unchecked Sendable {
+  /// Workers for every core but the caller's; started on first use.
+  static let shared = WorkerPool(workers: Model.defaultThreads - 1)
+
+  /// How long (in checks of the job counter) an idle worker spins before it sleeps: about 100 µs
+  /// here, longer than the gap between two layers, far shorter than a user would notice.
+  private static let spinChecks = 20_000
+
+  /// Threads running `work(as:)`; every job is acknowledged by all of them, so none can miss one.
+  private var workers = 0
+  /// Bumped once per job; a worker that sees it change takes the job.
+  private let generation = Atomic<Int>(0)
+  /// Workers that have not yet acknowledged the current job.
+  private let pending = Atomic<Int>(0)
+  /// Set while a caller owns the pool.
+  private let busy = Atomic<Bool>(false)
+  /// Workers asleep on `wake`.
+  private let sleepers = Atomic<Int>(0)
+  /// The current job: written by the owning caller before it bumps `generation`, read by workers after
+  /// they see the bump (the bump releases, their load acquires), cleared after every worker acknowledged.
+  private var job: Job?
+  private let lock: UnsafeMutablePointer<pthread_mutex_t>
+  private let wake: UnsafeMutablePointer<pthread_cond_t>
+
+  private struct Job {
+    let participants: Int
+    let body: @Sendable (Int) -> Void
+  }
+
+  private init(workers requested: Int) {
+    lock = .allocate(capacity: 1)
+    wake = .allocate(capacity: 1)
+    pthread_mutex_init(lock, nil)
+    pthread_cond_init(wake, nil)
+    // A thread that cannot be created only makes the pool smaller.
+    while workers < requested, start(worker: workers + 1) { workers += 1 }
+  }
+
+  /// The most participants a job can have: the workers and the caller.
+  var capacity: Int { workers + 1 }
+
+  /// Runs `body(0)` … `body(participants − 1)` at once, `body(0)` on the calling thread, and returns
+  /// when all have finished.
+  /// - Parameters:
+  ///   - participants: at most `capacity`; fewer leaves the other workers idle for this job.
+  func run(participants: Int, _ body: @Sendable (Int) -> Void) {
+    precondition(participants <= capacity, "WorkerPool: \(participants) participants, capacity \(capacity)")
+    guard participants > 1 else {
+      if participants == 1 { body(0) }
+      return
+    }
+    guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+      DispatchQueue.concurrentPerform(iterations: participants, execute: body)
+      return
+    }
+    withoutActuallyEscaping(body) { body in
+      job = Job(participants: participants, body: body)
+      pending.store(workers, ordering: .sequentiallyConsistent)
+      generation.add(1, ordering: .sequentiallyConsistent)
+      if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
+        pthread_mutex_lock(lock)
+        pthread_cond_broadcast(wake)
+        pthread_mutex_unlock(lock)
+      }
+      body(0)
+      while pending.load(ordering: .acquiring) > 0 {}
+      job = nil
+    }
+    busy.store(false, ordering: .releasing)
+  }
+
+  /// - Returns: whether the thread started.
+  private func start(worker index: Int) -> Bool {
+    let context = Unmanaged.passRetained(WorkerContext(pool: self, index: index)).toOpaque()
+    var thread = pthread_t()
+    let created = pthread_create(
+      &thread, nil,
+      { raw in
+        let context = Unmanaged<WorkerContext>.fromOpaque(raw!).takeRetainedValue()
+        context.pool.work(as: context.index)
+      }, context)
+    guard created == 0 else {
+      Unmanaged<WorkerContext>.fromOpaque(context).release()
+      return false
+    }
+    pthread_detach(thread)
+    return true
+  }
+
+  private func work(as index: Int) -> Never {
+    var seen = 0  // the generation at init: a worker that starts late must still take job 1
+    while true {
+      var checks = 0
+      while generation.load(ordering: .acquiring) == seen {
+        checks += 1
+        guard checks >= Self.spinChecks else { continue }
+        pthread_mutex_lock(lock)
+        sleepers.add(1, ordering: .sequentiallyConsistent)
+        while generation.load(ordering: .sequentiallyConsistent) == seen { pthread_cond_wait(wake, lock) }
+        sleepers.subtract(1, ordering: .sequentiallyConsistent)
+        pthread_mutex_unlock(lock)
+      }
+      seen += 1
+      let job = self.job!
+      if index < job.participants { job.body(index) }
+      pending.subtract(1, ordering: .releasing)
+    }
+  }
+}
+
+private final class WorkerContext {
+  let pool: WorkerPool
+  let index: Int
+
+  init(pool: WorkerPool, index: Int) {
+    self.pool = pool
+    self.index = index
+  }
+}
