@@ -167,6 +167,34 @@ void c1d_activation(c1d_isa isa, int kind, float *data, long count, float parame
   for (long i = 0; i < count; i++) data[i] = apply_scalar(kind, data[i], parameter);
 }
 
+#if C1D_X86
+T512 static void binary_avx512(int product, float *y, const float *other, long count) {
+  long i = 0;
+  for (; i + 16 <= count; i += 16) {
+    __m512 a = _mm512_loadu_ps(y + i), b = _mm512_loadu_ps(other + i);
+    _mm512_storeu_ps(y + i, product ? _mm512_mul_ps(a, b) : _mm512_add_ps(a, b));
+  }
+  if (i < count) {
+    __mmask16 m = (__mmask16)((1u << (count - i)) - 1);
+    __m512 a = _mm512_maskz_loadu_ps(m, y + i), b = _mm512_maskz_loadu_ps(m, other + i);
+    _mm512_mask_storeu_ps(y + i, m, product ? _mm512_mul_ps(a, b) : _mm512_add_ps(a, b));
+  }
+}
+#endif
+
+void c1d_binary(c1d_isa isa, int product, float *y, const float *other, long count) {
+#if C1D_X86
+  if (isa == C1D_ISA_AVX512) {
+    binary_avx512(product, y, other, count);
+    return;
+  }
+#endif
+  if (product)
+    for (long i = 0; i < count; i++) y[i] *= other[i];
+  else
+    for (long i = 0; i < count; i++) y[i] += other[i];
+}
+
 // ---- reductions for normalisation -------------------------------------------------------------
 
 #if C1D_X86

@@ -213,6 +213,33 @@ static inline float border_value(const float *x, long n, long i, int mode, float
   }
 }
 
+#if C1D_X86
+// Outputs [from, to) of a stride-1 row with constant padding, 16 at a time: each tap is a masked load
+// whose lanes outside the row take the padding value, so the edges run as fast as the interior.
+__attribute__((target("avx512f,fma"))) static void depthwise_edges_avx512(const float *x, long length, long left,
+                                                                            float value, const float *w, long k,
+                                                                            long d, float bias, float *y, long from,
+                                                                            long to) {
+  __m512 padding = _mm512_set1_ps(value);
+  for (long t = from; t < to; t += 16) {
+    long lanes = to - t < 16 ? to - t : 16;
+    __m512 acc = _mm512_set1_ps(bias);
+    for (long q = 0; q < k; q++) {
+      long i0 = t - left + q * d;
+      long first = i0 < 0 ? -i0 : 0;         // lanes [first, end) lie inside the row
+      long end = length - i0 < 16 ? length - i0 : 16;
+      __m512 xv = padding;
+      if (first < end) {
+        __mmask16 inside = (__mmask16)(((1u << end) - 1) & ~((1u << first) - 1));
+        xv = _mm512_mask_loadu_ps(padding, inside, x + i0);
+      }
+      acc = _mm512_fmadd_ps(_mm512_set1_ps(w[q]), xv, acc);
+    }
+    _mm512_mask_storeu_ps(y + t, (__mmask16)((1u << lanes) - 1), acc);
+  }
+}
+#endif
+
 void c1d_depthwise_row_bordered(c1d_isa isa, const float *x, long length, long left, int mode, float value,
                                 const float *w, long kernel_size, long dilation, long stride, float bias, float *y,
                                 long count) {
@@ -223,6 +250,14 @@ void c1d_depthwise_row_bordered(c1d_isa isa, const float *x, long length, long l
   long high = last >= 0 ? last / stride + 1 : 0;
   if (high > count) high = count;
   if (low > high) low = high;
+#if C1D_X86
+  if (isa == C1D_ISA_AVX512 && stride == 1 && mode == C1D_BORDER_CONSTANT) {
+    depthwise_edges_avx512(x, length, left, value, w, kernel_size, dilation, bias, y, 0, low);
+    depthwise_edges_avx512(x, length, left, value, w, kernel_size, dilation, bias, y, high, count);
+    if (high > low) depthwise_avx512(x + (low - left), w, kernel_size, dilation, 1, bias, y + low, high - low);
+    return;
+  }
+#endif
   for (long t = 0; t < count; t++) {
     if (t == low) t = high;
     if (t >= count) break;

@@ -61,6 +61,9 @@ enum {
 };
 void c1d_activation(c1d_isa isa, int kind, float *data, long count, float parameter);
 
+/// y[i] = y[i] * other[i] (product != 0) or y[i] + other[i], for i < count.
+void c1d_binary(c1d_isa isa, int product, float *y, const float *other, long count);
+
 /// Mean and (biased) variance of x[0 ..< n], two-pass, blocks of float lanes summed in double.
 void c1d_moments(c1d_isa isa, const float *x, long n, double *mean, double *variance);
 

@@ -357,11 +357,9 @@ struct EpilogueRunner: @unchecked Sendable {
         case .activation(let kind, let parameter):
           c1d_activation(isa, kind, out, columns, parameter)
         case .add(let operand):
-          let other = operands[operand - 1] + start
-          for i in 0..<columns { out[i] += other[i] }
+          c1d_binary(isa, 0, out, operands[operand - 1] + start, columns)
         case .mul(let operand):
-          let other = operands[operand - 1] + start
-          for i in 0..<columns { out[i] *= other[i] }
+          c1d_binary(isa, 1, out, operands[operand - 1] + start, columns)
         case .prelu(let slopes):
           let slope = slopes.count == 1 ? slopes[0] : slopes[firstChannel + row]
           c1d_activation(isa, Int32(C1D_ACT_LEAKY_RELU), out, columns, slope)

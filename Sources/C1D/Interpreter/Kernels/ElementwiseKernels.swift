@@ -51,11 +51,7 @@ struct BinaryKernel: OpKernel {
     var y = inputs[0].takeData()
     inputs[1].data.withUnsafeBufferPointer { b in
       y.withUnsafeMutableBufferPointer { a in
-        if isProduct {
-          for i in a.indices { a[i] *= b[i] }
-        } else {
-          for i in a.indices { a[i] += b[i] }
-        }
+        c1d_binary(context.isa, isProduct ? 1 : 0, a.baseAddress!, b.baseAddress!, a.count)
       }
     }
     return Activation(shape: output, batch: batch, data: y)
