@@ -201,6 +201,30 @@ void c1d_gemm_tile(c1d_isa isa, long kc, const float *a, const float *b, float *
   gemm_tile_portable(kc, a, b, c, ldc, rows, cols, accumulate, bias);
 }
 
+#if C1D_X86
+__attribute__((target("avx512f"))) static long split_pairs_avx512(const float *x, long length, float *even, float *odd) {
+  const __m512i evens = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odds = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+  long i = 0;
+  for (; i + 32 <= length; i += 32) {
+    __m512 a = _mm512_loadu_ps(x + i), b = _mm512_loadu_ps(x + i + 16);
+    _mm512_storeu_ps(even + i / 2, _mm512_permutex2var_ps(a, evens, b));
+    _mm512_storeu_ps(odd + i / 2, _mm512_permutex2var_ps(a, odds, b));
+  }
+  return i;
+}
+#endif
+
+void c1d_split_phases(c1d_isa isa, const float *x, long length, long stride, long phase_length, float *y) {
+  long i = 0;
+#if C1D_X86
+  if (isa == C1D_ISA_AVX512 && stride == 2) i = split_pairs_avx512(x, length, y, y + phase_length);
+#endif
+  // One sequential pass over the row, whatever the stride.
+  for (long j = i / stride; j * stride < length; j++)
+    for (long p = 0; p < stride && j * stride + p < length; p++) y[p * phase_length + j] = x[j * stride + p];
+}
+
 // The value at index i of a row of length n under a padding mode (C1D_BORDER_*), for every index the
 // validated padding can reach (reflect: pad < n; circular: pad <= n).
 static inline float border_value(const float *x, long n, long i, int mode, float value) {

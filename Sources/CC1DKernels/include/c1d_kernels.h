@@ -33,6 +33,10 @@ void c1d_gemm_tile_indirect(c1d_isa isa, long kc, const float *a, const float *c
 /// a multiple of 4 KiB apart and would otherwise compete for the same L1 sets).
 void c1d_pack_rows(c1d_isa isa, long kc, const float *const *rows, long offset, long cols, float *panel);
 
+/// Splits a row into its phases for a stride: y[p * phase_length + j] = x[j * stride + p] for every
+/// j * stride + p < length (phase_length = ceil(length / stride)); y holds min(stride, length) phases.
+void c1d_split_phases(c1d_isa isa, const float *x, long length, long stride, long phase_length, float *y);
+
 /// y[t] = bias + sum_k w[k] * x[t * stride + k * dilation] for t < count (one depthwise channel;
 /// x is already padded).
 void c1d_depthwise_row(c1d_isa isa, const float *x, const float *w, long kernel_size, long dilation,

@@ -146,18 +146,7 @@ struct Conv1dKernel: OpKernel {
       phased = SharedPointer(base: storage)
       let rows = batch * attributes.inChannels
       Parallel.forEach(rows, threads: threads) { row in
-        let source = x.base + row * length
-        let target = phased.base + row * phases * phaseLength
-        for phase in 0..<phases {
-          let out = target + phase * phaseLength
-          var i = phase
-          var j = 0
-          while i < length {
-            out[j] = source[i]
-            i += stride
-            j += 1
-          }
-        }
+        c1d_split_phases(context.isa, x.base + row * length, length, stride, phaseLength, phased.base + row * phases * phaseLength)
       }
     } else {
       phasedStorage = nil
@@ -214,14 +203,16 @@ struct Conv1dKernel: OpKernel {
     let border = Border(a.paddingMode)
     let kc = min(Self.depthBlock, depth)
     let columnPanels = (columns + nr - 1) / nr
-    // A tile clear of the padding needs one table for all its column panels (each reads at an offset
-    // from it); a tile that reaches into the padding gets a table per column panel, and scratch for
-    // the runs that straddle an edge. With zero padding a run wholly in the padding reads the shared
-    // zero run, and a row straddles an edge in at most two panels of a tile.
-    let reachesPadding = firstColumn * s - left < 0 || (firstColumn + columns - 1) * s + (a.kernelSize - 1) * a.dilation - left >= length
+    // Column panels clear of the padding share one table (each reads at an offset from it); a panel
+    // that reaches into the padding gets its own, and scratch for its runs that straddle an edge. With
+    // zero padding a run wholly in the padding reads the shared zero run, and a row straddles an edge in
+    // at most two panels of a tile.
+    let span = (a.kernelSize - 1) * a.dilation
+    func reachesPadding(_ t0: Int, _ count: Int) -> Bool { t0 * s - left < 0 || (t0 + count - 1) * s + span - left >= length }
+    let tileReachesPadding = reachesPadding(firstColumn, columns)
     let zeroPadding = border == .constant(0)
-    let tables = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: (reachesPadding ? columnPanels : 1) * kc)
-    let scratchRuns = !reachesPadding ? 0 : zeroPadding ? min(columnPanels, 2) * kc : columnPanels * kc
+    let tables = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: (tileReachesPadding ? 1 + columnPanels : 1) * kc)
+    let scratchRuns = !tileReachesPadding ? 0 : zeroPadding ? min(columnPanels, 2) * kc : columnPanels * kc
     let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchRuns * nr)
     let packedB = panels.count >= 2 ? UnsafeMutablePointer<Float>.allocate(capacity: kc * nr) : nil
     let packedTable = packedB.map { base in
@@ -239,39 +230,41 @@ struct Conv1dKernel: OpKernel {
       var q0 = 0
       while q0 < depth {
         let block = min(Self.depthBlock, depth - q0)
-        if !reachesPadding {
+        // The shared table may point outside the rows for an edge tile's offset 0; only the offsets of
+        // panels clear of the padding are ever added to it and read.
+        for q in q0..<q0 + block {
+          let tap = taps[q]
+          tables[q - q0] = UnsafePointer(input.phaseRow(firstChannel + tap.channel, tap.phase) + tap.start + firstColumn)
+        }
+        var nextScratch = 0
+        for columnPanel in 0..<columnPanels where tileReachesPadding {
+          let t0 = firstColumn + columnPanel * nr
+          let count = min(nr, columns - columnPanel * nr)
+          guard reachesPadding(t0, count) else { continue }
+          let table = tables + (1 + columnPanel) * kc
           for q in q0..<q0 + block {
             let tap = taps[q]
-            tables[q - q0] = UnsafePointer(input.phaseRow(firstChannel + tap.channel, tap.phase) + tap.start + firstColumn)
-          }
-        } else {
-          var nextScratch = 0
-          for columnPanel in 0..<columnPanels {
-            let t0 = firstColumn + columnPanel * nr
-            let count = min(nr, columns - columnPanel * nr)
-            let table = tables + columnPanel * kc
-            for q in q0..<q0 + block {
-              let tap = taps[q]
-              let start = t0 + tap.start
-              let available = input.phaseCount(tap.phase)
-              if start >= 0, start + count <= available {
-                table[q - q0] = UnsafePointer(input.phaseRow(firstChannel + tap.channel, tap.phase) + start)
-              } else if zeroPadding, start >= available || start + count <= 0 {
-                table[q - q0] = UnsafePointer(Self.zeroRun.base)
-              } else {
-                let row = UnsafePointer(input.original.base + (firstChannel + tap.channel) * length)
-                let run = scratch + nextScratch * nr
-                nextScratch += 1
-                let shift = tap.start * s + tap.phase
-                for j in 0..<count { run[j] = border.value(row, length, (t0 + j) * s + shift) }
-                table[q - q0] = UnsafePointer(run)
-              }
+            let start = t0 + tap.start
+            let available = input.phaseCount(tap.phase)
+            if start >= 0, start + count <= available {
+              table[q - q0] = UnsafePointer(input.phaseRow(firstChannel + tap.channel, tap.phase) + start)
+            } else if zeroPadding, start >= available || start + count <= 0 {
+              table[q - q0] = UnsafePointer(Self.zeroRun.base)
+            } else {
+              let row = UnsafePointer(input.original.base + (firstChannel + tap.channel) * length)
+              let run = scratch + nextScratch * nr
+              nextScratch += 1
+              let shift = tap.start * s + tap.phase
+              for j in 0..<count { run[j] = border.value(row, length, (t0 + j) * s + shift) }
+              table[q - q0] = UnsafePointer(run)
             }
           }
         }
         // Column panel c of B: the shared table at offset c·nr, or its own table at offset 0.
         func bColumn(_ columnPanel: Int) -> (UnsafePointer<UnsafePointer<Float>?>, Int) {
-          reachesPadding ? (UnsafePointer(tables + columnPanel * kc), 0) : (UnsafePointer(tables), columnPanel * nr)
+          let t0 = firstColumn + columnPanel * nr
+          return tileReachesPadding && reachesPadding(t0, min(nr, columns - columnPanel * nr))
+            ? (UnsafePointer(tables + (1 + columnPanel) * kc), 0) : (UnsafePointer(tables), columnPanel * nr)
         }
         func multiply(panel: Int, b: UnsafePointer<UnsafePointer<Float>?>, offset: Int, columnPanel: Int) {
           let aPanel = packed + ((group * panelsPerGroup + panel) * depth + q0) * mr
