@@ -1,8 +1,10 @@
+import Synchronization
+
 /// Splits `count` independent work items over up to `threads` threads.
 enum Parallel {
   /// How many of `threads` a job of `work` FLOPs is worth, when a thread only pays for itself above
-  /// `perThread` FLOPs (measured here: about 5 M for the GEMM path with its per-tile set-up, 1 M for
-  /// the depthwise path).
+  /// `perThread` FLOPs (with the spinning `WorkerPool`, a few microseconds of work: 512 K FLOPs for
+  /// the GEMM path with its per-tile set-up, 256 K for the depthwise path).
   static func threads(_ threads: Int, work: Int, perThread: Int) -> Int {
     max(1, min(threads, work / perThread))
   }
@@ -15,21 +17,30 @@ enum Parallel {
     }
   }
 
-  static func forEach(_ count: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
+  static func forEach(_ count: Int, threads: Int, _ body: @escaping @Sendable (Int) -> Void) {
     let workers = min(max(threads, 1), count, WorkerPool.shared.capacity)
     if workers <= 1 {
       for index in 0..<count { body(index) }
       return
     }
-    WorkerPool.shared.run(participants: workers) { worker in
-      var index = worker * count / workers
-      let end = (worker + 1) * count / workers
-      while index < end {
+    // Items are handed out one at a time rather than in fixed ranges: on a shared machine one core
+    // can fall behind, and the others then take its share.
+    let next = WorkCounter()
+    WorkerPool.shared.run(participants: workers) { _ in
+      while true {
+        let index = next.take()
+        guard index < count else { return }
         body(index)
-        index += 1
       }
     }
   }
+}
+
+/// The next unclaimed item of one `Parallel.forEach`.
+private final class WorkCounter: Sendable {
+  private let claimed = Atomic<Int>(0)
+
+  func take() -> Int { claimed.add(1, ordering: .relaxed).oldValue }
 }
 
 /// A pointer that kernels share across the threads of one `Parallel.forEach`, each writing a

@@ -15,9 +15,9 @@ final class WorkerPool: @unchecked Sendable {
   /// Workers for every core but the caller's; started on first use.
   static let shared = WorkerPool(workers: Model.defaultThreads - 1)
 
-  /// How long (in checks of the job counter) an idle worker spins before it sleeps: about 100 µs
-  /// here, longer than the gap between two layers, far shorter than a user would notice.
-  private static let spinChecks = 20_000
+  /// How long an idle worker spins before it sleeps: longer than the gap between two layers, far
+  /// shorter than a user would notice as a busy core.
+  private static let spinNanoseconds = 1_000_000
 
   /// Threads running `work(as:)`; every job is acknowledged by all of them, so none can miss one.
   private var workers = 0
@@ -53,10 +53,11 @@ final class WorkerPool: @unchecked Sendable {
   var capacity: Int { workers + 1 }
 
   /// Runs `body(0)` … `body(participants − 1)` at once, `body(0)` on the calling thread, and returns
-  /// when all have finished.
+  /// when all have finished. (`body` is escaping because workers hold it in `job`; a
+  /// `withoutActuallyEscaping` check would race with a worker releasing its copy.)
   /// - Parameters:
   ///   - participants: at most `capacity`; fewer leaves the other workers idle for this job.
-  func run(participants: Int, _ body: @Sendable (Int) -> Void) {
+  func run(participants: Int, _ body: @escaping @Sendable (Int) -> Void) {
     precondition(participants <= capacity, "WorkerPool: \(participants) participants, capacity \(capacity)")
     guard participants > 1 else {
       if participants == 1 { body(0) }
@@ -66,20 +67,24 @@ final class WorkerPool: @unchecked Sendable {
       DispatchQueue.concurrentPerform(iterations: participants, execute: body)
       return
     }
-    withoutActuallyEscaping(body) { body in
-      job = Job(participants: participants, body: body)
-      pending.store(workers, ordering: .sequentiallyConsistent)
-      generation.add(1, ordering: .sequentiallyConsistent)
-      if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
-        pthread_mutex_lock(lock)
-        pthread_cond_broadcast(wake)
-        pthread_mutex_unlock(lock)
-      }
-      body(0)
-      while pending.load(ordering: .acquiring) > 0 {}
-      job = nil
+    job = Job(participants: participants, body: body)
+    pending.store(workers, ordering: .sequentiallyConsistent)
+    generation.add(1, ordering: .sequentiallyConsistent)
+    if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
+      pthread_mutex_lock(lock)
+      pthread_cond_broadcast(wake)
+      pthread_mutex_unlock(lock)
     }
+    body(0)
+    while pending.load(ordering: .acquiring) > 0 {}
+    job = nil
     busy.store(false, ordering: .releasing)
+  }
+
+  private static func monotonicNanoseconds() -> Int {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return time.tv_sec * 1_000_000_000 + time.tv_nsec
   }
 
   /// - Returns: whether the thread started.
@@ -104,9 +109,16 @@ final class WorkerPool: @unchecked Sendable {
     var seen = 0  // the generation at init: a worker that starts late must still take job 1
     while true {
       var checks = 0
+      var spinStart: Int?
       while generation.load(ordering: .acquiring) == seen {
-        checks += 1
-        guard checks >= Self.spinChecks else { continue }
+        checks &+= 1
+        // The clock is read now and then only: a check of the counter is far cheaper.
+        guard checks & 1023 == 0 else { continue }
+        let now = Self.monotonicNanoseconds()
+        guard now - (spinStart ?? now) >= Self.spinNanoseconds else {
+          if spinStart == nil { spinStart = now }
+          continue
+        }
         pthread_mutex_lock(lock)
         sleepers.add(1, ordering: .sequentiallyConsistent)
         while generation.load(ordering: .sequentiallyConsistent) == seen { pthread_cond_wait(wake, lock) }

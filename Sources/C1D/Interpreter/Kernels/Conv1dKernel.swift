@@ -96,7 +96,7 @@ struct Conv1dKernel: OpKernel {
     let left = padLeft
     let border = Border(a.paddingMode)
     let multiplier = a.outChannels / a.inChannels
-    let threads = Parallel.threads(context.threads, work: Parallel.work(2, batch, a.outChannels, a.kernelSize, outLength), perThread: 1 << 20)
+    let threads = Parallel.threads(context.threads, work: Parallel.work(2, batch, a.outChannels, a.kernelSize, outLength), perThread: 1 << 18)
     // Few channels with a large multiplier (1 → 512): split the multiplier too.
     let chunks = batch * a.inChannels >= 4 * threads ? 1 : min(multiplier, 4 * threads)
     let units = batch * a.inChannels * chunks
@@ -131,7 +131,7 @@ struct Conv1dKernel: OpKernel {
     _ x: SharedPointer, _ y: SharedPointer, batch: Int, length: Int, outLength: Int, _ finish: EpilogueRunner,
     _ context: ExecutionContext
   ) {
-    let threads = Parallel.threads(context.threads, work: Parallel.work(2, batch, attributes.outChannels, depth, outLength), perThread: 5 << 20)
+    let threads = Parallel.threads(context.threads, work: Parallel.work(2, batch, attributes.outChannels, depth, outLength), perThread: 1 << 19)
     let stride = attributes.stride
     let phaseLength = (length + stride - 1) / stride
     // Only the first min(stride, L) phases hold data: the buffer stays within 2 × the input.

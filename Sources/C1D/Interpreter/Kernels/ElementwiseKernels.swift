@@ -5,7 +5,7 @@ struct ActivationKernel: OpKernel {
   let kind: Int32
   let parameter: Float
   /// Elements per parallel work item.
-  static let chunk = 1 << 15
+  static let chunk = 1 << 13
 
   func run(_ inputs: consuming [Activation], output: ValueShape, context: ExecutionContext) -> Activation {
     let batch = inputs[0].batch
