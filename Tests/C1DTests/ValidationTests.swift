@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 import Testing
 
 @testable import C1D
@@ -185,6 +186,29 @@ struct ConcurrencyTests {
       results[index] = Result { try model.run(["input": input], threads: 1 + index % 2)[model.graph.outputs[0]]! }
     }
     for output in try results.collect() { #expect(output.values == reference.values) }
+  }
+
+  @Test("Parallel.forEach runs every item exactly once, for any item and thread count", arguments: [0, 1, 2, 3, 17, 1000], [1, 2, 8])
+  func everyItemOnce(count: Int, threads: Int) {
+    let seen = Mutex<[Int]>([Int](repeating: 0, count: count))
+    for _ in 0..<50 {
+      Parallel.forEach(count, threads: threads) { index in seen.withLock { $0[index] += 1 } }
+    }
+    let counts = seen.withLock { $0 }
+    #expect(counts == [Int](repeating: 50, count: count))
+  }
+
+  @Test("the worker pool serves callers from several threads at once, falling back when busy")
+  func poolUnderContention() {
+    let total = Mutex(0)
+    DispatchQueue.concurrentPerform(iterations: 8) { _ in
+      for _ in 0..<200 {
+        Parallel.forEach(64, threads: 2) { index in total.withLock { $0 += index } }
+      }
+    }
+    let expected = 8 * 200 * (63 * 64 / 2)
+    let sum = total.withLock { $0 }
+    #expect(sum == expected)
   }
 }
 
