@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes the loader, the input readers and the interpreter with libFuzzer under AddressSanitizer.
 #   tools/fuzz.sh SECONDS [TARGET ...]     (targets: loader input interpreter; default all)
-# Seeds come from Fixtures/; every crash is copied to Fixtures/fuzz-regressions/<target>/, where the
+# Seeds come from Fixtures/; every crash is copied to Fixtures/malformed/fuzz/<target>/, where the
 # test suite replays it. The growing corpus is kept in .build-fuzz/corpus/<target>/ so that successive
 # runs build on each other's coverage. Prints executions and coverage per target; exits 1 if any crashed.
 set -uo pipefail
@@ -20,11 +20,11 @@ status=0
 for target in "${targets[@]}"; do
   work=$(mktemp -d)
   corpus=.build-fuzz/corpus/$target
-  mkdir -p "$corpus" "$work/artifacts" "Fixtures/fuzz-regressions/$target"
+  mkdir -p "$corpus" "$work/artifacts" "Fixtures/malformed/fuzz/$target"
   case $target in
-    loader) seeds=(Fixtures/seed Fixtures/malformed Fixtures/fuzz-regressions/loader); cp Fixtures/architectures/tcn/model.c1d "$corpus/tcn.c1d"; extra=(-dict=tools/fuzz/c1d.dict -max_len=65536) ;;
-    input) seeds=(Fixtures/fuzz-regressions/input); cp Fixtures/seed/input.npy "$corpus/"; extra=(-max_len=65536) ;;
-    interpreter) seeds=(Fixtures/fuzz-regressions/interpreter); extra=(-max_len=64) ;;
+    loader) seeds=(Fixtures/seed Fixtures/malformed Fixtures/malformed/fuzz/loader); cp Fixtures/architectures/tcn/model.c1d "$corpus/tcn.c1d"; extra=(-dict=tools/fuzz/c1d.dict -max_len=65536) ;;
+    input) seeds=(Fixtures/malformed/fuzz/input); cp Fixtures/seed/input.npy "$corpus/"; extra=(-max_len=8192) ;;
+    interpreter) seeds=(Fixtures/malformed/fuzz/interpreter); extra=(-max_len=64) ;;
   esac
   SWIFT_BACKTRACE=enable=no C1D_FUZZ_TARGET=$target "$binary" -max_total_time="$seconds" -rss_limit_mb=4096 \
     -timeout=20 -artifact_prefix="$work/artifacts/" -print_final_stats=1 "${extra[@]}" "$corpus" "${seeds[@]}" \
@@ -35,8 +35,8 @@ for target in "${targets[@]}"; do
   echo "$target: ${runs:-?} executions in ${seconds}s, ${cov:-no coverage line}, exit $code"
   for crash in "$work"/artifacts/*; do
     [ -e "$crash" ] || continue
-    cp "$crash" "Fixtures/fuzz-regressions/$target/$(basename "$crash")"
-    echo "  CRASH kept as Fixtures/fuzz-regressions/$target/$(basename "$crash")"
+    cp "$crash" "Fixtures/malformed/fuzz/$target/$(basename "$crash")"
+    echo "  CRASH kept as Fixtures/malformed/fuzz/$target/$(basename "$crash")"
     grep -m3 -E "ERROR|SUMMARY|Fatal error" "$work/log" | sed 's/^/    /'
     status=1
   done
