@@ -18,11 +18,12 @@ enum Parallel {
   }
 
   static func forEach(_ count: Int, threads: Int, _ body: @escaping @Sendable (Int) -> Void) {
-    let workers = min(max(threads, 1), count, WorkerPool.shared.capacity)
-    if workers <= 1 {
+    // Single-threaded work never touches (or starts) the pool.
+    guard min(threads, count) > 1 else {
       for index in 0..<count { body(index) }
       return
     }
+    let workers = min(threads, count, WorkerPool.shared.capacity)
     // Items are handed out one at a time rather than in fixed ranges: on a shared machine one core
     // can fall behind, and the others then take its share.
     let next = WorkCounter()
