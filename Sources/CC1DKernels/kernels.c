@@ -107,11 +107,12 @@ __attribute__((target("avx512f,fma"))) static void depthwise_avx512(const float 
 #endif
 
 #if C1D_X86
-__attribute__((target("avx512f,fma"))) static void gemm_tile_indirect_avx512(long kc, const float *a,
-                                                                               const float *const *rows, long offset,
-                                                                               float *c,
-                                                                               long ldc, long row_count, long cols,
-                                                                               int accumulate, const float *bias) {
+// One body for both ways of reading B: through a row table at an offset (rows != NULL), or as a
+// contiguous packed panel b (rows == NULL). Always inlined into two wrappers, so the choice is made
+// once per call, not per step.
+__attribute__((target("avx512f,fma"), always_inline)) static inline void
+gemm_tile_avx512_body(long kc, const float *a, const float *const *rows, long offset, const float *b, float *c,
+                      long ldc, long row_count, long cols, int accumulate, const float *bias) {
   __m512 acc0[MR], acc1[MR];
   for (int i = 0; i < MR; i++) {
     float init = (!accumulate && bias && i < row_count) ? bias[i] : 0.0f;
@@ -122,8 +123,9 @@ __attribute__((target("avx512f,fma"))) static void gemm_tile_indirect_avx512(lon
   __mmask16 m0 = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1);
   __mmask16 m1 = cols >= 32 ? (__mmask16)0xFFFF : cols > 16 ? (__mmask16)((1u << (cols - 16)) - 1) : 0;
   for (long p = 0; p < kc; p++) {
-    __m512 b0 = _mm512_maskz_loadu_ps(m0, rows[p] + offset);
-    __m512 b1 = _mm512_maskz_loadu_ps(m1, rows[p] + offset + 16);
+    const float *bp = rows ? rows[p] + offset : b + p * NR;
+    __m512 b0 = _mm512_maskz_loadu_ps(m0, bp);
+    __m512 b1 = _mm512_maskz_loadu_ps(m1, bp + 16);
     const float *ap = a + p * MR;
 #pragma clang loop unroll(full)
     for (int i = 0; i < MR; i++) {
@@ -144,6 +146,20 @@ __attribute__((target("avx512f,fma"))) static void gemm_tile_indirect_avx512(lon
     _mm512_mask_storeu_ps(ci + 16, m1, v1);
   }
 }
+
+__attribute__((target("avx512f,fma"))) static void gemm_tile_indirect_avx512(long kc, const float *a,
+                                                                               const float *const *rows, long offset,
+                                                                               float *c, long ldc, long row_count,
+                                                                               long cols, int accumulate,
+                                                                               const float *bias) {
+  gemm_tile_avx512_body(kc, a, rows, offset, NULL, c, ldc, row_count, cols, accumulate, bias);
+}
+
+__attribute__((target("avx512f,fma"))) static void gemm_tile_avx512(long kc, const float *a, const float *b, float *c,
+                                                                      long ldc, long row_count, long cols,
+                                                                      int accumulate, const float *bias) {
+  gemm_tile_avx512_body(kc, a, NULL, 0, b, c, ldc, row_count, cols, accumulate, bias);
+}
 #endif
 
 void c1d_gemm_tile_indirect(c1d_isa isa, long kc, const float *a, const float *const *rows, long offset, float *c, long ldc,
@@ -158,8 +174,7 @@ void c1d_gemm_tile_indirect(c1d_isa isa, long kc, const float *a, const float *c
   float panel[64 * NR];
   for (long p0 = 0; p0 < kc; p0 += 64) {
     long block = kc - p0 < 64 ? kc - p0 : 64;
-    for (long p = 0; p < block; p++)
-      for (long j = 0; j < NR; j++) panel[p * NR + j] = j < cols ? rows[p0 + p][offset + j] : 0.0f;
+    c1d_pack_rows(isa, block, rows + p0, offset, cols, panel);
     c1d_gemm_tile(isa, block, a + p0 * MR, panel, c, ldc, row_count, cols, accumulate || p0 > 0, bias);
   }
 }
@@ -195,8 +210,8 @@ void c1d_pack_rows(c1d_isa isa, long kc, const float *const *rows, long offset, 
 void c1d_gemm_tile(c1d_isa isa, long kc, const float *a, const float *b, float *c, long ldc, long rows,
                    long cols, int accumulate, const float *bias) {
 #if C1D_X86
-  // AVX-512 never comes here: c1d_gemm_tile_indirect reads B in place on that ISA.
-  if (isa == C1D_ISA_AVX2 || isa == C1D_ISA_AVX512) return gemm_tile_avx2(kc, a, b, c, ldc, rows, cols, accumulate, bias);
+  if (isa == C1D_ISA_AVX512) return gemm_tile_avx512(kc, a, b, c, ldc, rows, cols, accumulate, bias);
+  if (isa == C1D_ISA_AVX2) return gemm_tile_avx2(kc, a, b, c, ldc, rows, cols, accumulate, bias);
 #endif
   gemm_tile_portable(kc, a, b, c, ldc, rows, cols, accumulate, bias);
 }

@@ -215,16 +215,10 @@ struct Conv1dKernel: OpKernel {
     let scratchRuns = !tileReachesPadding ? 0 : zeroPadding ? min(columnPanels, 2) * kc : columnPanels * kc
     let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchRuns * nr)
     let packedB = panels.count >= 2 ? UnsafeMutablePointer<Float>.allocate(capacity: kc * nr) : nil
-    let packedTable = packedB.map { base in
-      let table = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: kc)
-      for p in 0..<kc { table[p] = UnsafePointer(base + p * nr) }
-      return table
-    }
     defer {
       tables.deallocate()
       scratch.deallocate()
       packedB?.deallocate()
-      packedTable?.deallocate()
     }
     taps.withUnsafeBufferPointer { taps in
       var q0 = 0
@@ -266,27 +260,32 @@ struct Conv1dKernel: OpKernel {
           return tileReachesPadding && reachesPadding(t0, min(nr, columns - columnPanel * nr))
             ? (UnsafePointer(tables + (1 + columnPanel) * kc), 0) : (UnsafePointer(tables), columnPanel * nr)
         }
-        func multiply(panel: Int, b: UnsafePointer<UnsafePointer<Float>?>, offset: Int, columnPanel: Int) {
+        // One micro-tile: B from `packedPanel` when given, else through the column panel's table.
+        func multiply(panel: Int, columnPanel: Int, packedPanel: UnsafePointer<Float>? = nil) {
           let aPanel = packed + ((group * panelsPerGroup + panel) * depth + q0) * mr
           let biasRows = q0 == 0 ? UnsafePointer(bias + group * groupOut + panel * mr) : nil
-          c1d_gemm_tile_indirect(
-            isa, block, aPanel, b, offset, y + panel * mr * outLength + firstColumn + columnPanel * nr, outLength,
-            min(mr, groupOut - panel * mr), min(nr, columns - columnPanel * nr), q0 == 0 ? 0 : 1, biasRows)
+          let c = y + panel * mr * outLength + firstColumn + columnPanel * nr
+          let rows = min(mr, groupOut - panel * mr)
+          let count = min(nr, columns - columnPanel * nr)
+          let accumulate: Int32 = q0 == 0 ? 0 : 1
+          if let packedPanel {
+            c1d_gemm_tile(isa, block, aPanel, packedPanel, c, outLength, rows, count, accumulate, biasRows)
+          } else {
+            let (table, offset) = bColumn(columnPanel)
+            c1d_gemm_tile_indirect(isa, block, aPanel, table, offset, c, outLength, rows, count, accumulate, biasRows)
+          }
         }
-        if let packedB, let packedTable {
+        if let packedB {
           // B reused by several A panels: make each column panel contiguous once (it then stays in L1;
           // in place, rows a multiple of 4 KiB apart compete for the same L1 sets), then sweep A over it.
           for columnPanel in 0..<columnPanels {
             let (table, offset) = bColumn(columnPanel)
             c1d_pack_rows(isa, block, table, offset, min(nr, columns - columnPanel * nr), packedB)
-            for panel in panels { multiply(panel: panel, b: packedTable, offset: 0, columnPanel: columnPanel) }
+            for panel in panels { multiply(panel: panel, columnPanel: columnPanel, packedPanel: packedB) }
           }
         } else {
           for panel in panels {
-            for columnPanel in 0..<columnPanels {
-              let (table, offset) = bColumn(columnPanel)
-              multiply(panel: panel, b: table, offset: offset, columnPanel: columnPanel)
-            }
+            for columnPanel in 0..<columnPanels { multiply(panel: panel, columnPanel: columnPanel) }
           }
         }
         q0 += block
