@@ -20,6 +20,8 @@ struct Conv1dKernel: OpKernel {
   let epilogue: [Epilogue]
   /// Per im2col row, where it reads (GEMM path only).
   let taps: [Tap]
+  /// The least and greatest `start` of `taps`.
+  let tapStarts: ClosedRange<Int>
 
   static let mr = Int(C1D_GEMM_MR)
   static let nr = Int(C1D_GEMM_NR)
@@ -48,6 +50,7 @@ struct Conv1dKernel: OpKernel {
     self.weight = isDepthwise ? weight : []
     packed = isDepthwise ? [] : Self.pack(weight, attributes)
     taps = isDepthwise ? [] : Tap.table(attributes, padLeft: padLeft)
+    tapStarts = (taps.map(\.start).min() ?? 0)...(taps.map(\.start).max() ?? 0)
   }
 
   /// Panels of `mr` output channels: for group g, panel p, depth index q, row r at
@@ -211,84 +214,135 @@ struct Conv1dKernel: OpKernel {
     func reachesPadding(_ t0: Int, _ count: Int) -> Bool { t0 * s - left < 0 || (t0 + count - 1) * s + span - left >= length }
     let tileReachesPadding = reachesPadding(firstColumn, columns)
     let zeroPadding = border == .constant(0)
+    // Runs that straddle an edge are read from "strips": per input channel and phase, the padded values
+    // every tap of that channel reads in the panel, filled once (k16 'same': one 47-element strip per
+    // channel instead of seven 32-element runs). With a wide spread of taps (large dilation: few taps of a
+    // channel straddle in one panel) or many phases, each straddling run gets its own copy instead.
+    let spread = tapStarts.upperBound - tapStarts.lowerBound
+    // Taps read phases below the stride, even those an input shorter than the stride leaves empty.
+    let phases = s
+    let useStrips = spread <= nr && phases <= 8
+    let runLength = useStrips ? nr + spread : nr
+    let runsPerPanel = useStrips ? min(kc, (kc / a.kernelSize + 2) * phases) : kc
+    // Panels that need scratch: with zero padding a tap straddles an edge in one panel per edge, and the
+    // taps' starts lie within `spread` of each other.
+    let edgePanels =
+      !tileReachesPadding ? 0 : !zeroPadding ? columnPanels
+      : useStrips ? min(columnPanels, 2 * (spread / nr + 2)) : min(columnPanels, 2)
     let tables = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: (tileReachesPadding ? 1 + columnPanels : 1) * kc)
-    let scratchRuns = !tileReachesPadding ? 0 : zeroPadding ? min(columnPanels, 2) * kc : columnPanels * kc
-    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchRuns * nr)
+    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: edgePanels * runsPerPanel * runLength)
     let packedB = panels.count >= 2 ? UnsafeMutablePointer<Float>.allocate(capacity: kc * nr) : nil
     defer {
       tables.deallocate()
       scratch.deallocate()
       packedB?.deallocate()
     }
-    taps.withUnsafeBufferPointer { taps in
-      var q0 = 0
-      while q0 < depth {
-        let block = min(Self.depthBlock, depth - q0)
-        // The shared table may point outside the rows for an edge tile's offset 0; only the offsets of
-        // panels clear of the padding are ever added to it and read.
-        for q in q0..<q0 + block {
-          let tap = taps[q]
-          tables[q - q0] = UnsafePointer(input.phaseRow(firstChannel + tap.channel, tap.phase) + tap.start + firstColumn)
+    // Input positions any output of this conv reads; a strip's other lanes are never read and get 0.
+    let reachable = -left...((outLength - 1) * s + span - left)
+    /// Writes phase `phase` of input row `channel` at phase positions `from ..< from + count`, padded.
+    func fill(_ run: UnsafeMutablePointer<Float>, channel: Int, phase: Int, from: Int, count: Int) {
+      let available = input.phaseCount(phase)
+      let low = min(max(from, 0), from + count)
+      let inside = low..<max(min(from + count, available), low)
+      if !inside.isEmpty {
+        (run + (inside.lowerBound - from)).update(
+          from: input.phaseRow(firstChannel + channel, phase) + inside.lowerBound, count: inside.count)
+      }
+      let row = UnsafePointer(input.original.base + (firstChannel + channel) * length)
+      func pad(_ positions: Range<Int>) {
+        for i in positions {
+          let position = i * s + phase
+          run[i - from] = reachable.contains(position) ? border.value(row, length, position) : 0
         }
-        var nextScratch = 0
-        for columnPanel in 0..<columnPanels where tileReachesPadding {
-          let t0 = firstColumn + columnPanel * nr
-          let count = min(nr, columns - columnPanel * nr)
-          guard reachesPadding(t0, count) else { continue }
-          let table = tables + (1 + columnPanel) * kc
+      }
+      pad(from..<inside.lowerBound)
+      pad(inside.upperBound..<from + count)
+    }
+    withUnsafeTemporaryAllocation(of: Int.self, capacity: useStrips ? phases : 1) { stripOfPhase in
+      taps.withUnsafeBufferPointer { taps in
+        var q0 = 0
+        while q0 < depth {
+          let block = min(Self.depthBlock, depth - q0)
+          // The shared table may point outside the rows for an edge tile's offset 0; only the offsets of
+          // panels clear of the padding are ever added to it and read.
           for q in q0..<q0 + block {
             let tap = taps[q]
-            let start = t0 + tap.start
-            let available = input.phaseCount(tap.phase)
-            if start >= 0, start + count <= available {
-              table[q - q0] = UnsafePointer(input.phaseRow(firstChannel + tap.channel, tap.phase) + start)
-            } else if zeroPadding, start >= available || start + count <= 0 {
-              table[q - q0] = UnsafePointer(Self.zeroRun.base)
-            } else {
-              let row = UnsafePointer(input.original.base + (firstChannel + tap.channel) * length)
-              let run = scratch + nextScratch * nr
-              nextScratch += 1
-              let shift = tap.start * s + tap.phase
-              for j in 0..<count { run[j] = border.value(row, length, (t0 + j) * s + shift) }
-              table[q - q0] = UnsafePointer(run)
+            tables[q - q0] = UnsafePointer(input.phaseRow(firstChannel + tap.channel, tap.phase) + tap.start + firstColumn)
+          }
+          var runs = 0
+          for columnPanel in 0..<columnPanels where tileReachesPadding {
+            let t0 = firstColumn + columnPanel * nr
+            let count = min(nr, columns - columnPanel * nr)
+            guard reachesPadding(t0, count) else { continue }
+            let table = tables + (1 + columnPanel) * kc
+            var stripChannel = -1
+            for q in q0..<q0 + block {
+              let tap = taps[q]
+              let start = t0 + tap.start
+              let available = input.phaseCount(tap.phase)
+              if start >= 0, start + count <= available {
+                table[q - q0] = UnsafePointer(input.phaseRow(firstChannel + tap.channel, tap.phase) + start)
+              } else if zeroPadding, start >= available || start + count <= 0 {
+                table[q - q0] = UnsafePointer(Self.zeroRun.base)
+              } else {
+                if useStrips {
+                  if tap.channel != stripChannel {
+                    stripChannel = tap.channel
+                    stripOfPhase.initialize(repeating: -1)
+                  }
+                  let stripStart = t0 + tapStarts.lowerBound
+                  if stripOfPhase[tap.phase] < 0 {
+                    assert(runs < edgePanels * runsPerPanel, "edge scratch sized too small")
+                    stripOfPhase[tap.phase] = runs
+                    fill(scratch + runs * runLength, channel: tap.channel, phase: tap.phase, from: stripStart, count: count + spread)
+                    runs += 1
+                  }
+                  table[q - q0] = UnsafePointer(scratch + stripOfPhase[tap.phase] * runLength + (start - stripStart))
+                } else {
+                  assert(runs < edgePanels * runsPerPanel, "edge scratch sized too small")
+                  fill(scratch + runs * runLength, channel: tap.channel, phase: tap.phase, from: start, count: count)
+                  table[q - q0] = UnsafePointer(scratch + runs * runLength)
+                  runs += 1
+                }
+              }
             }
           }
-        }
-        // Column panel c of B: the shared table at offset c·nr, or its own table at offset 0.
-        func bColumn(_ columnPanel: Int) -> (UnsafePointer<UnsafePointer<Float>?>, Int) {
-          let t0 = firstColumn + columnPanel * nr
-          return tileReachesPadding && reachesPadding(t0, min(nr, columns - columnPanel * nr))
-            ? (UnsafePointer(tables + (1 + columnPanel) * kc), 0) : (UnsafePointer(tables), columnPanel * nr)
-        }
-        // One micro-tile: B from `packedPanel` when given, else through the column panel's table.
-        func multiply(panel: Int, columnPanel: Int, packedPanel: UnsafePointer<Float>? = nil) {
-          let aPanel = packed + ((group * panelsPerGroup + panel) * depth + q0) * mr
-          let biasRows = q0 == 0 ? UnsafePointer(bias + group * groupOut + panel * mr) : nil
-          let c = y + panel * mr * outLength + firstColumn + columnPanel * nr
-          let rows = min(mr, groupOut - panel * mr)
-          let count = min(nr, columns - columnPanel * nr)
-          let accumulate: Int32 = q0 == 0 ? 0 : 1
-          if let packedPanel {
-            c1d_gemm_tile(isa, block, aPanel, packedPanel, c, outLength, rows, count, accumulate, biasRows)
+          // Column panel c of B: the shared table at offset c·nr, or its own table at offset 0.
+          func bColumn(_ columnPanel: Int) -> (UnsafePointer<UnsafePointer<Float>?>, Int) {
+            let t0 = firstColumn + columnPanel * nr
+            return tileReachesPadding && reachesPadding(t0, min(nr, columns - columnPanel * nr))
+              ? (UnsafePointer(tables + (1 + columnPanel) * kc), 0) : (UnsafePointer(tables), columnPanel * nr)
+          }
+          // One micro-tile: B from `packedPanel` when given, else through the column panel's table.
+          func multiply(panel: Int, columnPanel: Int, packedPanel: UnsafePointer<Float>? = nil) {
+            let aPanel = packed + ((group * panelsPerGroup + panel) * depth + q0) * mr
+            let biasRows = q0 == 0 ? UnsafePointer(bias + group * groupOut + panel * mr) : nil
+            let c = y + panel * mr * outLength + firstColumn + columnPanel * nr
+            let rows = min(mr, groupOut - panel * mr)
+            let count = min(nr, columns - columnPanel * nr)
+            let accumulate: Int32 = q0 == 0 ? 0 : 1
+            if let packedPanel {
+              c1d_gemm_tile(isa, block, aPanel, packedPanel, c, outLength, rows, count, accumulate, biasRows)
+            } else {
+              let (table, offset) = bColumn(columnPanel)
+              c1d_gemm_tile_indirect(isa, block, aPanel, table, offset, c, outLength, rows, count, accumulate, biasRows)
+            }
+          }
+          if let packedB {
+            // B reused by several A panels: make each column panel contiguous once (it then stays in L1;
+            // in place, rows a multiple of 4 KiB apart compete for the same L1 sets), then sweep A over it.
+            for columnPanel in 0..<columnPanels {
+              let (table, offset) = bColumn(columnPanel)
+              c1d_pack_rows(isa, block, table, offset, min(nr, columns - columnPanel * nr), packedB)
+              for panel in panels { multiply(panel: panel, columnPanel: columnPanel, packedPanel: packedB) }
+            }
           } else {
-            let (table, offset) = bColumn(columnPanel)
-            c1d_gemm_tile_indirect(isa, block, aPanel, table, offset, c, outLength, rows, count, accumulate, biasRows)
+            for panel in panels {
+              for columnPanel in 0..<columnPanels { multiply(panel: panel, columnPanel: columnPanel) }
+            }
           }
+          q0 += block
         }
-        if let packedB {
-          // B reused by several A panels: make each column panel contiguous once (it then stays in L1;
-          // in place, rows a multiple of 4 KiB apart compete for the same L1 sets), then sweep A over it.
-          for columnPanel in 0..<columnPanels {
-            let (table, offset) = bColumn(columnPanel)
-            c1d_pack_rows(isa, block, table, offset, min(nr, columns - columnPanel * nr), packedB)
-            for panel in panels { multiply(panel: panel, columnPanel: columnPanel, packedPanel: packedB) }
-          }
-        } else {
-          for panel in panels {
-            for columnPanel in 0..<columnPanels { multiply(panel: panel, columnPanel: columnPanel) }
-          }
-        }
-        q0 += block
       }
     }
   }
