@@ -419,11 +419,32 @@ class OpsNormsPools(nn.Module):
         return self.fc(x.mean(-1))
 
 
+class OpsGated(nn.Module):
+    """Gated units the planner runs as one conv: tanh·sigmoid and a GLU-style a·sigmoid(b), with output
+    counts that are not a multiple of the micro-kernel's rows, zero and reflect padding, over several
+    tiles; and one pair the planner must leave alone (different kernel sizes)."""
+
+    def __init__(self):
+        super().__init__()
+        self.filter = nn.Conv1d(5, 13, 3, padding=1)
+        self.gate = nn.Conv1d(5, 13, 3, padding=1)
+        self.value = nn.Conv1d(13, 6, 4, stride=2, padding=3, padding_mode="reflect")
+        self.glu_gate = nn.Conv1d(13, 6, 4, stride=2, padding=3, padding_mode="reflect")
+        self.unlike_a = nn.Conv1d(6, 4, 3, padding=1)
+        self.unlike_b = nn.Conv1d(6, 4, 5, padding=2)
+
+    def forward(self, x):
+        z = torch.tanh(self.filter(x)) * torch.sigmoid(self.gate(x))
+        g = self.value(z) * torch.sigmoid(self.glu_gate(z))
+        return torch.tanh(self.unlike_a(g)) * torch.sigmoid(self.unlike_b(g))
+
+
 OPS = {
     "activations": (OpsActivations, (2, 6, 37)),
     "pad_slice_concat": (OpsPadSlice, (2, 3, 11)),
     "norms_pools_linear": (OpsNormsPools, (3, 8, 45)),
     "unbatched_conv": (lambda: nn.Conv1d(4, 6, 5, stride=2, padding=3, dilation=2, padding_mode="circular"), (4, 23)),
+    "gated": (OpsGated, (2, 5, 700)),
 }
 
 

@@ -168,6 +168,34 @@ void c1d_activation(c1d_isa isa, int kind, float *data, long count, float parame
 }
 
 #if C1D_X86
+T512 static void gate_avx512(int value_kind, float value_parameter, const float *value, int gate_kind,
+                             float gate_parameter, const float *gate, float *y, long count) {
+  long i = 0;
+  for (; i + 16 <= count; i += 16) {
+    __m512 v = apply512(value_kind, _mm512_loadu_ps(value + i), value_parameter);
+    _mm512_storeu_ps(y + i, _mm512_mul_ps(v, apply512(gate_kind, _mm512_loadu_ps(gate + i), gate_parameter)));
+  }
+  if (i < count) {
+    __mmask16 m = (__mmask16)((1u << (count - i)) - 1);
+    __m512 v = apply512(value_kind, _mm512_maskz_loadu_ps(m, value + i), value_parameter);
+    _mm512_mask_storeu_ps(y + i, m, _mm512_mul_ps(v, apply512(gate_kind, _mm512_maskz_loadu_ps(m, gate + i), gate_parameter)));
+  }
+}
+#endif
+
+void c1d_gate(c1d_isa isa, int value_kind, float value_parameter, const float *value, int gate_kind,
+              float gate_parameter, const float *gate, float *y, long count) {
+#if C1D_X86
+  if (isa == C1D_ISA_AVX512) {
+    gate_avx512(value_kind, value_parameter, value, gate_kind, gate_parameter, gate, y, count);
+    return;
+  }
+#endif
+  for (long i = 0; i < count; i++)
+    y[i] = apply_scalar(value_kind, value[i], value_parameter) * apply_scalar(gate_kind, gate[i], gate_parameter);
+}
+
+#if C1D_X86
 T512 static void binary_avx512(int product, float *y, const float *other, long count) {
   long i = 0;
   for (; i + 16 <= count; i += 16) {

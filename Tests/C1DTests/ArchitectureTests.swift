@@ -36,7 +36,7 @@ struct ArchitectureTests {
 
   static let ops = Fixtures.subdirectories("ops")
 
-  @Test("every op (activations, pads, slices, concat, norms, pools, linear, unbatched) matches PyTorch", arguments: ops, [1, 2])
+  @Test("every op (activations, pads, slices, concat, norms, pools, linear, unbatched, gated units) matches PyTorch", arguments: ops, [1, 2])
   func op(name: String, threads: Int) throws {
     let model = try Model(contentsOf: Fixtures.path("ops/\(name)/model.c1d"))
     let input = try Fixtures.npy("ops/\(name)/input.npy")
@@ -71,6 +71,15 @@ struct FusionTests {
     #expect(!steps.contains("pad"))
     #expect(!steps.contains("tanh") && !steps.contains("sigmoid"))
     #expect(steps.count < nodes.count / 2)
+  }
+
+  @Test("a gated unit of two alike convs runs as one conv; unlike convs stay apart")
+  func gatedUnits() throws {
+    let wavenet = try ops("architectures/wavenet/model.c1d")
+    let convs = { (names: [String]) in names.filter { $0 == "conv1d" }.count }
+    #expect(convs(wavenet.steps) == convs(wavenet.nodes) - 18)
+    let gated = try ops("ops/gated/model.c1d")
+    #expect(convs(gated.nodes) == 6 && convs(gated.steps) == 4)
   }
 
   @Test("a TCN's chomp slices fold into causal padding; batch norm folds into weights")

@@ -62,8 +62,14 @@ enum {
   C1D_ACT_SILU = 5,
   C1D_ACT_SIGMOID = 6,
   C1D_ACT_TANH = 7,
+  C1D_ACT_IDENTITY = 8,
 };
 void c1d_activation(c1d_isa isa, int kind, float *data, long count, float parameter);
+
+/// A gated activation: y[i] = f(value[i]) * g(gate[i]) for i < count, f and g `C1D_ACT_*` kernels with
+/// their parameters (WaveNet: tanh and sigmoid). y may alias value.
+void c1d_gate(c1d_isa isa, int value_kind, float value_parameter, const float *value, int gate_kind,
+              float gate_parameter, const float *gate, float *y, long count);
 
 /// y[i] = y[i] * other[i] (product != 0) or y[i] + other[i], for i < count.
 void c1d_binary(c1d_isa isa, int product, float *y, const float *other, long count);

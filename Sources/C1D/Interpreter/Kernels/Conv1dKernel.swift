@@ -18,6 +18,9 @@ struct Conv1dKernel: OpKernel {
   /// only sets the output length, which shape inference has already fixed.)
   let padLeft: Int
   let epilogue: [Epilogue]
+  /// A gated conv (WaveNet's `tanh(filter(x)) · sigmoid(gate(x))`): `attributes` and the weights hold both
+  /// convs, filter rows first; the output is `value(first half) · gate(second half)`, half the channels.
+  let gate: Gate?
   /// Per im2col row, where it reads (GEMM path only).
   let taps: [Tap]
   /// The least and greatest `start` of `taps`.
@@ -39,14 +42,19 @@ struct Conv1dKernel: OpKernel {
   private var depth: Int { groupIn * attributes.kernelSize }
   private var panelsPerGroup: Int { (groupOut + Self.mr - 1) / Self.mr }
 
-  init(attributes: Conv1dAttributes, weight: [Float], bias: [Float], padLeft: Int, epilogue: [Epilogue]) {
+  init(
+    attributes: Conv1dAttributes, weight: [Float], bias: [Float], padLeft: Int, epilogue: [Epilogue], gate: Gate? = nil
+  ) {
+    precondition(gate == nil || (attributes.groups == 1 && attributes.outChannels % 2 == 0), "a gated conv has one group")
     self.attributes = attributes
     self.bias = bias
     self.padLeft = padLeft
     self.epilogue = epilogue
+    self.gate = gate
     // One input channel per group and fewer outputs per group than a micro-kernel panel: the GEMM
     // would waste most of each panel, so convolve channel by channel instead.
-    isDepthwise = attributes.inChannels == attributes.groups && attributes.outChannels / attributes.groups < Self.mr
+    isDepthwise =
+      gate == nil && attributes.inChannels == attributes.groups && attributes.outChannels / attributes.groups < Self.mr
     self.weight = isDepthwise ? weight : []
     packed = isDepthwise ? [] : Self.pack(weight, attributes)
     taps = isDepthwise ? [] : Tap.table(attributes, padLeft: padLeft)
@@ -162,7 +170,8 @@ struct Conv1dKernel: OpKernel {
     let tiles = (outLength + Self.tileColumns - 1) / Self.tileColumns
     // Split output channels too only when samples × groups × tiles cannot keep every thread busy.
     let coarse = batch * attributes.groups * tiles
-    let rowBlocks = coarse >= 3 * threads ? 1 : min(panelsPerGroup, (3 * threads + coarse - 1) / coarse)
+    // A gated conv needs both halves of a tile in one unit.
+    let rowBlocks = coarse >= 3 * threads || gate != nil ? 1 : min(panelsPerGroup, (3 * threads + coarse - 1) / coarse)
     let units = coarse * rowBlocks
     packed.withUnsafeBufferPointer { pb in
       bias.withUnsafeBufferPointer { bb in
@@ -174,15 +183,37 @@ struct Conv1dKernel: OpKernel {
           let (n, g) = sampleGroup.quotientAndRemainder(dividingBy: attributes.groups)
           let panels = rowBlock * panelsPerGroup / rowBlocks..<(rowBlock + 1) * panelsPerGroup / rowBlocks
           let firstColumn = tile * Self.tileColumns
+          let columns = min(Self.tileColumns, outLength - firstColumn)
+          if let gate {
+            // Both halves of the tile into scratch, then one gated half into the output.
+            let half = attributes.outChannels / 2
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: attributes.outChannels * Self.tileColumns)
+            defer { scratch.deallocate() }
+            indirectGEMMTile(
+              input, firstChannel: n * attributes.inChannels, tile: scratch, ldc: Self.tileColumns,
+              outLength: outLength, group: 0, firstColumn: firstColumn, panels: panels, packed: a.base, bias: b.base,
+              isa: context.isa)
+            for row in 0..<half {
+              c1d_gate(
+                context.isa, gate.value.kind, gate.value.parameter, scratch + row * Self.tileColumns,
+                gate.gate.kind, gate.gate.parameter, scratch + (half + row) * Self.tileColumns,
+                y.base + (n * half + row) * outLength + firstColumn, columns)
+            }
+            finish.apply(
+              y.base, from: n * half * outLength + firstColumn, rows: half, stride: outLength, columns: columns,
+              firstChannel: 0)
+            return
+          }
           indirectGEMMTile(
             input, firstChannel: n * attributes.inChannels + g * groupIn,
-            y: y.base + (n * attributes.outChannels + g * groupOut) * outLength, outLength: outLength,
-            group: g, firstColumn: firstColumn, panels: panels, packed: a.base, bias: b.base, isa: context.isa)
+            tile: y.base + (n * attributes.outChannels + g * groupOut) * outLength + firstColumn, ldc: outLength,
+            outLength: outLength, group: g, firstColumn: firstColumn, panels: panels, packed: a.base, bias: b.base,
+            isa: context.isa)
           let firstRow = panels.lowerBound * Self.mr
           let rows = min(groupOut, panels.upperBound * Self.mr) - firstRow
           finish.apply(
             y.base, from: (n * attributes.outChannels + g * groupOut + firstRow) * outLength + firstColumn, rows: rows,
-            stride: outLength, columns: min(Self.tileColumns, outLength - firstColumn), firstChannel: g * groupOut + firstRow)
+            stride: outLength, columns: columns, firstChannel: g * groupOut + firstRow)
         }
       }
     }
@@ -193,7 +224,7 @@ struct Conv1dKernel: OpKernel {
   /// is read in place through a table of row pointers. Only runs that reach into the padding are
   /// materialised, into a small scratch panel.
   private func indirectGEMMTile(
-    _ input: PhasedInput, firstChannel: Int, y: UnsafeMutablePointer<Float>, outLength: Int, group: Int,
+    _ input: PhasedInput, firstChannel: Int, tile: UnsafeMutablePointer<Float>, ldc: Int, outLength: Int, group: Int,
     firstColumn: Int, panels: Range<Int>, packed: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>,
     isa: c1d_isa
   ) {
@@ -317,15 +348,15 @@ struct Conv1dKernel: OpKernel {
           func multiply(panel: Int, columnPanel: Int, packedPanel: UnsafePointer<Float>? = nil) {
             let aPanel = packed + ((group * panelsPerGroup + panel) * depth + q0) * mr
             let biasRows = q0 == 0 ? UnsafePointer(bias + group * groupOut + panel * mr) : nil
-            let c = y + panel * mr * outLength + firstColumn + columnPanel * nr
+            let c = tile + panel * mr * ldc + columnPanel * nr
             let rows = min(mr, groupOut - panel * mr)
             let count = min(nr, columns - columnPanel * nr)
             let accumulate: Int32 = q0 == 0 ? 0 : 1
             if let packedPanel {
-              c1d_gemm_tile(isa, block, aPanel, packedPanel, c, outLength, rows, count, accumulate, biasRows)
+              c1d_gemm_tile(isa, block, aPanel, packedPanel, c, ldc, rows, count, accumulate, biasRows)
             } else {
               let (table, offset) = bColumn(columnPanel)
-              c1d_gemm_tile_indirect(isa, block, aPanel, table, offset, c, outLength, rows, count, accumulate, biasRows)
+              c1d_gemm_tile_indirect(isa, block, aPanel, table, offset, c, ldc, rows, count, accumulate, biasRows)
             }
           }
           if let packedB {
@@ -346,6 +377,16 @@ struct Conv1dKernel: OpKernel {
       }
     }
   }
+}
+
+/// The activations of a gated conv's two halves, each a `C1D_ACT_*` kernel (`C1D_ACT_IDENTITY` for none).
+struct Gate: Sendable, Hashable {
+  struct Function: Sendable, Hashable {
+    let kind: Int32
+    let parameter: Float
+  }
+  let value: Function
+  let gate: Function
 }
 
 /// Where row q = (c, k) of a convolution's im2col matrix reads: input channel `channel` (within the
