@@ -316,3 +316,107 @@ void c1d_depthwise_row(c1d_isa isa, const float *x, const float *w, long kernel_
 #endif
   depthwise_portable(x, w, kernel_size, dilation, stride, bias, y, count);
 }
+
+// ---- kernel 3, stride 2, by output pairs ---------------------------------------------------------
+
+#if C1D_X86
+// Pairs done: 16 at a time while all 32 outputs fit.
+__attribute__((target("avx512f"))) static long pairs_combine_avx512(const float *p, const float *q, const float *r,
+                                                                     float *y, long count) {
+  const __m512i low = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const __m512i high = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  long j = 0;
+  for (; 2 * j + 32 <= count; j += 16) {
+    __m512 vp = _mm512_loadu_ps(p + j);
+    __m512 even = _mm512_add_ps(vp, _mm512_loadu_ps(q + j)), odd = _mm512_add_ps(vp, _mm512_loadu_ps(r + j));
+    _mm512_storeu_ps(y + 2 * j, _mm512_permutex2var_ps(even, low, odd));
+    _mm512_storeu_ps(y + 2 * j + 16, _mm512_permutex2var_ps(even, high, odd));
+  }
+  return j;
+}
+#endif
+
+#define C1D_STRIDE2_PAIRS_INTERIOR(NAME, ATTR)                                                      \
+  ATTR static void NAME(const float *x, long from, long to, long left, float *d1, float *e, float *d2, \
+                        float *d3, float *f) {                                                      \
+    for (long u = from; u < to; u++) {                                                              \
+      const float *v = x + 4 * u - left;                                                            \
+      d1[u] = v[0] - v[2];                                                                          \
+      e[u] = v[1];                                                                                  \
+      d2[u] = v[2];                                                                                 \
+      d3[u] = v[4] - v[2];                                                                          \
+      f[u] = v[3];                                                                                  \
+    }                                                                                               \
+  }
+
+C1D_STRIDE2_PAIRS_INTERIOR(stride2_pairs_portable, )
+#if C1D_X86
+// 16 pairs at a time: 64 positions split four ways in two rounds of even/odd permutes; v4 is v0
+// moved one lane along, with the next block's first position shifted in.
+__attribute__((target("avx512f"))) static void stride2_pairs_avx512(const float *x, long from, long to, long left,
+                                                                     float *d1, float *e, float *d2, float *d3,
+                                                                     float *f) {
+  const __m512i evens = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odds = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+  long u = from;
+  for (; u + 16 <= to; u += 16) {
+    const float *v = x + 4 * u - left;
+    __m512 z0 = _mm512_loadu_ps(v), z1 = _mm512_loadu_ps(v + 16), z2 = _mm512_loadu_ps(v + 32),
+           z3 = _mm512_loadu_ps(v + 48);
+    __m512 a = _mm512_permutex2var_ps(z0, evens, z1), b = _mm512_permutex2var_ps(z0, odds, z1);
+    __m512 c = _mm512_permutex2var_ps(z2, evens, z3), d = _mm512_permutex2var_ps(z2, odds, z3);
+    __m512 v0 = _mm512_permutex2var_ps(a, evens, c), v2 = _mm512_permutex2var_ps(a, odds, c);
+    __m512 v1 = _mm512_permutex2var_ps(b, evens, d), v3 = _mm512_permutex2var_ps(b, odds, d);
+    __m512 v4 = _mm512_castsi512_ps(
+        _mm512_alignr_epi32(_mm512_castps_si512(_mm512_set1_ps(v[64])), _mm512_castps_si512(v0), 1));
+    _mm512_storeu_ps(d1 + u, _mm512_sub_ps(v0, v2));
+    _mm512_storeu_ps(e + u, v1);
+    _mm512_storeu_ps(d2 + u, v2);
+    _mm512_storeu_ps(d3 + u, _mm512_sub_ps(v4, v2));
+    _mm512_storeu_ps(f + u, v3);
+  }
+  stride2_pairs_portable(x, u, to, left, d1, e, d2, d3, f);
+}
+#endif
+
+void c1d_stride2_pairs(c1d_isa isa, const float *x, long length, long left, int mode, float value, long reach_high,
+                       long pairs, float *d1, float *e, float *d2, float *d3, float *f) {
+  // Pairs whose five positions all lie in the row: 4u - left >= 0 and 4u - left + 4 <= length - 1.
+  long from = (left + 3) / 4;
+  long to = length - 5 + left >= 0 ? (length - 5 + left) / 4 + 1 : 0;
+  if (to > pairs) to = pairs;
+  if (from > to) from = to;
+  for (long u = 0; u < pairs; u++) {
+    if (u == from) {
+#if C1D_X86
+      if (isa == C1D_ISA_AVX512)
+        stride2_pairs_avx512(x, from, to, left, d1, e, d2, d3, f);
+      else
+#endif
+        stride2_pairs_portable(x, from, to, left, d1, e, d2, d3, f);
+      u = to;
+      if (u >= pairs) break;
+    }
+    float v[5];
+    for (int j = 0; j < 5; j++) {
+      long i = 4 * u - left + j;
+      v[j] = (i >= 0 && i < length) || (i >= -left && i <= reach_high) ? border_value(x, length, i, mode, value) : 0.0f;
+    }
+    d1[u] = v[0] - v[2];
+    e[u] = v[1];
+    d2[u] = v[2];
+    d3[u] = v[4] - v[2];
+    f[u] = v[3];
+  }
+}
+
+void c1d_pairs_combine(c1d_isa isa, const float *p, const float *q, const float *r, float *y, long count) {
+  long j = 0;
+#if C1D_X86
+  if (isa == C1D_ISA_AVX512) j = pairs_combine_avx512(p, q, r, y, count);
+#endif
+  for (; 2 * j < count; j++) {
+    y[2 * j] = p[j] + q[j];
+    if (2 * j + 1 < count) y[2 * j + 1] = p[j] + r[j];
+  }
+}

@@ -21,6 +21,8 @@ struct Conv1dKernel: OpKernel {
   /// A gated conv (WaveNet's `tanh(filter(x)) · sigmoid(gate(x))`): `attributes` and the weights hold both
   /// convs, filter rows first; the output is `value(first half) · gate(second half)`, half the channels.
   let gate: Gate?
+  /// Kernel 3, stride 2: computed by output pairs instead (see `StridePairs`).
+  let stridePairs: StridePairs?
   /// Per im2col row, where it reads (GEMM path only).
   let taps: [Tap]
   /// The least and greatest `start` of `taps`.
@@ -55,9 +57,11 @@ struct Conv1dKernel: OpKernel {
     // would waste most of each panel, so convolve channel by channel instead.
     isDepthwise =
       gate == nil && attributes.inChannels == attributes.groups && attributes.outChannels / attributes.groups < Self.mr
+    stridePairs = gate == nil && !isDepthwise ? StridePairs(attributes, weight: weight, bias: bias) : nil
+    let direct = !isDepthwise && stridePairs == nil
     self.weight = isDepthwise ? weight : []
-    packed = isDepthwise ? [] : Self.pack(weight, attributes)
-    taps = isDepthwise ? [] : Tap.table(attributes, padLeft: padLeft)
+    packed = direct ? Self.pack(weight, attributes) : []
+    taps = direct ? Tap.table(attributes, padLeft: padLeft) : []
     tapStarts = (taps.map(\.start).min() ?? 0)...(taps.map(\.start).max() ?? 0)
   }
 
@@ -88,7 +92,10 @@ struct Conv1dKernel: OpKernel {
           let input = SharedPointer(base: UnsafeMutablePointer(mutating: xb.baseAddress!))
           let result = SharedPointer(base: yb.baseAddress!)
           let finish = EpilogueRunner(steps: epilogue, operands: operands, isa: context.isa)
-          if isDepthwise {
+          if let stridePairs {
+            runPairs(
+              stridePairs, input, result, batch: x.batch, length: x.shape.length!, outLength: output.length!, finish, context)
+          } else if isDepthwise {
             runDepthwise(input, result, batch: x.batch, length: x.shape.length!, outLength: output.length!, finish, context)
           } else {
             runGEMM(input, result, batch: x.batch, length: x.shape.length!, outLength: output.length!, finish, context)
@@ -191,7 +198,7 @@ struct Conv1dKernel: OpKernel {
             defer { scratch.deallocate() }
             indirectGEMMTile(
               input, firstChannel: n * attributes.inChannels, tile: scratch, ldc: Self.tileColumns,
-              outLength: outLength, group: 0, firstColumn: firstColumn, panels: panels, packed: a.base, bias: b.base,
+              outLength: outLength, group: 0, firstColumn: firstColumn, columns: columns, panels: panels, packed: a.base, bias: b.base,
               isa: context.isa)
             for row in 0..<half {
               c1d_gate(
@@ -207,7 +214,7 @@ struct Conv1dKernel: OpKernel {
           indirectGEMMTile(
             input, firstChannel: n * attributes.inChannels + g * groupIn,
             tile: y.base + (n * attributes.outChannels + g * groupOut) * outLength + firstColumn, ldc: outLength,
-            outLength: outLength, group: g, firstColumn: firstColumn, panels: panels, packed: a.base, bias: b.base,
+            outLength: outLength, group: g, firstColumn: firstColumn, columns: columns, panels: panels, packed: a.base, bias: b.base,
             isa: context.isa)
           let firstRow = panels.lowerBound * Self.mr
           let rows = min(groupOut, panels.upperBound * Self.mr) - firstRow
@@ -223,16 +230,15 @@ struct Conv1dKernel: OpKernel {
   /// (t0 + j)·s + k·d − left: a contiguous run of one phase of the input row (all of it for s = 1), so B
   /// is read in place through a table of row pointers. Only runs that reach into the padding are
   /// materialised, into a small scratch panel.
-  private func indirectGEMMTile(
+  func indirectGEMMTile(
     _ input: PhasedInput, firstChannel: Int, tile: UnsafeMutablePointer<Float>, ldc: Int, outLength: Int, group: Int,
-    firstColumn: Int, panels: Range<Int>, packed: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>,
+    firstColumn: Int, columns: Int, panels: Range<Int>, packed: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>,
     isa: c1d_isa
   ) {
     let length = input.length
     let s = input.stride
     let (mr, nr) = (Self.mr, Self.nr)
     let a = attributes
-    let columns = min(Self.tileColumns, outLength - firstColumn)
     let left = padLeft
     let border = Border(a.paddingMode)
     let kc = min(Self.depthBlock, depth)
