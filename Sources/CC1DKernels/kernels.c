@@ -337,15 +337,15 @@ __attribute__((target("avx512f"))) static long pairs_combine_avx512(const float 
 #endif
 
 #define C1D_STRIDE2_PAIRS_INTERIOR(NAME, ATTR)                                                      \
-  ATTR static void NAME(const float *x, long from, long to, long left, float *d1, float *e, float *d2, \
-                        float *d3, float *f) {                                                      \
+  ATTR static void NAME(const float *x, long from, long to, long left, long first, float *d1, float *e,   \
+                        float *d2, float *d3, float *f) {                                           \
     for (long u = from; u < to; u++) {                                                              \
       const float *v = x + 4 * u - left;                                                            \
-      d1[u] = v[0] - v[2];                                                                          \
-      e[u] = v[1];                                                                                  \
-      d2[u] = v[2];                                                                                 \
-      d3[u] = v[4] - v[2];                                                                          \
-      f[u] = v[3];                                                                                  \
+      d1[u - first] = v[0] - v[2];                                                                  \
+      e[u - first] = v[1];                                                                          \
+      d2[u - first] = v[2];                                                                         \
+      d3[u - first] = v[4] - v[2];                                                                  \
+      f[u - first] = v[3];                                                                          \
     }                                                                                               \
   }
 
@@ -354,8 +354,8 @@ C1D_STRIDE2_PAIRS_INTERIOR(stride2_pairs_portable, )
 // 16 pairs at a time: 64 positions split four ways in two rounds of even/odd permutes; v4 is v0
 // moved one lane along, with the next block's first position shifted in.
 __attribute__((target("avx512f"))) static void stride2_pairs_avx512(const float *x, long from, long to, long left,
-                                                                     float *d1, float *e, float *d2, float *d3,
-                                                                     float *f) {
+                                                                     long first, float *d1, float *e, float *d2,
+                                                                     float *d3, float *f) {
   const __m512i evens = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512i odds = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
   long u = from;
@@ -369,44 +369,47 @@ __attribute__((target("avx512f"))) static void stride2_pairs_avx512(const float 
     __m512 v1 = _mm512_permutex2var_ps(b, evens, d), v3 = _mm512_permutex2var_ps(b, odds, d);
     __m512 v4 = _mm512_castsi512_ps(
         _mm512_alignr_epi32(_mm512_castps_si512(_mm512_set1_ps(v[64])), _mm512_castps_si512(v0), 1));
-    _mm512_storeu_ps(d1 + u, _mm512_sub_ps(v0, v2));
-    _mm512_storeu_ps(e + u, v1);
-    _mm512_storeu_ps(d2 + u, v2);
-    _mm512_storeu_ps(d3 + u, _mm512_sub_ps(v4, v2));
-    _mm512_storeu_ps(f + u, v3);
+    long i = u - first;
+    _mm512_storeu_ps(d1 + i, _mm512_sub_ps(v0, v2));
+    _mm512_storeu_ps(e + i, v1);
+    _mm512_storeu_ps(d2 + i, v2);
+    _mm512_storeu_ps(d3 + i, _mm512_sub_ps(v4, v2));
+    _mm512_storeu_ps(f + i, v3);
   }
-  stride2_pairs_portable(x, u, to, left, d1, e, d2, d3, f);
+  stride2_pairs_portable(x, u, to, left, first, d1, e, d2, d3, f);
 }
 #endif
 
 void c1d_stride2_pairs(c1d_isa isa, const float *x, long length, long left, int mode, float value, long reach_high,
-                       long pairs, float *d1, float *e, float *d2, float *d3, float *f) {
+                       long first, long pairs, float *d1, float *e, float *d2, float *d3, float *f) {
   // Pairs whose five positions all lie in the row: 4u - left >= 0 and 4u - left + 4 <= length - 1.
+  long end = first + pairs;
   long from = (left + 3) / 4;
   long to = length - 5 + left >= 0 ? (length - 5 + left) / 4 + 1 : 0;
-  if (to > pairs) to = pairs;
+  if (from < first) from = first;
+  if (to > end) to = end;
   if (from > to) from = to;
-  for (long u = 0; u < pairs; u++) {
+  for (long u = first; u < end; u++) {
     if (u == from) {
 #if C1D_X86
       if (isa == C1D_ISA_AVX512)
-        stride2_pairs_avx512(x, from, to, left, d1, e, d2, d3, f);
+        stride2_pairs_avx512(x, from, to, left, first, d1, e, d2, d3, f);
       else
 #endif
-        stride2_pairs_portable(x, from, to, left, d1, e, d2, d3, f);
+        stride2_pairs_portable(x, from, to, left, first, d1, e, d2, d3, f);
       u = to;
-      if (u >= pairs) break;
+      if (u >= end) break;
     }
     float v[5];
     for (int j = 0; j < 5; j++) {
       long i = 4 * u - left + j;
       v[j] = (i >= 0 && i < length) || (i >= -left && i <= reach_high) ? border_value(x, length, i, mode, value) : 0.0f;
     }
-    d1[u] = v[0] - v[2];
-    e[u] = v[1];
-    d2[u] = v[2];
-    d3[u] = v[4] - v[2];
-    f[u] = v[3];
+    d1[u - first] = v[0] - v[2];
+    e[u - first] = v[1];
+    d2[u - first] = v[2];
+    d3[u - first] = v[4] - v[2];
+    f[u - first] = v[3];
   }
 }
 

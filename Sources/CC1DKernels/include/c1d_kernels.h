@@ -41,8 +41,9 @@ void c1d_split_phases(c1d_isa isa, const float *x, long length, long stride, lon
 /// taps 0 and 2): pair u reads v_j = x[4u - left + j], j = 0…4, and writes d1[u] = v0 − v2, e[u] = v1,
 /// d2[u] = v2, d3[u] = v4 − v2, f[u] = v3, for u < pairs. Positions outside the row read the padding
 /// (`mode`, `value`: C1D_BORDER_*) when in [−left, reach_high], the positions any output reads, else 0.
+/// Writes pairs first ..< first + pairs, pair u at index u − first.
 void c1d_stride2_pairs(c1d_isa isa, const float *x, long length, long left, int mode, float value, long reach_high,
-                       long pairs, float *d1, float *e, float *d2, float *d3, float *f);
+                       long first, long pairs, float *d1, float *e, float *d2, float *d3, float *f);
 
 /// y[2j] = p[j] + q[j], y[2j + 1] = p[j] + r[j], for the first `count` elements of y.
 void c1d_pairs_combine(c1d_isa isa, const float *p, const float *q, const float *r, float *y, long count);

@@ -11,8 +11,8 @@ import CC1DKernels
 /// y[2u] = P + w0·(v0 − v2) + w1·v1 and y[2u + 1] = P + w2·(v4 − v2) + w1·v3. Summed over input
 /// channels these are three GEMMs over pair columns — P of depth C, the two others of depth 2C — 5C
 /// multiply-adds per pair instead of 6C. (wav2vec 2.0's feature encoder and Whisper's second conv are
-/// such convs.) The transformed input rows are written once per call, the padding applied there; the
-/// GEMMs run on the ordinary micro-kernel through three 1×1 kernels over those rows.
+/// such convs.) The transformed input rows are written per tile of pairs, the padding applied there;
+/// the GEMMs run on the ordinary micro-kernel through three 1×1 kernels over those rows.
 final class StridePairs: Sendable {
   /// Over rows [D2]: weights w0 + w2, and the conv's bias.
   let shared: Conv1dKernel
@@ -65,24 +65,8 @@ extension Conv1dKernel {
     let pairCount = (outLength + 1) / 2
     let threads = Parallel.threads(
       context.threads, work: Parallel.work(2, batch, m, 3 * c, outLength), perThread: 1 << 19)
-    // Per sample, rows [D1 (c); E (c); D2 (c); D3 (c); F (c)], each `pairCount` long.
-    let rows = 5 * c
-    let storage = UnsafeMutablePointer<Float>.allocate(capacity: batch * rows * pairCount)
-    defer { storage.deallocate() }
-    let transformed = SharedPointer(base: storage)
     let border = Border(attributes.paddingMode)
     let reachHigh = (outLength - 1) * 2 + 2 - padLeft
-    Parallel.forEach(batch * c, threads: threads) { row in
-      let (n, channel) = row.quotientAndRemainder(dividingBy: c)
-      let base = transformed.base + n * rows * pairCount
-      func part(_ index: Int) -> UnsafeMutablePointer<Float> { base + (index * c + channel) * pairCount }
-      c1d_stride2_pairs(
-        context.isa, x.base + row * length, length, padLeft, border.code, border.constant, reachHigh, pairCount,
-        part(0), part(1), part(2), part(3), part(4))
-    }
-    let input = PhasedInput(
-      original: transformed, phased: transformed, length: pairCount, stride: 1, phases: 1, phaseLength: pairCount)
-
     let width = StridePairs.tileColumns
     let tiles = (pairCount + width - 1) / width
     let panelCount = (m + mr - 1) / mr
@@ -96,16 +80,32 @@ extension Conv1dKernel {
       let rowCount = min(m, panels.upperBound * mr) - firstRow
       let firstPair = tile * width
       let columns = min(width, pairCount - firstPair)
+      // The tile's input rows [D1 (c); E (c); D2 (c); D3 (c); F (c)], `columns` long: made per tile, so
+      // they stay in cache and never take more memory than one tile's.
+      let transformed = UnsafeMutablePointer<Float>.allocate(capacity: 5 * c * columns)
+      defer { transformed.deallocate() }
+      for channel in 0..<c {
+        func part(_ index: Int) -> UnsafeMutablePointer<Float> { transformed + (index * c + channel) * columns }
+        c1d_stride2_pairs(
+          context.isa, x.base + (n * c + channel) * length, length, padLeft, border.code, border.constant, reachHigh,
+          firstPair, columns, part(0), part(1), part(2), part(3), part(4))
+      }
+      let input = PhasedInput(
+        original: SharedPointer(base: transformed), phased: SharedPointer(base: transformed), length: columns,
+        stride: 1, phases: 1, phaseLength: columns)
       // P, Q and R of this unit's rows, `width` apart.
       let block = panels.count * mr * width
       let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 3 * block)
       defer { scratch.deallocate() }
-      for (index, (kernel, firstRowOfInput)) in [(pairs.shared, 2 * c), (pairs.even, 0), (pairs.odd, 3 * c)].enumerated() {
-        // The GEMM addresses rows by their panel's absolute index; the scratch holds this unit's rows only.
+      // The GEMM addresses rows by their panel's absolute index; the scratch holds this unit's rows only.
+      func multiply(_ kernel: Conv1dKernel, firstRowOfInput: Int, into index: Int) {
         kernel.gemmTile(
-          input, firstChannel: n * rows + firstRowOfInput, tile: scratch + index * block - firstRow * width,
-          ldc: width, outLength: pairCount, firstColumn: firstPair, columns: columns, panels: panels, isa: context.isa)
+          input, firstChannel: firstRowOfInput, tile: scratch + index * block - firstRow * width, ldc: width,
+          outLength: columns, firstColumn: 0, columns: columns, panels: panels, isa: context.isa)
       }
+      multiply(pairs.shared, firstRowOfInput: 2 * c, into: 0)
+      multiply(pairs.even, firstRowOfInput: 0, into: 1)
+      multiply(pairs.odd, firstRowOfInput: 3 * c, into: 2)
       let firstOutput = 2 * firstPair
       let outputs = min(2 * columns, outLength - firstOutput)
       for row in 0..<rowCount {
