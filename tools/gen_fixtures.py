@@ -446,12 +446,13 @@ OPS = {
     "unbatched_conv": (lambda: nn.Conv1d(4, 6, 5, stride=2, padding=3, dilation=2, padding_mode="circular"), (4, 23)),
     "gated": (OpsGated, (2, 5, 700)),
     # Kernel 3, stride 2 convs, which run by output pairs: every padding mode, odd and even output
-    # lengths, a partial micro-kernel panel, more than one tile of pairs, a fused activation.
+    # lengths, a partial micro-kernel panel, more than one tile of pairs, a fused activation; every
+    # output at least 64 long (shorter ones of small convs run direct).
     "stride2_pairs": (lambda: nn.Sequential(
         nn.Conv1d(8, 16, 3, stride=2, padding=1, padding_mode="reflect"), nn.GELU(),
         nn.Conv1d(16, 24, 3, stride=2, padding=2, padding_mode="circular"),
         nn.Conv1d(24, 17, 3, stride=2),
-        nn.Conv1d(17, 16, 3, stride=2, padding=1, padding_mode="replicate")), (3, 8, 301)),
+        nn.Conv1d(17, 16, 3, stride=2, padding=1, padding_mode="replicate")), (3, 8, 1201)),
 }
 
 

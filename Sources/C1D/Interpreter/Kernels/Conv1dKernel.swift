@@ -58,7 +58,9 @@ struct Conv1dKernel: OpKernel {
     isDepthwise =
       gate == nil && attributes.inChannels == attributes.groups && attributes.outChannels / attributes.groups < Self.mr
     stridePairs = gate == nil && !isDepthwise ? StridePairs(attributes, weight: weight, bias: bias) : nil
-    let direct = !isDepthwise && stridePairs == nil
+    // Pairs fill the micro-kernel's columns only with 32 pairs or more: small convs also keep the direct
+    // packing for short outputs (the seed's example: 12 pairs); large ones keep one packing only.
+    let direct = !isDepthwise && (stridePairs == nil || weight.count <= 1 << 16)
     self.weight = isDepthwise ? weight : []
     packed = direct ? Self.pack(weight, attributes) : []
     taps = direct ? Tap.table(attributes, padLeft: padLeft) : []
@@ -92,7 +94,7 @@ struct Conv1dKernel: OpKernel {
           let input = SharedPointer(base: UnsafeMutablePointer(mutating: xb.baseAddress!))
           let result = SharedPointer(base: yb.baseAddress!)
           let finish = EpilogueRunner(steps: epilogue, operands: operands, isa: context.isa)
-          if let stridePairs {
+          if let stridePairs, (output.length! + 1) / 2 >= Self.nr || packed.isEmpty {
             runPairs(
               stridePairs, input, result, batch: x.batch, length: x.shape.length!, outLength: output.length!, finish, context)
           } else if isDepthwise {
