@@ -217,9 +217,16 @@ void c1d_gemm_tile(c1d_isa isa, long kc, const float *a, const float *b, float *
 }
 
 #if C1D_X86
+// Permute indices picking the even / odd elements of two concatenated vectors.
+__attribute__((target("avx512f"))) static inline __m512i even_lanes(void) {
+  return _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+}
+__attribute__((target("avx512f"))) static inline __m512i odd_lanes(void) {
+  return _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+}
+
 __attribute__((target("avx512f"))) static long split_pairs_avx512(const float *x, long length, float *even, float *odd) {
-  const __m512i evens = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-  const __m512i odds = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+  const __m512i evens = even_lanes(), odds = odd_lanes();
   long i = 0;
   for (; i + 32 <= length; i += 32) {
     __m512 a = _mm512_loadu_ps(x + i), b = _mm512_loadu_ps(x + i + 16);
@@ -336,28 +343,26 @@ __attribute__((target("avx512f"))) static long pairs_combine_avx512(const float 
 }
 #endif
 
-#define C1D_STRIDE2_PAIRS_INTERIOR(NAME, ATTR)                                                      \
-  ATTR static void NAME(const float *x, long from, long to, long left, long first, float *d1, float *e,   \
-                        float *d2, float *d3, float *f) {                                           \
-    for (long u = from; u < to; u++) {                                                              \
-      const float *v = x + 4 * u - left;                                                            \
-      d1[u - first] = v[0] - v[2];                                                                  \
-      e[u - first] = v[1];                                                                          \
-      d2[u - first] = v[2];                                                                         \
-      d3[u - first] = v[4] - v[2];                                                                  \
-      f[u - first] = v[3];                                                                          \
-    }                                                                                               \
+// Pairs [from, to) whose five positions all lie in the row.
+static void stride2_pairs_portable(const float *x, long from, long to, long left, long first, float *d1, float *e,
+                                   float *d2, float *d3, float *f) {
+  for (long u = from; u < to; u++) {
+    const float *v = x + 4 * u - left;
+    d1[u - first] = v[0] - v[2];
+    e[u - first] = v[1];
+    d2[u - first] = v[2];
+    d3[u - first] = v[4] - v[2];
+    f[u - first] = v[3];
   }
+}
 
-C1D_STRIDE2_PAIRS_INTERIOR(stride2_pairs_portable, )
 #if C1D_X86
 // 16 pairs at a time: 64 positions split four ways in two rounds of even/odd permutes; v4 is v0
 // moved one lane along, with the next block's first position shifted in.
 __attribute__((target("avx512f"))) static void stride2_pairs_avx512(const float *x, long from, long to, long left,
                                                                      long first, float *d1, float *e, float *d2,
                                                                      float *d3, float *f) {
-  const __m512i evens = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-  const __m512i odds = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+  const __m512i evens = even_lanes(), odds = odd_lanes();
   long u = from;
   for (; u + 16 <= to; u += 16) {
     const float *v = x + 4 * u - left;
@@ -380,26 +385,11 @@ __attribute__((target("avx512f"))) static void stride2_pairs_avx512(const float 
 }
 #endif
 
-void c1d_stride2_pairs(c1d_isa isa, const float *x, long length, long left, int mode, float value, long reach_high,
-                       long first, long pairs, float *d1, float *e, float *d2, float *d3, float *f) {
-  // Pairs whose five positions all lie in the row: 4u - left >= 0 and 4u - left + 4 <= length - 1.
-  long end = first + pairs;
-  long from = (left + 3) / 4;
-  long to = length - 5 + left >= 0 ? (length - 5 + left) / 4 + 1 : 0;
-  if (from < first) from = first;
-  if (to > end) to = end;
-  if (from > to) from = to;
-  for (long u = first; u < end; u++) {
-    if (u == from) {
-#if C1D_X86
-      if (isa == C1D_ISA_AVX512)
-        stride2_pairs_avx512(x, from, to, left, first, d1, e, d2, d3, f);
-      else
-#endif
-        stride2_pairs_portable(x, from, to, left, first, d1, e, d2, d3, f);
-      u = to;
-      if (u >= end) break;
-    }
+// Pairs [from, to) near the edges: positions outside the row read the padding, or 0 beyond any output's reach.
+static void stride2_pairs_bordered(const float *x, long length, long left, int mode, float value, long reach_high,
+                                   long from, long to, long first, float *d1, float *e, float *d2, float *d3,
+                                   float *f) {
+  for (long u = from; u < to; u++) {
     float v[5];
     for (int j = 0; j < 5; j++) {
       long i = 4 * u - left + j;
@@ -411,6 +401,25 @@ void c1d_stride2_pairs(c1d_isa isa, const float *x, long length, long left, int 
     d3[u - first] = v[4] - v[2];
     f[u - first] = v[3];
   }
+}
+
+void c1d_stride2_pairs(c1d_isa isa, const float *x, long length, long left, int mode, float value, long reach_high,
+                       long first, long pairs, float *d1, float *e, float *d2, float *d3, float *f) {
+  // Pairs whose five positions all lie in the row: 4u - left >= 0 and 4u - left + 4 <= length - 1.
+  long end = first + pairs;
+  long from = (left + 3) / 4;
+  long to = length - 5 + left >= 0 ? (length - 5 + left) / 4 + 1 : 0;
+  if (from < first) from = first;
+  if (to > end) to = end;
+  if (from > to) from = to;
+  stride2_pairs_bordered(x, length, left, mode, value, reach_high, first, from, first, d1, e, d2, d3, f);
+#if C1D_X86
+  if (isa == C1D_ISA_AVX512)
+    stride2_pairs_avx512(x, from, to, left, first, d1, e, d2, d3, f);
+  else
+#endif
+    stride2_pairs_portable(x, from, to, left, first, d1, e, d2, d3, f);
+  stride2_pairs_bordered(x, length, left, mode, value, reach_high, to, end, first, d1, e, d2, d3, f);
 }
 
 void c1d_pairs_combine(c1d_isa isa, const float *p, const float *q, const float *r, float *y, long count) {

@@ -54,7 +54,7 @@ enum Fusion {
       absorbed.insert(index)
     }
 
-    let gatedPairs = Self.gatedPairs(nodes, readers: readers, soleReader: soleReader)
+    let gatedPairs = Self.gatedPairs(nodes, soleReader: soleReader)
     for pair in gatedPairs.values { absorbed.formUnion(pair.absorbed) }
 
     var steps: [(position: Int, step: PlannedStep)] = []
@@ -144,7 +144,7 @@ enum Fusion {
 
   /// Finds `mul(f(conv_a(x)), g(conv_b(x)))`: both convs alike (same input and attributes, one group),
   /// f and g activations or absent, and every intermediate value read only by the next node.
-  static func gatedPairs(_ nodes: [Node], readers: [String: [Int]], soleReader: (String) -> Int?) -> [Int: GatedPair] {
+  static func gatedPairs(_ nodes: [Node], soleReader: (String) -> Int?) -> [Int: GatedPair] {
     var producer: [String: Int] = [:]
     for (index, node) in nodes.enumerated() {
       for output in node.outputs { producer[output] = index }

@@ -20,11 +20,13 @@ final class StridePairs: Sendable {
   let even: Conv1dKernel
   /// Over rows [D3; F]: weights [w2 | w1].
   let odd: Conv1dKernel
-  let inChannels: Int
-  let outChannels: Int
+  var inChannels: Int { shared.attributes.inChannels }
+  var outChannels: Int { shared.attributes.outChannels }
 
   /// Pair columns per unit of work: P, Q and R of a unit stay in L2 until combined.
   static let tileColumns = 64
+  /// Fewer pairs than a micro-kernel panel's columns leave most of each panel idle.
+  static let minimumPairs = Conv1dKernel.nr
 
   /// nil unless the conv is one this applies to, and big enough for the GEMM path to pay.
   init?(_ a: Conv1dAttributes, weight: [Float], bias: [Float]) {
@@ -51,8 +53,6 @@ final class StridePairs: Sendable {
     shared = Conv1dKernel(attributes: pointwise(c), weight: sharedWeight, bias: bias, padLeft: 0, epilogue: [])
     even = Conv1dKernel(attributes: pointwise(2 * c), weight: evenWeight, bias: zeros, padLeft: 0, epilogue: [])
     odd = Conv1dKernel(attributes: pointwise(2 * c), weight: oddWeight, bias: zeros, padLeft: 0, epilogue: [])
-    inChannels = c
-    outChannels = m
   }
 }
 

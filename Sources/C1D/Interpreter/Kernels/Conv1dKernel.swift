@@ -58,8 +58,8 @@ struct Conv1dKernel: OpKernel {
     isDepthwise =
       gate == nil && attributes.inChannels == attributes.groups && attributes.outChannels / attributes.groups < Self.mr
     stridePairs = gate == nil && !isDepthwise ? StridePairs(attributes, weight: weight, bias: bias) : nil
-    // Pairs fill the micro-kernel's columns only with 32 pairs or more: small convs also keep the direct
-    // packing for short outputs (the seed's example: 12 pairs); large ones keep one packing only.
+    // Pairs fill the micro-kernel's columns only from `StridePairs.minimumPairs` on: small convs also keep
+    // the direct packing for short outputs (the seed's example: 12 pairs); large ones keep one packing only.
     let direct = !isDepthwise && (stridePairs == nil || weight.count <= 1 << 16)
     self.weight = isDepthwise ? weight : []
     packed = direct ? Self.pack(weight, attributes) : []
@@ -94,7 +94,7 @@ struct Conv1dKernel: OpKernel {
           let input = SharedPointer(base: UnsafeMutablePointer(mutating: xb.baseAddress!))
           let result = SharedPointer(base: yb.baseAddress!)
           let finish = EpilogueRunner(steps: epilogue, operands: operands, isa: context.isa)
-          if let stridePairs, (output.length! + 1) / 2 >= Self.nr || packed.isEmpty {
+          if let stridePairs, (output.length! + 1) / 2 >= StridePairs.minimumPairs || packed.isEmpty {
             runPairs(
               stridePairs, input, result, batch: x.batch, length: x.shape.length!, outLength: output.length!, finish, context)
           } else if isDepthwise {
@@ -193,15 +193,16 @@ struct Conv1dKernel: OpKernel {
           let panels = rowBlock * panelsPerGroup / rowBlocks..<(rowBlock + 1) * panelsPerGroup / rowBlocks
           let firstColumn = tile * Self.tileColumns
           let columns = min(Self.tileColumns, outLength - firstColumn)
-          if let gate {
-            // Both halves of the tile into scratch, then one gated half into the output.
+          // A gated conv computes both halves of the tile into scratch, then writes one gated half.
+          let scratch = gate.map { _ in UnsafeMutablePointer<Float>.allocate(capacity: attributes.outChannels * Self.tileColumns) }
+          defer { scratch?.deallocate() }
+          indirectGEMMTile(
+            input, firstChannel: n * attributes.inChannels + g * groupIn,
+            tile: scratch ?? y.base + (n * attributes.outChannels + g * groupOut) * outLength + firstColumn,
+            ldc: scratch == nil ? outLength : Self.tileColumns, outLength: outLength, group: g, firstColumn: firstColumn,
+            columns: columns, panels: panels, packed: a.base, bias: b.base, isa: context.isa)
+          if let gate, let scratch {
             let half = attributes.outChannels / 2
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: attributes.outChannels * Self.tileColumns)
-            defer { scratch.deallocate() }
-            indirectGEMMTile(
-              input, firstChannel: n * attributes.inChannels, tile: scratch, ldc: Self.tileColumns,
-              outLength: outLength, group: 0, firstColumn: firstColumn, columns: columns, panels: panels, packed: a.base, bias: b.base,
-              isa: context.isa)
             for row in 0..<half {
               c1d_gate(
                 context.isa, gate.value.kind, gate.value.parameter, scratch + row * Self.tileColumns,
@@ -213,11 +214,6 @@ struct Conv1dKernel: OpKernel {
               firstChannel: 0)
             return
           }
-          indirectGEMMTile(
-            input, firstChannel: n * attributes.inChannels + g * groupIn,
-            tile: y.base + (n * attributes.outChannels + g * groupOut) * outLength + firstColumn, ldc: outLength,
-            outLength: outLength, group: g, firstColumn: firstColumn, columns: columns, panels: panels, packed: a.base, bias: b.base,
-            isa: context.isa)
           let firstRow = panels.lowerBound * Self.mr
           let rows = min(groupOut, panels.upperBound * Self.mr) - firstRow
           finish.apply(
