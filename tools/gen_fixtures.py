@@ -453,6 +453,19 @@ OPS = {
         nn.Conv1d(16, 24, 3, stride=2, padding=2, padding_mode="circular"),
         nn.Conv1d(24, 17, 3, stride=2),
         nn.Conv1d(17, 16, 3, stride=2, padding=1, padding_mode="replicate")), (3, 8, 1201)),
+    # Kernel-3 stride-1 convs by output pairs (Winograd F(2, 3)): every padding mode, causal padding folded
+    # in, odd and even output lengths, a partial tile of pairs, no bias, fused activations.
+    "stride1_pairs": (lambda: nn.Sequential(
+        nn.Conv1d(8, 16, 3, padding=1, padding_mode="reflect"), nn.ReLU(),
+        nn.Conv1d(16, 24, 3, padding="same", padding_mode="circular"),
+        nn.ConstantPad1d((2, 0), 0.0), nn.Conv1d(24, 20, 3),
+        nn.Conv1d(20, 17, 3, bias=False),
+        nn.Conv1d(17, 16, 3, padding=2, padding_mode="replicate"), nn.GELU()), (3, 8, 333)),
+    # A last tile of pairs that lies wholly past the interior (large padding, 64k + 1 pairs): stride 2
+    # (252 -> 129: 65 pairs, interior ends at 63) and stride 1 (125 -> 129, likewise).
+    "pairs_edge_tiles": (lambda: nn.Sequential(
+        nn.Conv1d(8, 16, 3, stride=2, padding=4), nn.Conv1d(16, 16, 3), nn.Conv1d(16, 16, 3),
+        nn.Conv1d(16, 16, 3, padding=3, padding_mode="reflect")), (2, 8, 252)),
 }
 
 

@@ -343,6 +343,16 @@ __attribute__((target("avx512f"))) static long pairs_combine_avx512(const float 
 }
 #endif
 
+// Pairs [*from, *to) whose positions u·step − left + j, j < positions, all lie in the row, clamped so that
+// first <= *from <= *to <= end: a tile may lie wholly before or after the interior.
+static void interior_pairs(long length, long left, long step, long positions, long first, long end, long *from,
+                           long *to) {
+  long low = (left + step - 1) / step;
+  long high = length - positions + left >= 0 ? (length - positions + left) / step + 1 : 0;
+  *from = low < first ? first : low > end ? end : low;
+  *to = high > end ? end : high < *from ? *from : high;
+}
+
 // Pairs [from, to) whose five positions all lie in the row.
 static void stride2_pairs_portable(const float *x, long from, long to, long left, long first, float *d1, float *e,
                                    float *d2, float *d3, float *f) {
@@ -405,13 +415,8 @@ static void stride2_pairs_bordered(const float *x, long length, long left, int m
 
 void c1d_stride2_pairs(c1d_isa isa, const float *x, long length, long left, int mode, float value, long reach_high,
                        long first, long pairs, float *d1, float *e, float *d2, float *d3, float *f) {
-  // Pairs whose five positions all lie in the row: 4u - left >= 0 and 4u - left + 4 <= length - 1.
-  long end = first + pairs;
-  long from = (left + 3) / 4;
-  long to = length - 5 + left >= 0 ? (length - 5 + left) / 4 + 1 : 0;
-  if (from < first) from = first;
-  if (to > end) to = end;
-  if (from > to) from = to;
+  long end = first + pairs, from, to;
+  interior_pairs(length, left, 4, 5, first, end, &from, &to);
   stride2_pairs_bordered(x, length, left, mode, value, reach_high, first, from, first, d1, e, d2, d3, f);
 #if C1D_X86
   if (isa == C1D_ISA_AVX512)
@@ -432,3 +437,105 @@ void c1d_pairs_combine(c1d_isa isa, const float *p, const float *q, const float 
     if (2 * j + 1 < count) y[2 * j + 1] = p[j] + r[j];
   }
 }
+
+// ---- kernel 3, stride 1, by output pairs (Winograd F(2, 3)) ---------------------------------------
+
+static inline void winograd23_store(float v0, float v1, float v2, float v3, long i, float *d0, float *d1, float *d2,
+                                    float *d3) {
+  d0[i] = v0 - v2;
+  d1[i] = v1 + v2;
+  d2[i] = v2 - v1;
+  d3[i] = v1 - v3;
+}
+
+// Pairs [from, to) whose four positions all lie in the row.
+static void winograd23_pairs_portable(const float *x, long from, long to, long left, long first, float *d0, float *d1,
+                                      float *d2, float *d3) {
+  for (long u = from; u < to; u++) {
+    const float *v = x + 2 * u - left;
+    winograd23_store(v[0], v[1], v[2], v[3], u - first, d0, d1, d2, d3);
+  }
+}
+
+#if C1D_X86
+// 16 pairs at a time: 32 positions split even/odd; v2 and v3 are v0 and v1 moved one lane along, with
+// the next block's first positions shifted in.
+__attribute__((target("avx512f"))) static void winograd23_pairs_avx512(const float *x, long from, long to, long left,
+                                                                        long first, float *d0, float *d1, float *d2,
+                                                                        float *d3) {
+  const __m512i evens = even_lanes(), odds = odd_lanes();
+  long u = from;
+  for (; u + 16 <= to; u += 16) {
+    const float *v = x + 2 * u - left;
+    __m512 z0 = _mm512_loadu_ps(v), z1 = _mm512_loadu_ps(v + 16);
+    __m512 v0 = _mm512_permutex2var_ps(z0, evens, z1), v1 = _mm512_permutex2var_ps(z0, odds, z1);
+    __m512 v2 = _mm512_castsi512_ps(
+        _mm512_alignr_epi32(_mm512_castps_si512(_mm512_set1_ps(v[32])), _mm512_castps_si512(v0), 1));
+    __m512 v3 = _mm512_castsi512_ps(
+        _mm512_alignr_epi32(_mm512_castps_si512(_mm512_set1_ps(v[33])), _mm512_castps_si512(v1), 1));
+    long i = u - first;
+    _mm512_storeu_ps(d0 + i, _mm512_sub_ps(v0, v2));
+    _mm512_storeu_ps(d1 + i, _mm512_add_ps(v1, v2));
+    _mm512_storeu_ps(d2 + i, _mm512_sub_ps(v2, v1));
+    _mm512_storeu_ps(d3 + i, _mm512_sub_ps(v1, v3));
+  }
+  winograd23_pairs_portable(x, u, to, left, first, d0, d1, d2, d3);
+}
+
+// Pairs done: 16 at a time while all 32 outputs fit.
+__attribute__((target("avx512f"))) static long winograd23_combine_avx512(const float *m0, const float *m1,
+                                                                          const float *m2, const float *m3, float *y,
+                                                                          long count) {
+  const __m512i low = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const __m512i high = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  long j = 0;
+  for (; 2 * j + 32 <= count; j += 16) {
+    __m512 b = _mm512_loadu_ps(m1 + j), c = _mm512_loadu_ps(m2 + j);
+    __m512 even = _mm512_add_ps(_mm512_add_ps(_mm512_loadu_ps(m0 + j), b), c);
+    __m512 odd = _mm512_sub_ps(_mm512_sub_ps(b, c), _mm512_loadu_ps(m3 + j));
+    _mm512_storeu_ps(y + 2 * j, _mm512_permutex2var_ps(even, low, odd));
+    _mm512_storeu_ps(y + 2 * j + 16, _mm512_permutex2var_ps(even, high, odd));
+  }
+  return j;
+}
+#endif
+
+// Pairs [from, to) near the edges: positions outside the row read the padding, or 0 beyond any output's reach.
+static void winograd23_pairs_bordered(const float *x, long length, long left, int mode, float value, long reach_high,
+                                      long from, long to, long first, float *d0, float *d1, float *d2, float *d3) {
+  for (long u = from; u < to; u++) {
+    float v[4];
+    for (int j = 0; j < 4; j++) {
+      long i = 2 * u - left + j;
+      v[j] = (i >= 0 && i < length) || (i >= -left && i <= reach_high) ? border_value(x, length, i, mode, value) : 0.0f;
+    }
+    winograd23_store(v[0], v[1], v[2], v[3], u - first, d0, d1, d2, d3);
+  }
+}
+
+void c1d_winograd23_pairs(c1d_isa isa, const float *x, long length, long left, int mode, float value, long reach_high,
+                          long first, long pairs, float *d0, float *d1, float *d2, float *d3) {
+  long end = first + pairs, from, to;
+  interior_pairs(length, left, 2, 4, first, end, &from, &to);
+  winograd23_pairs_bordered(x, length, left, mode, value, reach_high, first, from, first, d0, d1, d2, d3);
+#if C1D_X86
+  if (isa == C1D_ISA_AVX512)
+    winograd23_pairs_avx512(x, from, to, left, first, d0, d1, d2, d3);
+  else
+#endif
+    winograd23_pairs_portable(x, from, to, left, first, d0, d1, d2, d3);
+  winograd23_pairs_bordered(x, length, left, mode, value, reach_high, to, end, first, d0, d1, d2, d3);
+}
+
+void c1d_winograd23_combine(c1d_isa isa, const float *m0, const float *m1, const float *m2, const float *m3, float *y,
+                            long count) {
+  long j = 0;
+#if C1D_X86
+  if (isa == C1D_ISA_AVX512) j = winograd23_combine_avx512(m0, m1, m2, m3, y, count);
+#endif
+  for (; 2 * j < count; j++) {
+    y[2 * j] = m0[j] + m1[j] + m2[j];
+    if (2 * j + 1 < count) y[2 * j + 1] = m1[j] - m2[j] - m3[j];
+  }
+}
+

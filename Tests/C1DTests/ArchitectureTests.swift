@@ -36,7 +36,7 @@ struct ArchitectureTests {
 
   static let ops = Fixtures.subdirectories("ops")
 
-  @Test("every op (activations, pads, slices, concat, norms, pools, linear, unbatched, gated units, stride-2 pairs) matches PyTorch", arguments: ops, [1, 2])
+  @Test("every op (activations, pads, slices, concat, norms, pools, linear, unbatched, gated units, k3 output pairs at stride 1 and 2) matches PyTorch", arguments: ops, [1, 2])
   func op(name: String, threads: Int) throws {
     let model = try Model(contentsOf: Fixtures.path("ops/\(name)/model.c1d"))
     let input = try Fixtures.npy("ops/\(name)/input.npy")

@@ -48,6 +48,16 @@ void c1d_stride2_pairs(c1d_isa isa, const float *x, long length, long left, int 
 /// y[2j] = p[j] + q[j], y[2j + 1] = p[j] + r[j], for the first `count` elements of y.
 void c1d_pairs_combine(c1d_isa isa, const float *p, const float *q, const float *r, float *y, long count);
 
+/// The four input rows of a kernel-3, stride-1 conv computed by output pairs (Winograd's F(2, 3)): pair u
+/// reads v_j = x[2u - left + j], j = 0…3, and writes d0[u] = v0 − v2, d1[u] = v1 + v2, d2[u] = v2 − v1,
+/// d3[u] = v1 − v3. Padding, `reach_high` and indexing as for c1d_stride2_pairs.
+void c1d_winograd23_pairs(c1d_isa isa, const float *x, long length, long left, int mode, float value, long reach_high,
+                          long first, long pairs, float *d0, float *d1, float *d2, float *d3);
+
+/// y[2j] = m0[j] + m1[j] + m2[j], y[2j + 1] = m1[j] − m2[j] − m3[j], for the first `count` elements of y.
+void c1d_winograd23_combine(c1d_isa isa, const float *m0, const float *m1, const float *m2, const float *m3, float *y,
+                            long count);
+
 /// y[t] = bias + sum_k w[k] * x[t * stride + k * dilation] for t < count (one depthwise channel;
 /// x is already padded).
 void c1d_depthwise_row(c1d_isa isa, const float *x, const float *w, long kernel_size, long dilation,

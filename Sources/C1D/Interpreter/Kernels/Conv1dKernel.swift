@@ -21,8 +21,8 @@ struct Conv1dKernel: OpKernel {
   /// A gated conv (WaveNet's `tanh(filter(x)) · sigmoid(gate(x))`): `attributes` and the weights hold both
   /// convs, filter rows first; the output is `value(first half) · gate(second half)`, half the channels.
   let gate: Gate?
-  /// Kernel 3, stride 2: computed by output pairs instead (see `StridePairs`).
-  let stridePairs: StridePairs?
+  /// Kernel 3, stride 1 or 2: computed by output pairs instead (see `OutputPairs`).
+  let outputPairs: OutputPairs?
   /// Per im2col row, where it reads (GEMM path only).
   let taps: [Tap]
   /// The least and greatest `start` of `taps`.
@@ -57,10 +57,10 @@ struct Conv1dKernel: OpKernel {
     // would waste most of each panel, so convolve channel by channel instead.
     isDepthwise =
       gate == nil && attributes.inChannels == attributes.groups && attributes.outChannels / attributes.groups < Self.mr
-    stridePairs = gate == nil && !isDepthwise ? StridePairs(attributes, weight: weight, bias: bias) : nil
-    // Pairs fill the micro-kernel's columns only from `StridePairs.minimumPairs` on: small convs also keep
+    outputPairs = gate == nil && !isDepthwise ? OutputPairs(attributes, weight: weight, bias: bias) : nil
+    // Pairs fill the micro-kernel's columns only from `OutputPairs.minimumPairs` on: small convs also keep
     // the direct packing for short outputs (the seed's example: 12 pairs); large ones keep one packing only.
-    let direct = !isDepthwise && (stridePairs == nil || weight.count <= 1 << 16)
+    let direct = !isDepthwise && (outputPairs == nil || weight.count <= 1 << 16)
     self.weight = isDepthwise ? weight : []
     packed = direct ? Self.pack(weight, attributes) : []
     taps = direct ? Tap.table(attributes, padLeft: padLeft) : []
@@ -94,9 +94,9 @@ struct Conv1dKernel: OpKernel {
           let input = SharedPointer(base: UnsafeMutablePointer(mutating: xb.baseAddress!))
           let result = SharedPointer(base: yb.baseAddress!)
           let finish = EpilogueRunner(steps: epilogue, operands: operands, isa: context.isa)
-          if let stridePairs, (output.length! + 1) / 2 >= StridePairs.minimumPairs || packed.isEmpty {
+          if let outputPairs, (output.length! + 1) / 2 >= OutputPairs.minimumPairs || packed.isEmpty {
             runPairs(
-              stridePairs, input, result, batch: x.batch, length: x.shape.length!, outLength: output.length!, finish, context)
+              outputPairs, input, result, batch: x.batch, length: x.shape.length!, outLength: output.length!, finish, context)
           } else if isDepthwise {
             runDepthwise(input, result, batch: x.batch, length: x.shape.length!, outLength: output.length!, finish, context)
           } else {

@@ -1,0 +1,189 @@
+import CC1DKernels
+
+/// A kernel-3 convolution computed by pairs of outputs with fewer multiplications (Winograd's minimal
+/// filtering): a few GEMMs over transformed input rows, run on the ordinary micro-kernel through 1×1
+/// kernels, then one interleaving combine.
+///
+/// **Stride 1, F(2, 3).** Outputs 2u and 2u + 1 read v_j = x[2u − left + j], j = 0…3. With
+/// d0 = v0 − v2, d1 = v1 + v2, d2 = v2 − v1, d3 = v1 − v3 and G0 = w0, G1 = (w0 + w1 + w2)/2,
+/// G2 = (w0 − w1 + w2)/2, G3 = w2, and M_i = Σ_channels G_i·d_i:
+///
+///     y[2u]     = M0 + M1 + M2
+///     y[2u + 1] = M1 − M2 − M3
+///
+/// four GEMMs of depth C: 4C multiply-adds per pair instead of 6C. (Dense k3 layers, Whisper's first conv.)
+///
+/// **Stride 2, F(2, 2) on taps 0 and 2.** Outputs 2u and 2u + 1 read v_j = x[4u − left + j], j = 0…4:
+///
+///     y[2u]     = w0·v0 + w1·v1 + w2·v2
+///     y[2u + 1] = w0·v2 + w1·v3 + w2·v4
+///
+/// With P = (w0 + w2)·v2, y[2u] = P + w0·(v0 − v2) + w1·v1 and y[2u + 1] = P + w2·(v4 − v2) + w1·v3:
+/// three GEMMs over pair columns — P of depth C, the two others of depth 2C — 5C multiply-adds per pair
+/// instead of 6C. (wav2vec 2.0's feature encoder, Whisper's second conv.)
+///
+/// The transformed rows are written per tile of pairs, the padding applied there, so they stay in cache
+/// and never take more memory than one tile's.
+final class OutputPairs: Sendable {
+  enum Form: Sendable, Hashable {
+    /// Stride 1: transformed rows [d0; d1; d2; d3], products M0…M3.
+    case winograd23
+    /// Stride 2: transformed rows [v0 − v2; v1; v2; v4 − v2; v3], products P, Q = [w0 | w1]·[v0 − v2; v1],
+    /// R = [w2 | w1]·[v4 − v2; v3].
+    case stride2
+  }
+
+  /// One GEMM: a 1×1 kernel over the transformed rows from `firstRow` (in blocks of C rows) on.
+  struct Product: Sendable {
+    let kernel: Conv1dKernel
+    let firstRow: Int
+  }
+
+  let form: Form
+  /// In the order the combine takes them.
+  let products: [Product]
+  let inChannels: Int
+  let outChannels: Int
+  var stride: Int { form == .stride2 ? 2 : 1 }
+  /// Transformed rows per input channel.
+  var rowsPerChannel: Int { form == .stride2 ? 5 : 4 }
+
+  /// Pair columns per unit of work: a unit's products stay in L2 until combined.
+  static let tileColumns = 64
+  /// Fewer pairs than a micro-kernel panel's columns leave most of each panel idle.
+  static let minimumPairs = Conv1dKernel.nr
+
+  /// nil unless the conv is one this applies to, and big enough for the GEMM path to pay.
+  init?(_ a: Conv1dAttributes, weight: [Float], bias: [Float]) {
+    guard a.kernelSize == 3, a.stride <= 2, a.dilation == 1, a.groups == 1, a.inChannels >= 8,
+      a.outChannels >= 2 * Conv1dKernel.mr
+    else { return nil }
+    let (c, m) = (a.inChannels, a.outChannels)
+    inChannels = c
+    outChannels = m
+    form = a.stride == 1 ? .winograd23 : .stride2
+    func tap(_ o: Int, _ i: Int, _ k: Int) -> Float { weight[(o * c + i) * 3 + k] }
+    /// Per output channel, blocks of C weights per input channel, one block per `taps` entry.
+    func weights(_ taps: [(Int, Int) -> Float]) -> [Float] {
+      var w = [Float]()
+      w.reserveCapacity(taps.count * m * c)
+      for o in 0..<m {
+        for f in taps { for i in 0..<c { w.append(f(o, i)) } }
+      }
+      return w
+    }
+    let zeros = [Float](repeating: 0, count: m)
+    func product(_ taps: [(Int, Int) -> Float], firstRow: Int, bias: [Float]) -> Product {
+      let attributes = Conv1dAttributes(inChannels: taps.count * c, outChannels: m, kernelSize: 1)
+      return Product(
+        kernel: Conv1dKernel(attributes: attributes, weight: weights(taps), bias: bias, padLeft: 0, epilogue: []),
+        firstRow: firstRow)
+    }
+    switch form {
+    case .winograd23:
+      // Halves summed in Double: one rounding per transformed weight.
+      func half(_ sign: Double) -> (Int, Int) -> Float {
+        { o, i in Float((Double(tap(o, i, 0)) + sign * Double(tap(o, i, 1)) + Double(tap(o, i, 2))) / 2) }
+      }
+      products = [
+        product([{ tap($0, $1, 0) }], firstRow: 0, bias: zeros),
+        product([half(1)], firstRow: 1, bias: bias),
+        product([half(-1)], firstRow: 2, bias: zeros),
+        product([{ tap($0, $1, 2) }], firstRow: 3, bias: zeros),
+      ]
+    case .stride2:
+      products = [
+        product([{ tap($0, $1, 0) + tap($0, $1, 2) }], firstRow: 2, bias: bias),
+        product([{ tap($0, $1, 0) }, { tap($0, $1, 1) }], firstRow: 0, bias: zeros),
+        product([{ tap($0, $1, 2) }, { tap($0, $1, 1) }], firstRow: 3, bias: zeros),
+      ]
+    }
+  }
+}
+
+extension Conv1dKernel {
+  func runPairs(
+    _ pairs: OutputPairs, _ x: SharedPointer, _ y: SharedPointer, batch: Int, length: Int, outLength: Int,
+    _ finish: EpilogueRunner, _ context: ExecutionContext
+  ) {
+    let (c, m, mr) = (pairs.inChannels, pairs.outChannels, Self.mr)
+    let pairCount = (outLength + 1) / 2
+    let threads = Parallel.threads(
+      context.threads, work: Parallel.work(2, batch, m, 3 * c, outLength), perThread: 1 << 19)
+    let border = Border(attributes.paddingMode)
+    let reachHigh = (outLength - 1) * pairs.stride + 2 - padLeft
+    let width = OutputPairs.tileColumns
+    let tiles = (pairCount + width - 1) / width
+    let panelCount = (m + mr - 1) / mr
+    let coarse = batch * tiles
+    let rowBlocks = coarse >= 3 * threads ? 1 : min(panelCount, (3 * threads + coarse - 1) / coarse)
+    Parallel.forEach(coarse * rowBlocks, threads: threads) { unit in
+      let (rest, rowBlock) = unit.quotientAndRemainder(dividingBy: rowBlocks)
+      let (n, tile) = rest.quotientAndRemainder(dividingBy: tiles)
+      let panels = rowBlock * panelCount / rowBlocks..<(rowBlock + 1) * panelCount / rowBlocks
+      let firstRow = panels.lowerBound * mr
+      let rowCount = min(m, panels.upperBound * mr) - firstRow
+      let firstPair = tile * width
+      let columns = min(width, pairCount - firstPair)
+      let transformed = UnsafeMutablePointer<Float>.allocate(capacity: pairs.rowsPerChannel * c * columns)
+      defer { transformed.deallocate() }
+      for channel in 0..<c {
+        func part(_ index: Int) -> UnsafeMutablePointer<Float> { transformed + (index * c + channel) * columns }
+        let row = x.base + (n * c + channel) * length
+        switch pairs.form {
+        case .winograd23:
+          c1d_winograd23_pairs(
+            context.isa, row, length, padLeft, border.code, border.constant, reachHigh, firstPair, columns,
+            part(0), part(1), part(2), part(3))
+        case .stride2:
+          c1d_stride2_pairs(
+            context.isa, row, length, padLeft, border.code, border.constant, reachHigh, firstPair, columns,
+            part(0), part(1), part(2), part(3), part(4))
+        }
+      }
+      let input = PhasedInput(
+        original: SharedPointer(base: transformed), phased: SharedPointer(base: transformed), length: columns,
+        stride: 1, phases: 1, phaseLength: columns)
+      // The products of this unit's rows, `width` apart.
+      let block = panels.count * mr * width
+      let scratch = UnsafeMutablePointer<Float>.allocate(capacity: pairs.products.count * block)
+      defer { scratch.deallocate() }
+      for (index, product) in pairs.products.enumerated() {
+        // The GEMM addresses rows by their panel's absolute index; the scratch holds this unit's rows only.
+        product.kernel.gemmTile(
+          input, firstChannel: product.firstRow * c, tile: scratch + index * block - firstRow * width, ldc: width,
+          outLength: columns, firstColumn: 0, columns: columns, panels: panels, isa: context.isa)
+      }
+      let firstOutput = 2 * firstPair
+      let outputs = min(2 * columns, outLength - firstOutput)
+      for row in 0..<rowCount {
+        let p = scratch + row * width
+        let out = y.base + (n * m + firstRow + row) * outLength + firstOutput
+        switch pairs.form {
+        case .winograd23:
+          c1d_winograd23_combine(context.isa, p, p + block, p + 2 * block, p + 3 * block, out, outputs)
+        case .stride2:
+          c1d_pairs_combine(context.isa, p, p + block, p + 2 * block, out, outputs)
+        }
+      }
+      finish.apply(
+        y.base, from: (n * m + firstRow) * outLength + firstOutput, rows: rowCount, stride: outLength, columns: outputs,
+        firstChannel: firstRow)
+    }
+  }
+
+  /// One tile of this (ungrouped) kernel's GEMM.
+  func gemmTile(
+    _ input: PhasedInput, firstChannel: Int, tile: UnsafeMutablePointer<Float>, ldc: Int, outLength: Int,
+    firstColumn: Int, columns: Int, panels: Range<Int>, isa: c1d_isa
+  ) {
+    packed.withUnsafeBufferPointer { pb in
+      bias.withUnsafeBufferPointer { bb in
+        indirectGEMMTile(
+          input, firstChannel: firstChannel, tile: tile, ldc: ldc, outLength: outLength, group: 0,
+          firstColumn: firstColumn, columns: columns, panels: panels, packed: UnsafeMutablePointer(mutating: pb.baseAddress!),
+          bias: UnsafeMutablePointer(mutating: bb.baseAddress!), isa: isa)
+      }
+    }
+  }
+}
