@@ -73,6 +73,11 @@ void c1d_depthwise_row_bordered(c1d_isa isa, const float *x, long length, long l
                                 const float *w, long kernel_size, long dilation, long stride, float bias, float *y,
                                 long count);
 
+/// y[t] = the greatest of x[t·stride − padding + k·dilation], k < kernel, over the positions inside the row
+/// (PyTorch's max_pool1d: padding never wins, NaN propagates), for t < count.
+void c1d_max_pool_row(c1d_isa isa, const float *x, long length, long kernel, long stride, long dilation, long padding,
+                      float *y, long count);
+
 /// Element-wise activations, in place. `parameter` is the negative slope (leaky_relu) or alpha (elu).
 enum {
   C1D_ACT_RELU = 0,

@@ -1,3 +1,5 @@
+import CC1DKernels
+
 /// `max_pool1d` and `avg_pool1d` with PyTorch's window rules (padding, dilation, ceil mode,
 /// count_include_pad), and the global average pool.
 struct PoolKernel: OpKernel {
@@ -10,37 +12,38 @@ struct PoolKernel: OpKernel {
     let length = x.shape.length!
     let outLength = output.length!
     let rows = x.batch * x.shape.channels
-    var y = [Float](repeating: 0, count: rows * outLength)
-    x.data.withUnsafeBufferPointer { xb in
-      for r in 0..<rows {
-        let row = xb.baseAddress! + r * length
-        for t in 0..<outLength {
-          let start = t * a.stride - a.padding
+    let threads = Parallel.threads(context.threads, work: Parallel.work(rows, outLength, a.kernelSize), perThread: 1 << 17)
+    let y = [Float].uninitialized(count: rows * outLength) { yb in
+      x.data.withUnsafeBufferPointer { xb in
+        let input = SharedPointer(base: UnsafeMutablePointer(mutating: xb.baseAddress!))
+        let result = SharedPointer(base: yb.baseAddress!)
+        Parallel.forEach(rows, threads: threads) { r in
+          let row = input.base + r * length
+          let out = result.base + r * outLength
           if isMax {
-            var best = -Float.infinity
-            var sawNaN = false
-            for k in 0..<a.kernelSize {
-              let i = start + k * a.dilation
-              guard i >= 0, i < length else { continue }
-              let value = row[i]
-              if value.isNaN { sawNaN = true }
-              if value > best { best = value }
-            }
-            y[r * outLength + t] = sawNaN ? .nan : best
+            c1d_max_pool_row(context.isa, row, length, a.kernelSize, a.stride, a.dilation, a.padding, out, outLength)
           } else {
-            var end = min(start + a.kernelSize, length + a.padding)
-            let poolSize = end - start
-            let lower = max(start, 0)
-            end = min(end, length)
-            var sum: Float = 0
-            for i in lower..<max(end, lower) { sum += row[i] }
-            let divisor = a.countIncludePad ? poolSize : end - lower
-            y[r * outLength + t] = sum / Float(divisor)
+            averageRow(row, length: length, out, outLength)
           }
         }
       }
     }
     return Activation(shape: output, batch: x.batch, data: y)
+  }
+
+  private func averageRow(_ row: UnsafePointer<Float>, length: Int, _ y: UnsafeMutablePointer<Float>, _ outLength: Int) {
+    let a = attributes
+    for t in 0..<outLength {
+      let start = t * a.stride - a.padding
+      var end = min(start + a.kernelSize, length + a.padding)
+      let poolSize = end - start
+      let lower = max(start, 0)
+      end = min(end, length)
+      var sum: Float = 0
+      for i in lower..<max(end, lower) { sum += row[i] }
+      let divisor = a.countIncludePad ? poolSize : end - lower
+      y[t] = sum / Float(divisor)
+    }
   }
 }
 
