@@ -176,8 +176,11 @@ struct Conv1dKernel: OpKernel {
     let input = PhasedInput(
       original: x, phased: phased, length: length, stride: stride, phases: phases, phaseLength: phaseLength)
 
-    let tiles = (outLength + Self.tileColumns - 1) / Self.tileColumns
-    // Split output channels too only when samples × groups × tiles cannot keep every thread busy.
+    // Short outputs on several threads: narrower tiles first (every unit still sweeps all of A over each
+    // column panel, so only the per-tile set-up repeats), then output channels too (each row block packs
+    // the same B again), until samples × groups × tiles × row blocks keep every thread busy.
+    let width = Self.tileWidth(outLength: outLength, independent: batch * attributes.groups, threads: threads)
+    let tiles = (outLength + width - 1) / width
     let coarse = batch * attributes.groups * tiles
     // A gated conv needs both halves of a tile in one unit.
     let rowBlocks = coarse >= 3 * threads || gate != nil ? 1 : min(panelsPerGroup, (3 * threads + coarse - 1) / coarse)
@@ -191,22 +194,22 @@ struct Conv1dKernel: OpKernel {
           let (sampleGroup, tile) = rest.quotientAndRemainder(dividingBy: tiles)
           let (n, g) = sampleGroup.quotientAndRemainder(dividingBy: attributes.groups)
           let panels = rowBlock * panelsPerGroup / rowBlocks..<(rowBlock + 1) * panelsPerGroup / rowBlocks
-          let firstColumn = tile * Self.tileColumns
-          let columns = min(Self.tileColumns, outLength - firstColumn)
+          let firstColumn = tile * width
+          let columns = min(width, outLength - firstColumn)
           // A gated conv computes both halves of the tile into scratch, then writes one gated half.
-          let scratch = gate.map { _ in UnsafeMutablePointer<Float>.allocate(capacity: attributes.outChannels * Self.tileColumns) }
+          let scratch = gate.map { _ in UnsafeMutablePointer<Float>.allocate(capacity: attributes.outChannels * width) }
           defer { scratch?.deallocate() }
           indirectGEMMTile(
             input, firstChannel: n * attributes.inChannels + g * groupIn,
             tile: scratch ?? y.base + (n * attributes.outChannels + g * groupOut) * outLength + firstColumn,
-            ldc: scratch == nil ? outLength : Self.tileColumns, outLength: outLength, group: g, firstColumn: firstColumn,
+            ldc: scratch == nil ? outLength : width, outLength: outLength, group: g, firstColumn: firstColumn,
             columns: columns, panels: panels, packed: a.base, bias: b.base, isa: context.isa)
           if let gate, let scratch {
             let half = attributes.outChannels / 2
             for row in 0..<half {
               c1d_gate(
-                context.isa, gate.value.kind, gate.value.parameter, scratch + row * Self.tileColumns,
-                gate.gate.kind, gate.gate.parameter, scratch + (half + row) * Self.tileColumns,
+                context.isa, gate.value.kind, gate.value.parameter, scratch + row * width,
+                gate.gate.kind, gate.gate.parameter, scratch + (half + row) * width,
                 y.base + (n * half + row) * outLength + firstColumn, columns)
             }
             finish.apply(
@@ -222,6 +225,14 @@ struct Conv1dKernel: OpKernel {
         }
       }
     }
+  }
+
+  /// Output columns per tile: `tileColumns`, halved down to `nr` while `independent` (samples × groups)
+  /// times the tiles would leave a thread fewer than three units.
+  static func tileWidth(outLength: Int, independent: Int, threads: Int) -> Int {
+    var width = tileColumns
+    while threads > 1, width > nr, independent * ((outLength + width - 1) / width) < 3 * threads { width /= 2 }
+    return width
   }
 
   /// Row q = (c, k) of the im2col matrix at columns t0 ..< t0 + nr reads input positions
