@@ -81,6 +81,11 @@ struct FormatTests {
     let loaded = try Model(bytes: bytes)
     #expect(loaded.graph == model.graph)
     #expect(loaded.serialized() == bytes)
+    for (name, tensor) in model.weights {
+      let storage = loaded.storage(of: name)
+      #expect(storage?.rawBytes == tensor.values.count * dtype.size)
+      if codec == .none { #expect(storage?.storedBytes == storage?.rawBytes, "\(name): \(dtype) without a codec") }
+    }
     let length = 40 + Int(seed % 7)
     let input = try Tensor(shape: [2, model.graph.inputs[0].channels, length], repeating: 0.5)
     #expect(try loaded(input).shape == model(input).shape)

@@ -44,7 +44,9 @@ extension DType {
 
   /// Decodes little-endian bytes of this dtype into float32 values. `bytes.count` must be a
   /// multiple of `size`.
-  func decode(_ bytes: [UInt8]) -> [Float] {
+  func decode(_ bytes: [UInt8]) -> [Float] { bytes.withUnsafeBytes { decode($0) } }
+
+  func decode(_ bytes: UnsafeRawBufferPointer) -> [Float] {
     let count = bytes.count / size
     var out = [Float](repeating: 0, count: count)
     switch self {

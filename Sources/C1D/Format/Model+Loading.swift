@@ -24,9 +24,9 @@ extension Model {
     let decoded = try Self.decodeTensors(entries, file: file)
     var weights: [String: Tensor] = [:]
     var encodings: [String: StoredEncoding] = [:]
-    for (entry, (values, stored)) in zip(entries, decoded) {
+    for (entry, (values, encoding)) in zip(entries, decoded) {
       weights[entry.name] = Tensor(uncheckedShape: entry.shape, values: values)
-      encodings[entry.name] = StoredEncoding(dtype: entry.dtype, codec: entry.codec, bytes: stored)
+      encodings[entry.name] = encoding
     }
     try self.init(graph: header.graph, weights: weights, metadata: header.metadata, storedEncodings: encodings)
   }
@@ -176,14 +176,14 @@ extension Model {
     return found
   }
 
-  /// Inflates and checks every tensor, in parallel; returns each tensor's values and stored bytes.
-  static func decodeTensors(_ entries: [TensorEntry], file: UnsafeRawBufferPointer) throws -> [([Float], [UInt8])] {
+  /// Inflates and checks every tensor, in parallel; returns each tensor's values and how it was stored.
+  static func decodeTensors(_ entries: [TensorEntry], file: UnsafeRawBufferPointer) throws -> [([Float], StoredEncoding)] {
     // Waking threads costs more than inflating a few kilobytes.
     let storedBytes = entries.reduce(0) { $0 + $1.storedSize }
     guard entries.count > 1, storedBytes > 1 << 20 else {
       return try entries.map { try decodeTensor($0, file: file) }
     }
-    let results = ResultSlots<([Float], [UInt8])>(count: entries.count)
+    let results = ResultSlots<([Float], StoredEncoding)>(count: entries.count)
     let shared = SharedBytes(bytes: file)
     DispatchQueue.concurrentPerform(iterations: entries.count) { index in
       results[index] = Result { try decodeTensor(entries[index], file: shared.bytes) }
@@ -191,24 +191,29 @@ extension Model {
     return try results.collect()
   }
 
-  static func decodeTensor(_ entry: TensorEntry, file: UnsafeRawBufferPointer) throws -> ([Float], [UInt8]) {
+  static func decodeTensor(_ entry: TensorEntry, file: UnsafeRawBufferPointer) throws -> ([Float], StoredEncoding) {
     let stored = UnsafeRawBufferPointer(rebasing: file[entry.offset..<entry.offset + entry.storedSize])
-    var raw: [UInt8]
+    func checkedValues(_ raw: UnsafeRawBufferPointer) throws -> [Float] {
+      let crc = Zlib.crc32(raw)
+      guard crc == entry.crc32 else {
+        throw C1DError.checksumMismatch(what: "tensor '\(entry.name)'", stored: entry.crc32, computed: crc)
+      }
+      return entry.dtype.decode(raw)
+    }
+    let values: [Float]
     switch entry.codec {
     case .none:
-      raw = Array(stored)
+      values = try checkedValues(stored)
     case .deflate, .shuffleDeflate:
+      var raw: [UInt8]
       switch Zlib.decompress(stored, expectedSize: entry.rawSize) {
       case .success(let bytes): raw = bytes
       case .failure(.corrupt(let reason)): throw C1DError.corruptTensorData(tensor: entry.name, reason: reason)
       }
       if entry.codec == .shuffleDeflate { raw = Codec.unshuffle(raw, elementSize: entry.dtype.size) }
+      values = try raw.withUnsafeBytes(checkedValues)
     }
-    let crc = Zlib.crc32(raw)
-    guard crc == entry.crc32 else {
-      throw C1DError.checksumMismatch(what: "tensor '\(entry.name)'", stored: entry.crc32, computed: crc)
-    }
-    return (entry.dtype.decode(raw), Array(stored))
+    return (values, StoredEncoding(dtype: entry.dtype, codec: entry.codec, stored: stored))
   }
 }
 

@@ -42,8 +42,8 @@ extension Model {
       let raw = dtype.encode(tensor.values)
       let stored: [UInt8]
       let level = options.level ?? SaveOptions.defaultLevel
-      if let kept, kept.dtype == dtype, kept.codec == codec, options.level == nil || codec == .none {
-        stored = kept.bytes
+      if let kept, let bytes = kept.bytes, kept.dtype == dtype, kept.codec == codec, options.level == nil || codec == .none {
+        stored = bytes
       } else {
         switch codec {
         case .none: stored = raw

@@ -13,7 +13,7 @@ extension Model {
   public func storage(of tensor: String) -> TensorStorage? {
     guard let encoding = storedEncodings[tensor], let values = weights[tensor] else { return nil }
     return TensorStorage(
-      dtype: encoding.dtype, codec: encoding.codec, storedBytes: encoding.bytes.count,
+      dtype: encoding.dtype, codec: encoding.codec, storedBytes: encoding.storedSize,
       rawBytes: values.values.count * encoding.dtype.size)
   }
 

@@ -78,7 +78,18 @@ public struct Metadata: Sendable, Hashable {
 struct StoredEncoding: Sendable, Hashable {
   var dtype: DType
   var codec: Codec
-  var bytes: [UInt8]
+  /// The stored bytes; nil when they are the float32 values' own little-endian bytes (f32, no codec),
+  /// which encoding the values gives back exactly, so the model does not hold them twice.
+  var bytes: [UInt8]?
+  var storedSize: Int
+
+  /// - Parameter stored: the tensor's bytes in the file; copied unless they are the values' own.
+  init(dtype: DType, codec: Codec, stored: UnsafeRawBufferPointer) {
+    self.dtype = dtype
+    self.codec = codec
+    bytes = dtype == .f32 && codec == .none ? nil : Array(stored)
+    storedSize = stored.count
+  }
 }
 
 /// A conv1d network: its graph, metadata and weights, validated and planned for execution.
