@@ -37,7 +37,7 @@ struct Conv1dKernel: OpKernel {
     run.initialize(repeating: 0, count: nr)
     return SharedPointer(base: run)
   }()
-  static let depthBlock = 256
+  static let depthBlock = 512
 
   private var groupIn: Int { attributes.inChannels / attributes.groups }
   private var groupOut: Int { attributes.outChannels / attributes.groups }
