@@ -1,13 +1,9 @@
 #include "c1d_kernels.h"
+#include "internal.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
-
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define C1D_X86 1
-#endif
 
 // The formulas follow PyTorch's vectorised CPU kernels so that results agree closely: exp is
 // Cephes' expf (about 1 ulp), erf is Abramowitz & Stegun 7.1.26 as in ATen's Vectorized<float>::erf,

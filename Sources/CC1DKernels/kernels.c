@@ -1,9 +1,5 @@
 #include "c1d_kernels.h"
-
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define C1D_X86 1
-#endif
+#include "internal.h"
 
 enum { MR = C1D_GEMM_MR, NR = C1D_GEMM_NR };
 
@@ -217,14 +213,6 @@ void c1d_gemm_tile(c1d_isa isa, long kc, const float *a, const float *b, float *
 }
 
 #if C1D_X86
-// Permute indices picking the even / odd elements of two concatenated vectors.
-__attribute__((target("avx512f"))) static inline __m512i even_lanes(void) {
-  return _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-}
-__attribute__((target("avx512f"))) static inline __m512i odd_lanes(void) {
-  return _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-}
-
 __attribute__((target("avx512f"))) static long split_pairs_avx512(const float *x, long length, float *even, float *odd) {
   const __m512i evens = even_lanes(), odds = odd_lanes();
   long i = 0;
@@ -291,11 +279,8 @@ void c1d_depthwise_row_bordered(c1d_isa isa, const float *x, long length, long l
                                 long count) {
   long span = (kernel_size - 1) * dilation;
   // Output t reads x[t*stride - left + q*dilation]; all of its taps are inside for t in [low, high).
-  long low = (left + stride - 1) / stride;
-  long last = length - 1 - span + left;
-  long high = last >= 0 ? last / stride + 1 : 0;
-  if (high > count) high = count;
-  if (low > high) low = high;
+  long low, high;
+  interior_range(length, left, stride, span, 0, count, &low, &high);
 #if C1D_X86
   if (isa == C1D_ISA_AVX512 && stride == 1 && mode == C1D_BORDER_CONSTANT) {
     depthwise_edges_avx512(x, length, left, value, w, kernel_size, dilation, bias, y, 0, low);
@@ -330,28 +315,14 @@ void c1d_depthwise_row(c1d_isa isa, const float *x, const float *w, long kernel_
 // Pairs done: 16 at a time while all 32 outputs fit.
 __attribute__((target("avx512f"))) static long pairs_combine_avx512(const float *p, const float *q, const float *r,
                                                                      float *y, long count) {
-  const __m512i low = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-  const __m512i high = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
   long j = 0;
   for (; 2 * j + 32 <= count; j += 16) {
     __m512 vp = _mm512_loadu_ps(p + j);
-    __m512 even = _mm512_add_ps(vp, _mm512_loadu_ps(q + j)), odd = _mm512_add_ps(vp, _mm512_loadu_ps(r + j));
-    _mm512_storeu_ps(y + 2 * j, _mm512_permutex2var_ps(even, low, odd));
-    _mm512_storeu_ps(y + 2 * j + 16, _mm512_permutex2var_ps(even, high, odd));
+    store_interleaved(y + 2 * j, _mm512_add_ps(vp, _mm512_loadu_ps(q + j)), _mm512_add_ps(vp, _mm512_loadu_ps(r + j)));
   }
   return j;
 }
 #endif
-
-// Pairs [*from, *to) whose positions u·step − left + j, j < positions, all lie in the row, clamped so that
-// first <= *from <= *to <= end: a tile may lie wholly before or after the interior.
-static void interior_pairs(long length, long left, long step, long positions, long first, long end, long *from,
-                           long *to) {
-  long low = (left + step - 1) / step;
-  long high = length - positions + left >= 0 ? (length - positions + left) / step + 1 : 0;
-  *from = low < first ? first : low > end ? end : low;
-  *to = high > end ? end : high < *from ? *from : high;
-}
 
 // Pairs [from, to) whose five positions all lie in the row.
 static void stride2_pairs_portable(const float *x, long from, long to, long left, long first, float *d1, float *e,
@@ -416,7 +387,7 @@ static void stride2_pairs_bordered(const float *x, long length, long left, int m
 void c1d_stride2_pairs(c1d_isa isa, const float *x, long length, long left, int mode, float value, long reach_high,
                        long first, long pairs, float *d1, float *e, float *d2, float *d3, float *f) {
   long end = first + pairs, from, to;
-  interior_pairs(length, left, 4, 5, first, end, &from, &to);
+  interior_range(length, left, 4, 4, first, end, &from, &to);
   stride2_pairs_bordered(x, length, left, mode, value, reach_high, first, from, first, d1, e, d2, d3, f);
 #if C1D_X86
   if (isa == C1D_ISA_AVX512)
@@ -486,15 +457,11 @@ __attribute__((target("avx512f"))) static void winograd23_pairs_avx512(const flo
 __attribute__((target("avx512f"))) static long winograd23_combine_avx512(const float *m0, const float *m1,
                                                                           const float *m2, const float *m3, float *y,
                                                                           long count) {
-  const __m512i low = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-  const __m512i high = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
   long j = 0;
   for (; 2 * j + 32 <= count; j += 16) {
     __m512 b = _mm512_loadu_ps(m1 + j), c = _mm512_loadu_ps(m2 + j);
-    __m512 even = _mm512_add_ps(_mm512_add_ps(_mm512_loadu_ps(m0 + j), b), c);
-    __m512 odd = _mm512_sub_ps(_mm512_sub_ps(b, c), _mm512_loadu_ps(m3 + j));
-    _mm512_storeu_ps(y + 2 * j, _mm512_permutex2var_ps(even, low, odd));
-    _mm512_storeu_ps(y + 2 * j + 16, _mm512_permutex2var_ps(even, high, odd));
+    store_interleaved(y + 2 * j, _mm512_add_ps(_mm512_add_ps(_mm512_loadu_ps(m0 + j), b), c),
+                      _mm512_sub_ps(_mm512_sub_ps(b, c), _mm512_loadu_ps(m3 + j)));
   }
   return j;
 }
@@ -516,7 +483,7 @@ static void winograd23_pairs_bordered(const float *x, long length, long left, in
 void c1d_winograd23_pairs(c1d_isa isa, const float *x, long length, long left, int mode, float value, long reach_high,
                           long first, long pairs, float *d0, float *d1, float *d2, float *d3) {
   long end = first + pairs, from, to;
-  interior_pairs(length, left, 2, 4, first, end, &from, &to);
+  interior_range(length, left, 2, 3, first, end, &from, &to);
   winograd23_pairs_bordered(x, length, left, mode, value, reach_high, first, from, first, d0, d1, d2, d3);
 #if C1D_X86
   if (isa == C1D_ISA_AVX512)

@@ -1,11 +1,7 @@
 #include "c1d_kernels.h"
+#include "internal.h"
 
 #include <math.h>
-
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define C1D_X86 1
-#endif
 
 // Output t of a max pool: the greatest of its taps inside the row, NaN if any is (PyTorch propagates
 // NaN: `val > max || isnan(val)`); taps in the padding are skipped.
@@ -25,7 +21,7 @@ static float max_window(const float *x, long length, long start, long kernel, lo
 // Interior outputs [from, to), 16 at a time, for stride 1 or 2; returns where it stopped.
 __attribute__((target("avx512f"))) static long max_pool_avx512(const float *x, long kernel, long stride, long dilation,
                                                                 long padding, float *y, long from, long to) {
-  const __m512i evens = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i evens = even_lanes();
   long t = from;
   for (; t + 16 <= to; t += 16) {
     __m512 best = _mm512_set1_ps(-INFINITY);
@@ -45,12 +41,8 @@ __attribute__((target("avx512f"))) static long max_pool_avx512(const float *x, l
 
 void c1d_max_pool_row(c1d_isa isa, const float *x, long length, long kernel, long stride, long dilation, long padding,
                       float *y, long count) {
-  // Outputs whose taps all lie in the row: t·stride − padding >= 0 and … + (kernel − 1)·dilation < length.
-  long span = (kernel - 1) * dilation;
-  long from = (padding + stride - 1) / stride;
-  long to = length - 1 - span + padding >= 0 ? (length - 1 - span + padding) / stride + 1 : 0;
-  if (to > count) to = count;
-  if (from > to) from = to;
+  long span = (kernel - 1) * dilation, from, to;
+  interior_range(length, padding, stride, span, 0, count, &from, &to);
   for (long t = 0; t < from; t++) y[t] = max_window(x, length, t * stride - padding, kernel, dilation);
   long t = from;
 #if C1D_X86

@@ -116,7 +116,7 @@ extension Conv1dKernel {
     let tiles = (pairCount + width - 1) / width
     let panelCount = (m + mr - 1) / mr
     let coarse = batch * tiles
-    let rowBlocks = coarse >= 3 * threads ? 1 : min(panelCount, (3 * threads + coarse - 1) / coarse)
+    let rowBlocks = Self.rowBlocks(coarse: coarse, panels: panelCount, threads: threads)
     Parallel.forEach(coarse * rowBlocks, threads: threads) { unit in
       let (rest, rowBlock) = unit.quotientAndRemainder(dividingBy: rowBlocks)
       let (n, tile) = rest.quotientAndRemainder(dividingBy: tiles)

@@ -183,7 +183,7 @@ struct Conv1dKernel: OpKernel {
     let tiles = (outLength + width - 1) / width
     let coarse = batch * attributes.groups * tiles
     // A gated conv needs both halves of a tile in one unit.
-    let rowBlocks = coarse >= 3 * threads || gate != nil ? 1 : min(panelsPerGroup, (3 * threads + coarse - 1) / coarse)
+    let rowBlocks = gate != nil ? 1 : Self.rowBlocks(coarse: coarse, panels: panelsPerGroup, threads: threads)
     let units = coarse * rowBlocks
     packed.withUnsafeBufferPointer { pb in
       bias.withUnsafeBufferPointer { bb in
@@ -233,6 +233,12 @@ struct Conv1dKernel: OpKernel {
     var width = tileColumns
     while threads > 1, width > nr, independent * ((outLength + width - 1) / width) < 3 * threads { width /= 2 }
     return width
+  }
+
+  /// Blocks of output panels to split each of `coarse` units into: none while they give every thread three
+  /// units, else enough to, at most one per panel.
+  static func rowBlocks(coarse: Int, panels: Int, threads: Int) -> Int {
+    coarse >= 3 * threads ? 1 : min(panels, (3 * threads + coarse - 1) / coarse)
   }
 
   /// Row q = (c, k) of the im2col matrix at columns t0 ..< t0 + nr reads input positions
