@@ -288,7 +288,7 @@ def main():
     def unused(g):
         g["nodes"][1]["attributes"]["bias"] = False
         del g["nodes"][1]["params"]["bias"]
-    graph_case("unused_tensor.c1d", unused, "node '(none)': parameter 'b.bias' expected to be used by a node, got unused")
+    graph_case("unused_tensor.c1d", unused, "tensor 'b.bias' is not a parameter of any node: remove it from the file, or name it in a node's params")
 
     def missing_output(g):
         g["outputs"] = ["c"]

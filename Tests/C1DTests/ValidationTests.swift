@@ -144,7 +144,7 @@ struct ValidationTests {
     }
     var add = ModelBuilder(channels: 4)
     let sum = add.add(.add, [add.input])
-    #expect(throws: C1DError.invalidField(path: "node 'add_0' inputs", expected: "2 input(s)", actual: "1")) {
+    #expect(throws: C1DError.invalidField(path: "node 'add_0' inputs", expected: "2 inputs", actual: "1")) {
       try add.build(outputs: [sum])
     }
   }
@@ -156,15 +156,13 @@ struct ValidationTests {
     var second = graph.nodes[0]
     second.name = "second"
     second.outputs = ["second"]
-    if case .conv1d(var attributes) = second.op {
-      attributes.groups = 5
-      second.op = .conv1d(attributes)
-    }
+    var secondAttributes = try #require(second.op.attributes(as: Conv1dAttributes.self))
+    secondAttributes.groups = 5
+    second.op = .conv1d(secondAttributes)
     var first = graph.nodes[0]
-    if case .conv1d(var attributes) = first.op {
-      attributes.stride = 0
-      first.op = .conv1d(attributes)
-    }
+    var firstAttributes = try #require(first.op.attributes(as: Conv1dAttributes.self))
+    firstAttributes.stride = 0
+    first.op = .conv1d(firstAttributes)
     graph.nodes = [first, second]
     let problems = GraphValidator(graph: graph, weights: source.weights).problems()
     #expect(problems == [

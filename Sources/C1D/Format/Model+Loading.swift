@@ -28,7 +28,7 @@ extension Model {
       weights[entry.name] = Tensor(uncheckedShape: entry.shape, values: values)
       encodings[entry.name] = encoding
     }
-    try self.init(graph: header.graph, weights: weights, metadata: header.metadata, storedEncodings: encodings)
+    try self.init(graph: header.graph, weights: weights, metadata: header.metadata, storedEncodings: encodings, limits: limits)
   }
 
   private static func readUInt(_ file: UnsafeRawBufferPointer, at offset: Int, size: Int) -> UInt64 {
@@ -161,16 +161,15 @@ extension Model {
         do { _ = try decodeTensor(entry, file: file.bytes) } catch { found.append(C1DError.wrap(error)) }
       }
     }
-    let graphProblems = GraphValidator(graph: header.graph, weights: weights, limits: limits).problems()
+    let validator = GraphValidator(graph: header.graph, weights: weights, limits: limits)
+    let graphProblems = validator.problems()
     found += graphProblems
-    if graphProblems.isEmpty {
-      let lengths = header.graph.inputs.map { input in (input.name, length ?? input.length) }
-      if lengths.allSatisfy({ $0.1 != nil }) {
-        do {
-          _ = try ShapeInference.infer(header.graph, lengths: Dictionary(uniqueKeysWithValues: lengths.map { ($0.0, $0.1!) }))
-        } catch {
-          found.append(C1DError.wrap(error))
-        }
+    let lengths = header.graph.inputs.compactMap { length ?? $0.length }
+    if graphProblems.isEmpty, lengths.count == header.graph.inputs.count {
+      do {
+        _ = try validator.validate().shapes(lengths: lengths, batch: nil)
+      } catch {
+        found.append(C1DError.wrap(error))
       }
     }
     return found

@@ -33,7 +33,7 @@ extension Model {
   /// The most activation memory (bytes) a run on inputs of `length` and `batch` needs at once.
   /// - Throws: `C1DError` if the length does not fit the model, or `limitExceeded` if the size overflows.
   public func activationBytes(forInputLength length: Int, batch: Int = 1) throws -> Int {
-    let shapes = try shapes(forInputLength: length, batch: batch)
+    let shapes = try validated.shapes(lengths: graph.inputs.map { _ in length }, batch: batch)
     guard let bytes = plan.peakActivationBytes(shapes: shapes, batch: batch) else {
       throw C1DError.limitExceeded(what: "activation memory for input length \(length) and batch \(batch)", limit: Int.max, actual: Int.max)
     }
@@ -68,11 +68,11 @@ extension Model {
       guard length >= 1 else { throw C1DError.invalidInput("input '\(input.name)': length must be at least 1, got \(length)") }
       activations.append(Activation(shape: ValueShape(channels: channels, length: length), batch: batch, data: tensor.values))
     }
-    let lengths = Dictionary(uniqueKeysWithValues: zip(graph.inputs.map(\.name), activations.map { $0.shape.length! }))
-    let shapes = try shapes(forInputLengths: lengths, batch: batched == true ? batch : nil)
+    let lengths = activations.map { $0.shape.length! }
+    let shapes = try validated.shapes(lengths: lengths, batch: batched == true ? batch : nil)
     let needed = plan.peakActivationBytes(shapes: shapes, batch: batch) ?? Int.max
     guard needed <= memoryLimit else {
-      throw C1DError.limitExceeded(what: "activation memory for input length \(lengths.values.max()!) and batch \(batch) (bytes)", limit: memoryLimit, actual: needed)
+      throw C1DError.limitExceeded(what: "activation memory for input length \(lengths.max()!) and batch \(batch) (bytes)", limit: memoryLimit, actual: needed)
     }
     let context = ExecutionContext(threads: threads ?? Self.defaultThreads, isa: isa)
     let outputs = plan.execute(activations, shapes: shapes, context: context)

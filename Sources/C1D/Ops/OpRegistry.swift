@@ -1,0 +1,21 @@
+/// Every op this version reads, by name: the one list an op is added to.
+enum OpRegistry {
+  static let definitions: [any OpDefinition.Type] = [
+    Conv1dAttributes.self, PadAttributes.self, SliceAttributes.self,
+    ReLUOp.self, LeakyReLUOp.self, PReLUOp.self, ELUOp.self, GELUOp.self, SiLUOp.self, TanhOp.self, SigmoidOp.self,
+    AddOp.self, MulOp.self, ConcatOp.self,
+    BatchNormOp.self, GroupNormOp.self, LayerNormOp.self,
+    MaxPool1dOp.self, AvgPool1dOp.self, GlobalAvgPool1dOp.self, FlattenOp.self, LinearAttributes.self,
+  ]
+
+  static let byName: [String: any OpDefinition.Type] = Dictionary(
+    uniqueKeysWithValues: definitions.map { ($0.name, $0) })
+
+  static var names: [String] { definitions.map { $0.name } }
+
+  /// Decodes a node's op from its name and attributes.
+  static func decode(op name: String, attributes: FieldReader, node: String) throws -> Op {
+    guard let definition = byName[name] else { throw C1DError.unknownOp(node: node, op: name) }
+    return Op(try definition.init(attributes: attributes, node: node))
+  }
+}
