@@ -1,4 +1,4 @@
-/// Hyperparameters of `BatchNorm1d` (groups 1), `GroupNorm`, and layer norm over channels (groups 1).
+/// Hyperparameters of the normalisations: batch norm and layer norm over channels (groups 1), and group norm.
 public struct NormAttributes: Sendable, Hashable {
   public var channels: Int
   public var groups: Int

@@ -1,4 +1,4 @@
-/// Hyperparameters of `MaxPool1d` and `AvgPool1d`.
+/// Hyperparameters of the 1-D window pools (max and average).
 public struct PoolAttributes: Sendable, Hashable {
   public var kernelSize: Int
   public var stride: Int
