@@ -1,3 +1,4 @@
+import Foundation
 import CC1DKernels
 import Testing
 
@@ -50,10 +51,15 @@ struct ArchitectureTests {
     }
   }
 
-  @Test("there are seven architectures")
-  func architecturesPresent() {
-    #expect(Self.architectures.count == 7)
-    #expect(Self.ops.count >= 4)
+  @Test("every fixture folder is complete: a model, an input and PyTorch's output")
+  func fixturesComplete() {
+    #expect(!Self.architectures.isEmpty)
+    #expect(!Self.ops.isEmpty)
+    for folder in Self.architectures.map({ "architectures/\($0)" }) + Self.ops.map({ "ops/\($0)" }) {
+      for file in ["model.c1d", "input.npy", "expected.npy"] {
+        #expect(FileManager.default.fileExists(atPath: Fixtures.path("\(folder)/\(file)")), "\(folder)/\(file)")
+      }
+    }
   }
 }
 

@@ -33,7 +33,7 @@ extension Model {
   /// The most activation memory (bytes) a run on inputs of `length` and `batch` needs at once.
   /// - Throws: `C1DError` if the length does not fit the model, or `limitExceeded` if the size overflows.
   public func activationBytes(forInputLength length: Int, batch: Int = 1) throws -> Int {
-    let shapes = try validated.shapes(lengths: graph.inputs.map { _ in length }, batch: batch)
+    let shapes = try validated.explainedShapes(lengths: graph.inputs.map { _ in length }, batch: batch)
     guard let bytes = plan.peakActivationBytes(shapes: shapes, batch: batch) else {
       throw C1DError.limitExceeded(what: "activation memory for input length \(length) and batch \(batch)", limit: Int.max, actual: Int.max)
     }
@@ -41,6 +41,12 @@ extension Model {
   }
 
   func run(_ inputs: [String: Tensor], threads: Int?, isa: c1d_isa, memoryLimit: Int = Model.defaultMemoryLimit) throws -> [String: Tensor] {
+    if let threads, threads < 1 {
+      throw C1DError.invalidInput("threads must be at least 1, got \(threads); pass nil to use every core")
+    }
+    guard memoryLimit >= 0 else {
+      throw C1DError.invalidInput("memoryLimit must be a number of bytes ≥ 0, got \(memoryLimit)")
+    }
     var activations: [Activation] = []
     var batched: Bool?
     var batch = 1
@@ -56,8 +62,11 @@ extension Model {
       }
       batched = isBatched
       let n = isBatched ? shape[0] : 1
+      guard n >= 1 else {
+        throw C1DError.invalidInput("input '\(input.name)': batch size must be at least 1, got an input of shape \(shape)")
+      }
       if activations.isEmpty { batch = n }
-      guard n == batch, n >= 1 else {
+      guard n == batch else {
         throw C1DError.invalidInput("input '\(input.name)': batch size \(n), expected \(batch) like the other inputs")
       }
       let channels = shape[shape.count - 2]
@@ -69,7 +78,7 @@ extension Model {
       activations.append(Activation(shape: ValueShape(channels: channels, length: length), batch: batch, data: tensor.values))
     }
     let lengths = activations.map { $0.shape.length! }
-    let shapes = try validated.shapes(lengths: lengths, batch: batched == true ? batch : nil)
+    let shapes = try validated.explainedShapes(lengths: lengths, batch: batched == true ? batch : nil)
     let needed = plan.peakActivationBytes(shapes: shapes, batch: batch) ?? Int.max
     guard needed <= memoryLimit else {
       throw C1DError.limitExceeded(what: "activation memory for input length \(lengths.max()!) and batch \(batch) (bytes)", limit: memoryLimit, actual: needed)

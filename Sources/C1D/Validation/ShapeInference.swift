@@ -21,7 +21,7 @@ extension Model {
 
   /// Every value's per-sample shape for the given length of each graph input.
   public func shapes(forInputLengths lengths: [String: Int], batch: Int? = nil) throws -> [String: ValueShape] {
-    let bySlot = try validated.shapes(lengths: graph.inputs.map { input in
+    let bySlot = try validated.explainedShapes(lengths: graph.inputs.map { input in
       guard let length = lengths[input.name] else {
         throw C1DError.invalidInput("no length given for graph input '\(input.name)'")
       }
@@ -31,9 +31,45 @@ extension Model {
   }
 }
 
+extension Model {
+  /// The shortest input length (every graph input) the model accepts, or nil when no length up to
+  /// the largest accepted one fits. wav2vec 2.0's feature encoder needs 400 samples.
+  public var minimumInputLength: Int? { validated.minimumLength() }
+}
+
 extension ValidatedGraph {
   /// Largest input length accepted; keeps every length product inside `Int`.
   static let maxLength = 1 << 31
+
+  /// `shapes`, with a too-short input's error also giving the model's minimum input length, which
+  /// the node-level message (a padded size against a kernel size deep in the graph) does not tell.
+  func explainedShapes(lengths: [Int], batch: Int?) throws -> [ValueShape] {
+    do {
+      return try shapes(lengths: lengths, batch: batch)
+    } catch C1DError.inputTooShort(let node, let message) {
+      let hint = minimumLength().map { "; this model needs inputs of at least \($0) samples" } ?? ""
+      throw C1DError.inputTooShort(node: node, message: message + hint)
+    }
+  }
+
+  /// The least length that shape inference accepts for every input, found by bisection: each op's
+  /// output length grows with its input's, so acceptance is monotone in the length.
+  func minimumLength() -> Int? {
+    func fits(_ length: Int) -> Bool {
+      (try? shapes(lengths: graph.inputs.map { _ in length }, batch: nil)) != nil
+    }
+    var high = 1
+    while !fits(high) {
+      guard high < Self.maxLength else { return nil }
+      high = min(high * 2, Self.maxLength)
+    }
+    var low = high / 2  // fails, or 0
+    while high - low > 1 {
+      let middle = low + (high - low) / 2
+      if fits(middle) { high = middle } else { low = middle }
+    }
+    return high
+  }
 
   /// Every value's shape, by slot, for the given length of each graph input (in graph order).
   func shapes(lengths: [Int], batch: Int?) throws -> [ValueShape] {
