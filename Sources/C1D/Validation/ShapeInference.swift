@@ -47,7 +47,7 @@ extension ValidatedGraph {
     do {
       return try shapes(lengths: lengths, batch: batch)
     } catch C1DError.inputTooShort(let node, let message) {
-      let hint = minimumLength().map { "; this model needs inputs of at least \($0) samples" } ?? ""
+      let hint = minimumLength().map { " — this model needs inputs of at least \($0) samples" } ?? ""
       throw C1DError.inputTooShort(node: node, message: message + hint)
     }
   }
