@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 MAGIC = b"\x89C1D\r\n\x1a\n"
-MAJOR, MINOR = 1, 0
+MAJOR, MINOR = 1, 1  # MINOR: the newest minor version this module reads and writes
 PREAMBLE = 32
 ALIGN = 64
 DTYPE_SIZE = {"f32": 4, "f16": 2, "bf16": 2}
@@ -48,6 +48,28 @@ ATTRIBUTES = {
     "linear": {"in_features": REQUIRED, "out_features": REQUIRED, "bias": True},
 }
 FLOAT_ATTRIBUTES = {"value", "negative_slope", "alpha", "eps"}
+
+# Version 1.1 (schema/OPS-1.1.md): a file is written as 1.1 when it uses one of these ops, else as 1.0.
+ATTRIBUTES_1_1 = {
+    "sub": {}, "div": {}, "pow": {}, "maximum": {}, "minimum": {}, "constant": {},
+    "clamp": {"min": None, "max": None},
+    "abs": {}, "neg": {}, "exp": {}, "log": {}, "sqrt": {}, "rsqrt": {}, "square": {}, "reciprocal": {},
+    "sin": {}, "cos": {}, "mish": {}, "hardswish": {}, "hardsigmoid": {},
+    "softplus": {"beta": 1.0, "threshold": 20.0},
+    "snake": {},
+    "reduce": {"kind": REQUIRED, "axis": REQUIRED, "keepdim": True, "correction": 1},
+    "softmax": {"axis": REQUIRED}, "log_softmax": {"axis": REQUIRED},
+    "glu": {"axis": "channels"},
+    "instance_norm": {"num_channels": REQUIRED, "eps": 1e-05, "affine": False},
+    "narrow": {"axis": REQUIRED, "start": REQUIRED, "length": REQUIRED},
+    "concat_time": {},
+    "upsample": {"mode": "nearest", "scale_factor": None, "size": None, "align_corners": False},
+    "adaptive_avg_pool1d": {"output_size": REQUIRED}, "adaptive_max_pool1d": {"output_size": REQUIRED},
+    "conv_transpose1d": {"in_channels": REQUIRED, "out_channels": REQUIRED, "kernel_size": REQUIRED, "stride": 1,
+                         "padding": 0, "output_padding": 0, "dilation": 1, "groups": 1, "bias": True},
+}
+ATTRIBUTES.update(ATTRIBUTES_1_1)
+FLOAT_ATTRIBUTES = {"value", "negative_slope", "alpha", "eps", "min", "max", "beta", "threshold", "scale_factor"}
 
 
 class FormatError(ValueError):
@@ -230,7 +252,7 @@ def normalized_node(node: dict) -> dict:
             value = default
         if key == "stride" and value is None and op in ("max_pool1d", "avg_pool1d"):
             value = attributes["kernel_size"]
-        if key in FLOAT_ATTRIBUTES:
+        if key in FLOAT_ATTRIBUTES and value is not None:
             value = float(value)
         attributes[key] = value
     return {"name": node["name"], "op": op, "inputs": list(node["inputs"]), "outputs": list(node["outputs"]),
@@ -300,7 +322,8 @@ def dumps(model: Model, dtype: str | None = None, codec: str | None = None, leve
             break
         data_start = needed
 
-    head = MAGIC + struct.pack("<HHIQI", MAJOR, MINOR, 0, len(header), zlib.crc32(header))
+    minor = 1 if any(node["op"] in ATTRIBUTES_1_1 for node in graph["nodes"]) else 0
+    head = MAGIC + struct.pack("<HHIQI", MAJOR, minor, 0, len(header), zlib.crc32(header))
     out = bytearray(head + struct.pack("<I", zlib.crc32(head)) + header)
     for entry, stored in blobs:
         out += bytes(entry["offset"] - len(out))

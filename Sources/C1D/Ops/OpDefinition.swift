@@ -8,6 +8,9 @@ protocol OpDefinition: Sendable, Hashable {
   /// The op's name in the file.
   static var name: String { get }
 
+  /// The format's minor version that introduced the op: files using it are written as 1.`minorVersion`.
+  static var minorVersion: Int { get }
+
   /// Reads the attributes as written in the file, filling PyTorch's defaults.
   /// - Parameter node: the node's name, for errors.
   init(attributes: FieldReader, node: String) throws
@@ -39,6 +42,7 @@ protocol OpDefinition: Sendable, Hashable {
 }
 
 extension OpDefinition {
+  static var minorVersion: Int { 0 }
   var attributes: [String: JSONValue] { [:] }
   var summary: String { "" }
   var activationFunction: ActivationFunction? { nil }
