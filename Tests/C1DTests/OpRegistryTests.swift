@@ -25,8 +25,9 @@ struct OpRegistryTests {
 
   @Test("the registry and the JSON Schema name the same ops")
   func sameOps() {
-    // While the 1.1 ops land one by one the schema may name ops not yet registered; never the reverse.
+    // conv_transpose1d lands from its own branch; until then the schema names one op more.
     #expect(Set(Op.allNames).isSubset(of: Set(Self.schemaOps.keys)))
+    #expect(Set(Self.schemaOps.keys).subtracting(Op.allNames).isSubset(of: ["conv_transpose1d"]))
     #expect(Op.allNames.count == Set(Op.allNames).count)
   }
 
@@ -36,7 +37,7 @@ struct OpRegistryTests {
     // A distinct value per required integer, so that a default that copies another attribute
     // (a pool's stride is its kernel size) is told apart from a constant.
     var given: [String: JSONValue] = [:]
-    for (index, key) in entry.required.sorted().enumerated() { given[key] = .int(Int64(7 + index)) }
+    for (index, key) in entry.required.sorted().enumerated() { given[key] = Self.sample(entry.attributes[key], Int64(7 + index)) }
     let reader = try FieldReader(.object(given), path: "attributes")
     let op = try OpRegistry.decode(op: name, attributes: reader, node: "n")
     let encoded = op.fileAttributes
@@ -59,7 +60,7 @@ struct OpRegistryTests {
   func roundTrip(op name: String) throws {
     let entry = try #require(Self.schemaOps[name])
     var given: [String: JSONValue] = [:]
-    for key in entry.required { given[key] = .int(3) }
+    for key in entry.required { given[key] = Self.sample(entry.attributes[key], 3) }
     let op = try OpRegistry.decode(op: name, attributes: try FieldReader(.object(given), path: ""), node: "n")
     let again = try OpRegistry.decode(op: name, attributes: try FieldReader(.object(op.fileAttributes), path: ""), node: "n")
     #expect(again == op)
@@ -71,6 +72,12 @@ struct OpRegistryTests {
     #expect(throws: C1DError.unknownOp(node: "n", op: "lstm")) {
       try OpRegistry.decode(op: "lstm", attributes: try FieldReader(.object([:]), path: ""), node: "n")
     }
+  }
+
+  /// A value the attribute's schema allows: its first enumerated value, else `integer`.
+  static func sample(_ schema: JSONValue?, _ integer: Int64) -> JSONValue {
+    if case .array(let values) = schema?["enum"] ?? .null, let first = values.first { return first }
+    return .int(integer)
   }
 
   /// Equal JSON values, an integer-valued float equal to its integer (the schema writes 0.0 as 0.0,

@@ -144,7 +144,7 @@ enum Fusion {
     /// Follows the chain of sole readers while each can fuse.
     mutating func absorbReaders(readers: Readers, absorbed: inout Set<Int>, validated: ValidatedGraph) {
       let nodes = validated.graph.nodes
-      while let next = readers.sole(value), !absorbed.contains(next), absorb(nodes[next], parameters: validated.parameters(ofNode: next)) {
+      while let next = readers.sole(value), !absorbed.contains(next), absorb(nodes[next], validated: validated, index: next) {
         absorbed.insert(next)
         value = nodes[next].outputs[0]
         position = next
@@ -152,8 +152,9 @@ enum Fusion {
     }
 
     /// Fuses `reader` into the conv if it can; false when it cannot.
-    private mutating func absorb(_ reader: Node, parameters: KernelParameters) -> Bool {
+    private mutating func absorb(_ reader: Node, validated: ValidatedGraph, index: Int) -> Bool {
       let op = reader.op
+      let parameters = validated.parameters(ofNode: index)
       if let s = op.attributes(as: SliceAttributes.self) {
         guard epilogue.isEmpty, gate == nil, attributes.stride == 1, s.start == 0, let stop = s.stop, stop < 0, -stop <= right
         else { return false }
@@ -163,7 +164,10 @@ enum Fusion {
         foldBatchNorm(kernel)
       } else if op.definition is AddOp || op.definition is MulOp {
         let other = reader.inputs[0] == value ? reader.inputs[1] : reader.inputs[0]
-        guard other != value else { return false }
+        // The epilogue reads the operand element for element: no broadcasting, no batch-free constant.
+        guard other != value, validated.kinds[validated.slots[other]!] == validated.kinds[validated.slots[value]!],
+          !validated.isConstant(other)
+        else { return false }
         operands.append(other)
         epilogue.append(op.definition is AddOp ? .add(operand: operands.count) : .mul(operand: operands.count))
       } else if op.definition is PReLUOp {

@@ -16,7 +16,7 @@ struct ConcatOp: OpDefinition {
     guard !overflow, total <= check.limits.maxHyperparameter else {
       throw C1DError.limitExceeded(what: "node '\(check.node)' output channels", limit: check.limits.maxHyperparameter, actual: overflow ? Int.max : total)
     }
-    return ValueKind(channels: total, isSequence: true)
+    return ValueKind(channels: total, isSequence: true, isFixedLength: check.inputs.allSatisfy(\.isFixedLength))
   }
 
   func outputShape(_ infer: ShapeCheck) throws -> ValueShape {

@@ -121,7 +121,7 @@ extension Conv1dAttributes: OpDefinition {
     try check.expectParameters(parameterShapes)
     try check.expectChannels(
       inChannels, because: "Given groups=\(groups), weight of size [\(outChannels), \(inChannels / groups), \(kernelSize)]")
-    return ValueKind(channels: outChannels, isSequence: true)
+    return ValueKind(channels: outChannels, isSequence: true, isFixedLength: check.inputs[0].isFixedLength)
   }
 
   func outputShape(_ infer: ShapeCheck) throws -> ValueShape {

@@ -5,7 +5,11 @@ struct GlobalAvgPool1dOp: OpDefinition {
   init() {}
   init(attributes: FieldReader, node: String) throws {}
 
-  func outputKind(_ check: NodeCheck) throws -> ValueKind { try check.unaryElementwise(sequenceOnly: true) }
+  func outputKind(_ check: NodeCheck) throws -> ValueKind {
+    var kind = try check.unaryElementwise(sequenceOnly: true)
+    kind.isFixedLength = true
+    return kind
+  }
   func outputShape(_ infer: ShapeCheck) throws -> ValueShape { ValueShape(channels: infer.x.channels, length: 1) }
   func flops(inputs: [ValueShape], output: ValueShape) -> Int { inputs[0].elementCount }
   var timeLocality: TimeLocality { .reduction }

@@ -2,6 +2,9 @@
 struct ValueKind: Sendable, Hashable, CustomStringConvertible {
   var channels: Int
   var isSequence: Bool
+  /// A sequence whose length does not follow the input's: a constant, or what a reduction over time
+  /// leaves (length 1). Broadcasting over time pairs such a value with a time-varying one.
+  var isFixedLength = false
 
   var description: String {
     isSequence ? "a sequence of \(plural(channels, "channel"))" : plural(channels, "feature")
@@ -104,6 +107,10 @@ struct ShapeCheck {
   let node: String
   let inputNames: [String]
   let inputs: [ValueShape]
+  /// The inputs' kinds, as validation established them.
+  let kinds: [ValueKind]
+  /// The node's parameter tensors' shapes, by role.
+  let parameterShapes: [String: [Int]]
   let batch: Int?
 
   var x: ValueShape { inputs[0] }

@@ -39,6 +39,9 @@ protocol OpDefinition: Sendable, Hashable {
 
   /// The activation's C kernel when the op is one that can run as a convolution's epilogue.
   var activationFunction: ActivationFunction? { get }
+
+  /// Whether the op may read a `constant` (one sample, broadcast over the batch).
+  var acceptsConstantOperands: Bool { get }
 }
 
 extension OpDefinition {
@@ -46,6 +49,7 @@ extension OpDefinition {
   var attributes: [String: JSONValue] { [:] }
   var summary: String { "" }
   var activationFunction: ActivationFunction? { nil }
+  var acceptsConstantOperands: Bool { false }
 
   /// Most ops keep the shape of their first input.
   func outputShape(_ infer: ShapeCheck) throws -> ValueShape { infer.inputs[0] }

@@ -6,6 +6,12 @@ enum OpRegistry {
     AddOp.self, MulOp.self, ConcatOp.self,
     BatchNormOp.self, GroupNormOp.self, LayerNormOp.self,
     MaxPool1dOp.self, AvgPool1dOp.self, GlobalAvgPool1dOp.self, FlattenOp.self, LinearAttributes.self,
+    // Format 1.1
+    SubOp.self, DivOp.self, PowOp.self, MaximumOp.self, MinimumOp.self, ConstantOp.self,
+    AbsOp.self, NegOp.self, ExpOp.self, LogOp.self, SqrtOp.self, RsqrtOp.self, SquareOp.self, ReciprocalOp.self,
+    SinOp.self, CosOp.self, MishOp.self, HardswishOp.self, HardsigmoidOp.self, ClampOp.self, SoftplusOp.self,
+    SnakeOp.self, ReduceOp.self, SoftmaxOp.self, LogSoftmaxOp.self, GLUOp.self, InstanceNormOp.self, NarrowOp.self,
+    ConcatTimeOp.self, UpsampleOp.self, AdaptiveAvgPool1dOp.self, AdaptiveMaxPool1dOp.self,
   ]
 
   static let byName: [String: any OpDefinition.Type] = Dictionary(

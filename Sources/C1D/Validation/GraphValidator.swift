@@ -70,6 +70,7 @@ struct GraphValidator {
         failed.insert(node.outputs[0])
       }
     }
+    try checkConstantReaders(kinds: kinds, failed: failed, record: record)
     if let found, !found.isEmpty { throw found[0] }
     guard !graph.outputs.isEmpty else {
       throw C1DError.invalidField(path: "graph.outputs", expected: "at least one output", actual: "none")
@@ -87,6 +88,23 @@ struct GraphValidator {
     NodeCheck(
       node: node.name, opName: node.op.name, inputNames: node.inputs, inputs: inputs,
       parameters: node.parameters.mapValues { ($0, weights[$0]!.shape) }, limits: limits)
+  }
+
+  /// A `constant` is one sample broadcast over the batch: only ops that broadcast may read it, and it
+  /// cannot be a graph output.
+  private func checkConstantReaders(kinds: [String: ValueKind], failed: Set<String>, record: (any Error) throws -> Void) throws {
+    let constants = Set(graph.nodes.filter { $0.op.definition is ConstantOp }.map { $0.outputs[0] })
+    guard !constants.isEmpty else { return }
+    for node in graph.nodes where !node.op.definition.acceptsConstantOperands {
+      for input in node.inputs where constants.contains(input) {
+        try record(C1DError.shapeMismatch(
+          node: node.name, value: input, expected: "a value computed from the input (op \(node.op.name) cannot read a constant)",
+          actual: "the constant '\(input)'; fold it into the op's parameters, or combine it with add, sub, mul, div, pow, maximum or minimum"))
+      }
+    }
+    for output in graph.outputs where constants.contains(output) {
+      try record(C1DError.invalidField(path: "graph.outputs", expected: "values computed from the inputs", actual: "the constant '\(output)'"))
+    }
   }
 
   private func checkLimits() throws {

@@ -81,7 +81,9 @@ extension ValidatedGraph {
       shapes[index] = ValueShape(channels: input.channels, length: length)
     }
     for (index, node) in graph.nodes.enumerated() {
-      let check = ShapeCheck(node: node.name, inputNames: node.inputs, inputs: nodeInputs[index].map { shapes[$0] }, batch: batch)
+      let check = ShapeCheck(
+        node: node.name, inputNames: node.inputs, inputs: nodeInputs[index].map { shapes[$0] },
+        kinds: nodeInputs[index].map { kinds[$0] }, parameterShapes: parameterShapes[index], batch: batch)
       let shape = try node.op.definition.outputShape(check)
       // Lengths can grow (padding); keep every per-sample size far from overflow.
       if let length = shape.length, length > Self.maxLength {

@@ -11,6 +11,8 @@ struct ValidatedGraph: Sendable {
   /// Per node, the slot it writes.
   let nodeOutputs: [Int]
   let outputSlots: [Int]
+  /// Per node, its parameter tensors' shapes by role.
+  let parameterShapes: [[String: [Int]]]
 
   init(graph: Graph, weights: [String: Tensor], kinds: [String: ValueKind]) {
     var slots: [String: Int] = [:]
@@ -25,6 +27,13 @@ struct ValidatedGraph: Sendable {
     nodeInputs = graph.nodes.map { $0.inputs.map { slots[$0]! } }
     nodeOutputs = graph.nodes.map { slots[$0.outputs[0]]! }
     outputSlots = graph.outputs.map { slots[$0]! }
+    parameterShapes = graph.nodes.map { $0.parameters.mapValues { weights[$0]!.shape } }
+  }
+
+  /// Whether `value` is a `constant` node's output: one sample, broadcast over the batch.
+  func isConstant(_ value: String) -> Bool {
+    guard let slot = slots[value], slot >= graph.inputs.count else { return false }
+    return graph.nodes[slot - graph.inputs.count].op.definition is ConstantOp
   }
 
   /// The parameter tensors of node `index`, by role.
