@@ -49,7 +49,7 @@ ATTRIBUTES = {
 }
 FLOAT_ATTRIBUTES = {"value", "negative_slope", "alpha", "eps"}
 
-# Version 1.1 (schema/OPS-1.1.md): a file is written as 1.1 when it uses one of these ops, else as 1.0.
+# Version 1.1 (schema/FORMAT.md §6.1): a file is written as 1.1 when it uses one of these ops, else as 1.0.
 ATTRIBUTES_1_1 = {
     "sub": {}, "div": {}, "pow": {}, "maximum": {}, "minimum": {}, "constant": {},
     "clamp": {"min": None, "max": None},
