@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import C1D
@@ -76,5 +77,44 @@ struct PublicAPITests {
     #expect(throws: C1DError.limitExceeded(what: "node '0' out_channels", limit: 20, actual: 33)) {
       try Model(bytes: bytes, limits: limits)
     }
+  }
+
+  @Test("ModelBuilder's typed conveniences build what they say")
+  func builderConveniences() throws {
+    var builder = ModelBuilder(channels: 2)
+    let two = builder.constant(try Tensor(shape: [1, 1], values: [2]))
+    let doubled = builder.combine(.mul, builder.input, two)
+    let snake = builder.snake(doubled, alpha: try Tensor(shape: [2], values: [1, 0.5]), scale: try Tensor(shape: [2], values: [1, 2]))
+    let normed = builder.batchNorm(
+      snake, mean: try Tensor(shape: [2], values: [0.5, -1]), variance: try Tensor(shape: [2], values: [4, 1]), eps: 0)
+    let pooled = builder.apply(.flatten, builder.apply(.globalAvgPool1d, normed))
+    let y = builder.linear(pooled, weight: try Tensor(shape: [1, 2], values: [1, -1]), bias: try Tensor(shape: [1], values: [0.25]))
+    let model = try builder.build(outputs: [y])
+    let x: [Float] = [0.1, -0.4, 0.3, 0.7, -0.2, 0.05]
+    let output = try model(Tensor(shape: [1, 2, 3], values: x))
+    // By hand: per channel, mean over time of (2x + scale·sin²(alpha·2x) − mean) / std, then the linear layer.
+    func channel(_ c: Int, alpha: Double, scale: Double, mean: Double, std: Double) -> Double {
+      x[(c * 3)..<(c * 3 + 3)].map { v -> Double in
+        let d = 2 * Double(v)
+        let s = Foundation.sin(alpha * d)
+        return (d + scale * s * s - mean) / std
+      }.reduce(0, +) / 3
+    }
+    let expected = channel(0, alpha: 1, scale: 1, mean: 0.5, std: 2) - channel(1, alpha: 0.5, scale: 2, mean: -1, std: 1) + 0.25
+    #expect(output.shape == [1, 1])
+    #expect(Swift.abs(Double(output.values[0]) - expected) < 1e-5)
+  }
+
+  @Test("a wrong parameter role lists the valid ones")
+  func wrongRole() throws {
+    var builder = ModelBuilder(channels: 2)
+    let y = builder.add(.relu, [builder.input], parameters: ["weight": try Tensor(shape: [2], values: [1, 1])])
+    let error = #expect(throws: C1DError.self) { try builder.build(outputs: [y]) }
+    #expect(error?.description == "node 'relu_0': parameter 'relu_0.weight' expected no parameters for op relu, got a 'weight' parameter")
+    var conv = ModelBuilder(channels: 2)
+    let z = conv.add(.conv1d(Conv1dAttributes(inChannels: 2, outChannels: 2, kernelSize: 1, bias: false)), [conv.input],
+      parameters: ["weight": try Tensor(shape: [2, 2, 1], repeating: 1), "gain": try Tensor(shape: [2], repeating: 1)])
+    let second = #expect(throws: C1DError.self) { try conv.build(outputs: [z]) }
+    #expect(second?.description == "node 'conv1d_0': parameter 'conv1d_0.gain' expected only 'weight' for op conv1d, got a 'gain' parameter")
   }
 }

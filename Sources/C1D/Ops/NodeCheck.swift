@@ -57,7 +57,7 @@ struct NodeCheck {
     for role in parameters.keys.sorted() where shapes[role] == nil {
       let allowed = shapes.isEmpty ? "no parameters" : "only \(shapes.keys.sorted().map { "'\($0)'" }.joined(separator: ", "))"
       throw C1DError.parameterMismatch(
-        node: node, tensor: parameters[role]!.tensor, expected: "\(allowed) for op \(opName), not '\(role)'", actual: "one")
+        node: node, tensor: parameters[role]!.tensor, expected: "\(allowed) for op \(opName)", actual: "a '\(role)' parameter")
     }
     for (role, shape) in shapes.sorted(by: { $0.key < $1.key }) {
       guard let parameter = parameters[role] else {
