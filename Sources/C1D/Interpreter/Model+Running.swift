@@ -98,9 +98,13 @@ extension Model {
   /// above 32 MiB anew by default). `convrun` calls it; a library user decides for their own process.
   /// - Returns: whether the allocator accepted the setting.
   @discardableResult
-  public static func retainFreedMemory() -> Bool {
+  public static func keepFreedMemoryForReuse() -> Bool {
     c1d_retain_freed_memory() == 1
   }
+
+  @available(*, deprecated, renamed: "keepFreedMemoryForReuse()")
+  @discardableResult
+  public static func retainFreedMemory() -> Bool { keepFreedMemoryForReuse() }
 
   /// Every online core.
   public static var defaultThreads: Int {

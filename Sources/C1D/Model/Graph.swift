@@ -16,7 +16,11 @@ public struct Op: Sendable, Hashable, CustomStringConvertible {
   }
 
   /// The attributes as written in the file, defaults included.
-  public var fileAttributes: [String: JSONValue] { definition.attributes }
+  var fileAttributes: [String: JSONValue] { definition.attributes }
+
+  /// The attributes as written in the file, defaults included, as canonical JSON text
+  /// (`{"kernel_size":3,…}`).
+  public var attributesJSON: String { String(decoding: JSONValue.canonicalBytes(.object(definition.attributes)), as: UTF8.self) }
 
   /// The hyperparameters in a few words (`k3 s2 p1`), empty when the op has none.
   public var summary: String { definition.summary }

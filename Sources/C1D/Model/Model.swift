@@ -131,6 +131,12 @@ public struct Model: Sendable {
     }
   }
 
+  /// The graph's inputs: name, channels, and the fixed length and sample rate when the model has them.
+  public var inputs: [GraphInput] { graph.inputs }
+
+  /// The names of the graph's outputs, in order.
+  public var outputs: [String] { graph.outputs }
+
   /// The number of parameters (elements of all weight tensors).
   public var parameterCount: Int { weights.values.reduce(0) { $0 + $1.values.count } }
 }
