@@ -5,9 +5,9 @@ import CZlib
 /// with Python's `zlib.compress`); libdeflate reads and checksums, about twice and ten times as fast.
 enum Zlib {
   /// CRC-32 (ISO-HDLC, as zlib and PNG) of `raw`.
-  static func crc32(_ raw: UnsafeRawBufferPointer) -> UInt32 {
-    guard let base = raw.baseAddress else { return 0 }
-    return libdeflate_crc32(0, base, raw.count)
+  static func crc32(_ raw: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
+    guard let base = raw.baseAddress else { return crc }
+    return libdeflate_crc32(crc, base, raw.count)
   }
 
   static func crc32(_ bytes: [UInt8]) -> UInt32 {
