@@ -126,7 +126,7 @@ enum Fusion {
         value = reader.outputs[0]
         position = next
       }
-      let kernel = Conv1dKernel(
+      let kernel = Conv1dKernel.make(
         attributes: combined, weight: weight, bias: bias, padLeft: left, epilogue: epilogue, gate: gate)
       steps.append((position, PlannedStep(node: node, kernel: kernel, inputs: [input] + operands, output: value)))
     }

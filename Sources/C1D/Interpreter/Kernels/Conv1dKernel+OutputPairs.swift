@@ -51,12 +51,12 @@ final class OutputPairs: Sendable {
   /// Pair columns per unit of work: a unit's products stay in L2 until combined.
   static let tileColumns = 64
   /// Fewer pairs than a micro-kernel panel's columns leave most of each panel idle.
-  static let minimumPairs = Conv1dKernel.nr
+  static func minimumPairs(_ kernels: KernelConfig) -> Int { kernels.nr }
 
   /// nil unless the conv is one this applies to, and big enough for the GEMM path to pay.
-  init?(_ a: Conv1dAttributes, weight: [Float], bias: [Float]) {
+  init?(_ a: Conv1dAttributes, weight: [Float], bias: [Float], kernels: KernelConfig) {
     guard a.kernelSize == 3, a.stride <= 2, a.dilation == 1, a.groups == 1, a.inChannels >= 8,
-      a.outChannels >= 2 * Conv1dKernel.mr
+      a.outChannels >= 2 * kernels.mr
     else { return nil }
     let (c, m) = (a.inChannels, a.outChannels)
     inChannels = c
@@ -76,7 +76,8 @@ final class OutputPairs: Sendable {
     func product(_ taps: [(Int, Int) -> Float], firstRow: Int, bias: [Float]) -> Product {
       let attributes = Conv1dAttributes(inChannels: taps.count * c, outChannels: m, kernelSize: 1)
       return Product(
-        kernel: Conv1dKernel(attributes: attributes, weight: weights(taps), bias: bias, padLeft: 0, epilogue: []),
+        kernel: Conv1dKernel.make(
+          attributes: attributes, weight: weights(taps), bias: bias, padLeft: 0, epilogue: [], kernels: kernels),
         firstRow: firstRow)
     }
     switch form {
@@ -106,7 +107,8 @@ extension Conv1dKernel {
     _ pairs: OutputPairs, _ x: SharedPointer, _ y: SharedPointer, batch: Int, length: Int, outLength: Int,
     _ finish: EpilogueRunner, _ context: ExecutionContext
   ) {
-    let (c, m, mr) = (pairs.inChannels, pairs.outChannels, Self.mr)
+    let (c, m, mr) = (pairs.inChannels, pairs.outChannels, self.mr)
+    let kernels = context.kernels
     let pairCount = (outLength + 1) / 2
     let threads = Parallel.threads(
       context.threads, work: Parallel.work(2, batch, m, 3 * c, outLength), perThread: 1 << 19)
@@ -132,12 +134,12 @@ extension Conv1dKernel {
         let row = x.base + (n * c + channel) * length
         switch pairs.form {
         case .winograd23:
-          c1d_winograd23_pairs(
-            context.isa, row, length, padLeft, border.code, border.constant, reachHigh, firstPair, columns,
+          kernels.winograd23_pairs(
+            row, length, padLeft, border.code, border.constant, reachHigh, firstPair, columns,
             part(0), part(1), part(2), part(3))
         case .stride2:
-          c1d_stride2_pairs(
-            context.isa, row, length, padLeft, border.code, border.constant, reachHigh, firstPair, columns,
+          kernels.stride2_pairs(
+            row, length, padLeft, border.code, border.constant, reachHigh, firstPair, columns,
             part(0), part(1), part(2), part(3), part(4))
         }
       }
@@ -152,7 +154,7 @@ extension Conv1dKernel {
         // The GEMM addresses rows by their panel's absolute index; the scratch holds this unit's rows only.
         product.kernel.gemmTile(
           input, firstChannel: product.firstRow * c, tile: scratch + index * block - firstRow * width, ldc: width,
-          outLength: columns, firstColumn: 0, columns: columns, panels: panels, isa: context.isa)
+          outLength: columns, firstColumn: 0, columns: columns, panels: panels, kernels: kernels)
       }
       let firstOutput = 2 * firstPair
       let outputs = min(2 * columns, outLength - firstOutput)
@@ -161,9 +163,9 @@ extension Conv1dKernel {
         let out = y.base + (n * m + firstRow + row) * outLength + firstOutput
         switch pairs.form {
         case .winograd23:
-          c1d_winograd23_combine(context.isa, p, p + block, p + 2 * block, p + 3 * block, out, outputs)
+          kernels.winograd23_combine(p, p + block, p + 2 * block, p + 3 * block, out, outputs)
         case .stride2:
-          c1d_pairs_combine(context.isa, p, p + block, p + 2 * block, out, outputs)
+          kernels.stride2_combine(p, p + block, p + 2 * block, out, outputs)
         }
       }
       finish.apply(
@@ -175,14 +177,14 @@ extension Conv1dKernel {
   /// One tile of this (ungrouped) kernel's GEMM.
   func gemmTile(
     _ input: PhasedInput, firstChannel: Int, tile: UnsafeMutablePointer<Float>, ldc: Int, outLength: Int,
-    firstColumn: Int, columns: Int, panels: Range<Int>, isa: c1d_isa
+    firstColumn: Int, columns: Int, panels: Range<Int>, kernels: KernelConfig
   ) {
     packed.withUnsafeBufferPointer { pb in
       bias.withUnsafeBufferPointer { bb in
         indirectGEMMTile(
           input, firstChannel: firstChannel, tile: tile, ldc: ldc, outLength: outLength, group: 0,
           firstColumn: firstColumn, columns: columns, panels: panels, packed: UnsafeMutablePointer(mutating: pb.baseAddress!),
-          bias: UnsafeMutablePointer(mutating: bb.baseAddress!), isa: isa)
+          bias: UnsafeMutablePointer(mutating: bb.baseAddress!), kernels: kernels)
       }
     }
   }

@@ -6,7 +6,7 @@ enum KernelFactory {
     func parameter(_ role: String) -> Tensor? { node.parameters[role].flatMap { weights[$0] } }
     switch node.op {
     case .conv1d(let a):
-      return Conv1dKernel(
+      return Conv1dKernel.make(
         attributes: a, weight: parameter("weight")!.values,
         bias: parameter("bias")?.values ?? [Float](repeating: 0, count: a.outChannels), padLeft: a.padAmounts.left, epilogue: [])
     case .pad(let a): return PadKernel(attributes: a)
