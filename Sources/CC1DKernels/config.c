@@ -1,6 +1,6 @@
 // The one place that knows which micro-kernels each ISA has, and which of them this CPU runs. A new ISA
 // (arm64 NEON, say) is its kernel files plus one table below and one line in c1d_kernel_config_for.
-#include "internal.h"
+#include "x86.h"
 
 #include <stddef.h>
 

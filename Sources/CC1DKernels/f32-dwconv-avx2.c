@@ -1,4 +1,5 @@
 #include "f32-dwconv-generic.h"
+#include "x86.h"
 
 #if C1D_X86
 C1D_DWCONV_INTERIOR_GENERIC(c1d_f32_dwconv_interior__avx2, __attribute__((target("avx2,fma"))))

@@ -1,4 +1,4 @@
-#include "internal.h"
+#include "x86.h"
 
 #if C1D_X86
 __attribute__((target("avx512f,fma"))) void c1d_f32_dwconv_interior__avx512f(const float *x, const float *w, long k,

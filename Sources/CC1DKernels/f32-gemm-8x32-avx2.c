@@ -1,4 +1,5 @@
 #include "f32-gemm-8x32-generic.h"
+#include "x86.h"
 
 #if C1D_X86
 C1D_GEMM_8X32_GENERIC(c1d_f32_gemm_8x32__avx2, __attribute__((target("avx2,fma"))))

@@ -1,4 +1,4 @@
-#include "internal.h"
+#include "x86.h"
 
 #if C1D_X86
 enum { MR = C1D_GEMM_8X32_MR, NR = C1D_GEMM_8X32_NR };

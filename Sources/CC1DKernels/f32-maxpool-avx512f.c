@@ -1,4 +1,4 @@
-#include "internal.h"
+#include "x86.h"
 
 #include <math.h>
 

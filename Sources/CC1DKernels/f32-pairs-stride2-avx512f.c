@@ -1,5 +1,5 @@
 // Kernel 3, stride 2, by output pairs (F(2, 2) on taps 0 and 2): the input transform and the combine.
-#include "internal.h"
+#include "x86.h"
 
 #if C1D_X86
 // 16 pairs at a time: 64 positions split four ways in two rounds of even/odd permutes; v4 is v0

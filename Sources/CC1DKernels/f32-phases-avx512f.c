@@ -1,4 +1,4 @@
-#include "internal.h"
+#include "x86.h"
 
 #if C1D_X86
 // Stride 2 only, 32 elements at a time; returns how many it split.

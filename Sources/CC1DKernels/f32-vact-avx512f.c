@@ -1,4 +1,4 @@
-#include "internal.h"
+#include "x86.h"
 #include "f32-act-constants.h"
 
 #if C1D_X86

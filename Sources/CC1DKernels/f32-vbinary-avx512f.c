@@ -1,4 +1,4 @@
-#include "internal.h"
+#include "x86.h"
 
 #if C1D_X86
 #define T512 __attribute__((target("avx512f,avx512dq,fma")))

@@ -1,5 +1,5 @@
 // Kernel 3, stride 1, by output pairs (Winograd F(2, 3)): the input transform and the combine.
-#include "internal.h"
+#include "x86.h"
 
 #if C1D_X86
 // 16 pairs at a time: 32 positions split even/odd; v2 and v3 are v0 and v1 moved one lane along, with

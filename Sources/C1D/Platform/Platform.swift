@@ -23,33 +23,28 @@ enum Platform {
   /// - Returns: whether the thread started.
   static func startDetachedThread(_ body: @escaping () -> Void) -> Bool {
     let context = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
-    #if canImport(Darwin)
-      var thread: pthread_t?
-      let created = pthread_create(
-        &thread, nil,
-        { raw in
-          Unmanaged<ThreadBody>.fromOpaque(raw).takeRetainedValue().body()
-          return nil
-        }, context)
-    #else
+    #if canImport(Glibc)
       var thread = pthread_t()
-      let created = pthread_create(
-        &thread, nil,
-        { raw in
-          Unmanaged<ThreadBody>.fromOpaque(raw!).takeRetainedValue().body()
-          return nil
-        }, context)
+    #else
+      var thread: pthread_t?  // a pointer type on Darwin and Musl
     #endif
+    // Darwin passes the argument as non-optional; `runThreadBody` takes either.
+    let created = pthread_create(&thread, nil, { raw in Platform.runThreadBody(raw) }, context)
     guard created == 0 else {
       Unmanaged<ThreadBody>.fromOpaque(context).release()
       return false
     }
-    #if canImport(Darwin)
-      pthread_detach(thread!)
-    #else
+    #if canImport(Glibc)
       pthread_detach(thread)
+    #else
+      pthread_detach(thread!)
     #endif
     return true
+  }
+
+  private static func runThreadBody(_ raw: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+    Unmanaged<ThreadBody>.fromOpaque(raw!).takeRetainedValue().body()
+    return nil
   }
 
   private final class ThreadBody {

@@ -112,7 +112,6 @@ extension Conv1dKernel {
     let pairCount = (outLength + 1) / 2
     let threads = Parallel.threads(
       context.threads, work: Parallel.work(2, batch, m, 3 * c, outLength), perThread: 1 << 19)
-    let border = Border(attributes.paddingMode)
     let reachHigh = (outLength - 1) * pairs.stride + 2 - padLeft
     let width = OutputPairs.tileColumns
     let tiles = (pairCount + width - 1) / width
@@ -127,22 +126,10 @@ extension Conv1dKernel {
       let rowCount = min(m, panels.upperBound * mr) - firstRow
       let firstPair = tile * width
       let columns = min(width, pairCount - firstPair)
-      let transformed = UnsafeMutablePointer<Float>.allocate(capacity: pairs.rowsPerChannel * c * columns)
+      let transformed = transform(
+        pairs, x.base + n * c * length, length: length, firstPair: firstPair, columns: columns, reachHigh: reachHigh,
+        kernels)
       defer { transformed.deallocate() }
-      for channel in 0..<c {
-        func part(_ index: Int) -> UnsafeMutablePointer<Float> { transformed + (index * c + channel) * columns }
-        let row = x.base + (n * c + channel) * length
-        switch pairs.form {
-        case .winograd23:
-          kernels.winograd23_pairs(
-            row, length, padLeft, border.code, border.constant, reachHigh, firstPair, columns,
-            part(0), part(1), part(2), part(3))
-        case .stride2:
-          kernels.stride2_pairs(
-            row, length, padLeft, border.code, border.constant, reachHigh, firstPair, columns,
-            part(0), part(1), part(2), part(3), part(4))
-        }
-      }
       let input = PhasedInput(
         original: SharedPointer(base: transformed), phased: SharedPointer(base: transformed), length: columns,
         stride: 1, phases: 1, phaseLength: columns)
@@ -172,6 +159,32 @@ extension Conv1dKernel {
         y.base, from: (n * m + firstRow) * outLength + firstOutput, rows: rowCount, stride: outLength, columns: outputs,
         firstChannel: firstRow)
     }
+  }
+
+  /// The transformed rows of one sample's pairs `firstPair ..< firstPair + columns`: for each of the form's
+  /// rows, C channels of `columns` values. The caller deallocates them.
+  private func transform(
+    _ pairs: OutputPairs, _ sample: UnsafeMutablePointer<Float>, length: Int, firstPair: Int, columns: Int,
+    reachHigh: Int, _ kernels: KernelConfig
+  ) -> UnsafeMutablePointer<Float> {
+    let c = pairs.inChannels
+    let border = Border(attributes.paddingMode)
+    let transformed = UnsafeMutablePointer<Float>.allocate(capacity: pairs.rowsPerChannel * c * columns)
+    for channel in 0..<c {
+      func part(_ index: Int) -> UnsafeMutablePointer<Float> { transformed + (index * c + channel) * columns }
+      let row = sample + channel * length
+      switch pairs.form {
+      case .winograd23:
+        kernels.winograd23_pairs(
+          row, length, padLeft, border.code, border.constant, reachHigh, firstPair, columns,
+          part(0), part(1), part(2), part(3))
+      case .stride2:
+        kernels.stride2_pairs(
+          row, length, padLeft, border.code, border.constant, reachHigh, firstPair, columns,
+          part(0), part(1), part(2), part(3), part(4))
+      }
+    }
+    return transformed
   }
 
   /// One tile of this (ungrouped) kernel's GEMM.
