@@ -27,6 +27,18 @@ struct KernelGEMMTests {
 
   enum Read: String, Sendable, CaseIterable { case packed, indirect, packRowsThenGEMM }
 
+  /// Weights are packed once at load for the current set's `mr`, and tests run the same plan with every
+  /// set: a set with another tile needs plans made per set first (Conv1dKernel.run refuses the mismatch).
+  @Test("every kernel set shares the planning tile and offers nr zeros")
+  func tiles() {
+    let current = KernelConfig.current
+    #expect(KernelConfig.supported.contains { $0.name == current.name })
+    for config in KernelConfig.supported {
+      #expect(config.mr == current.mr, "\(config.name)")
+      #expect(UnsafeBufferPointer(start: config.zeros, count: config.nr).allSatisfy { $0 == 0 }, "\(config.name)")
+    }
+  }
+
   @Test("tile matches a triple loop", arguments: KernelConfig.supported, shapes)
   func tile(_ config: KernelConfig, _ shape: Shape) {
     let mr = config.mr
