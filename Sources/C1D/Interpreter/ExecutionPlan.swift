@@ -27,9 +27,7 @@ protocol OpKernel: Sendable {
 struct ExecutionContext: Sendable {
   var threads: Int
   /// Which micro-kernels to call; the best the CPU has unless a test pins another.
-  var isa: c1d_isa = ExecutionContext.bestISA
-
-  static let bestISA = c1d_detect_isa()
+  var kernels: KernelConfig = .current
 }
 
 /// The graph turned into steps once, at load: kernels with packed weights, value slots, and the

@@ -189,7 +189,7 @@ enum Fusion {
     }
 
     func step(_ node: Node) -> PlannedStep {
-      let kernel = Conv1dKernel(attributes: combined, weight: weight, bias: bias, padLeft: left, epilogue: epilogue, gate: gate)
+      let kernel = Conv1dKernel.make(attributes: combined, weight: weight, bias: bias, padLeft: left, epilogue: epilogue, gate: gate)
       return PlannedStep(node: node, kernel: kernel, inputs: [input] + operands, output: value)
     }
   }

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
 import CC1DKernels
 import Dispatch
 
@@ -24,7 +21,7 @@ extension Model {
   ///   - memoryLimit: the most activation memory (bytes) the run may need at once; checked before
   ///     anything is allocated. Defaults to `Model.defaultMemoryLimit`.
   public func run(_ inputs: [String: Tensor], threads: Int? = nil, memoryLimit: Int = Model.defaultMemoryLimit) throws -> [String: Tensor] {
-    try run(inputs, threads: threads, isa: ExecutionContext.bestISA, memoryLimit: memoryLimit)
+    try run(inputs, threads: threads, kernels: .current, memoryLimit: memoryLimit)
   }
 
   /// The default bound on a run's activation memory: 8 GiB.
@@ -40,7 +37,7 @@ extension Model {
     return bytes
   }
 
-  func run(_ inputs: [String: Tensor], threads: Int?, isa: c1d_isa, memoryLimit: Int = Model.defaultMemoryLimit) throws -> [String: Tensor] {
+  func run(_ inputs: [String: Tensor], threads: Int?, kernels: KernelConfig, memoryLimit: Int = Model.defaultMemoryLimit) throws -> [String: Tensor] {
     if let threads, threads < 1 {
       throw C1DError.invalidInput("threads must be at least 1, got \(threads); pass nil to use every core")
     }
@@ -83,7 +80,7 @@ extension Model {
     guard needed <= memoryLimit else {
       throw C1DError.limitExceeded(what: "activation memory for input length \(lengths.max()!) and batch \(batch) (bytes)", limit: memoryLimit, actual: needed)
     }
-    let context = ExecutionContext(threads: threads ?? Self.defaultThreads, isa: isa)
+    let context = ExecutionContext(threads: threads ?? Self.defaultThreads, kernels: kernels)
     let outputs = plan.execute(activations, shapes: shapes, context: context)
     var result: [String: Tensor] = [:]
     for (name, output) in zip(graph.outputs, outputs) {
@@ -107,11 +104,5 @@ extension Model {
   public static func retainFreedMemory() -> Bool { keepFreedMemoryForReuse() }
 
   /// Every online core.
-  public static var defaultThreads: Int {
-    #if canImport(Glibc)
-      return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-    #else
-      return 1
-    #endif
-  }
+  public static var defaultThreads: Int { Platform.coreCount }
 }

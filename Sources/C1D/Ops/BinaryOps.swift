@@ -110,7 +110,7 @@ struct BroadcastBinaryKernel: OpKernel {
       var y = inputs[0].takeData()
       b.data.withUnsafeBufferPointer { bb in
         y.withUnsafeMutableBufferPointer { yb in
-          c1d_binary(context.isa, operation == C1D_BINARY_MUL ? 1 : 0, yb.baseAddress!, bb.baseAddress!, yb.count)
+          context.kernels.binary(operation == C1D_BINARY_MUL ? 1 : 0, yb.baseAddress!, bb.baseAddress!, yb.count)
         }
       }
       return Activation(shape: output, batch: batch, data: y)

@@ -149,7 +149,7 @@ extension Conv1dAttributes: OpDefinition {
   }
 
   func makeKernel(_ parameters: KernelParameters) -> any OpKernel {
-    Conv1dKernel(
+    Conv1dKernel.make(
       attributes: self, weight: parameters("weight")!.values, bias: parameters.values("bias", orZeros: outChannels),
       padLeft: padAmounts.left, epilogue: [])
   }
