@@ -78,7 +78,9 @@ struct InputOptions: ParsableArguments {
   @Flag(help: "Run audio whose sample rate differs from the model's (no resampling is done).")
   var ignoreSampleRate = false
 
-  func validate() throws { _ = try parseShape(shape) }
+  func validate() throws {
+    do { _ = try parseShape(shape) } catch let error as CLIError { throw ValidationError(error.description) }
+  }
 }
 
 enum Sizes {
