@@ -42,6 +42,6 @@ let package = Package(
     // entry point (tools/fuzz.sh); built normally, C1DFuzz replays files through the same targets.
     .target(name: "C1DFuzzTargets", dependencies: ["C1D", "ConvRunAudio"]),
     .executableTarget(name: "C1DFuzz", dependencies: ["C1DFuzzTargets"]),
-    .testTarget(name: "C1DTests", dependencies: ["C1D", "C1DFuzzTargets"]),
+    .testTarget(name: "C1DTests", dependencies: ["C1D", "C1DFuzzTargets", "ConvRunAudio", "CSndFile"]),
   ]
 )

@@ -111,6 +111,12 @@ public enum AudioFile {
   /// Encodes `(channels, frames)` channel-major samples as a 32-bit float WAV file, in memory.
   /// - Throws: `AudioError` when libsndfile refuses the combination (e.g. too many channels).
   public static func encodeFloatWAV(_ values: [Float], channels: Int, sampleRate: Int) throws -> [UInt8] {
+    try encode(values, channels: channels, sampleRate: sampleRate, format: Int32(SF_FORMAT_WAV | SF_FORMAT_FLOAT))
+  }
+
+  /// Encodes channel-major samples in any libsndfile format (`SF_FORMAT_*` container | encoding); the
+  /// tests make FLAC, Ogg and MP3 files with it.
+  static func encode(_ values: [Float], channels: Int, sampleRate: Int, format: Int32) throws -> [UInt8] {
     guard channels >= 1, values.count % channels == 0 else {
       throw AudioError(description: "cannot write \(values.count) samples as \(channels) channel\(channels == 1 ? "" : "s")")
     }
@@ -120,11 +126,11 @@ public enum AudioFile {
       for frame in 0..<frames { interleaved[frame * channels + channel] = values[channel * frames + frame] }
     }
     let stream = MemoryStream(bytes: [])
-    var info = SF_INFO(frames: 0, samplerate: Int32(clamping: sampleRate), channels: Int32(clamping: channels), format: Int32(SF_FORMAT_WAV | SF_FORMAT_FLOAT), sections: 0, seekable: 0)
+    var info = SF_INFO(frames: 0, samplerate: Int32(clamping: sampleRate), channels: Int32(clamping: channels), format: format, sections: 0, seekable: 0)
     var io = MemoryStream.virtualIO
     return try withExtendedLifetime(stream) {
       guard let file = sf_open_virtual(&io, Int32(SFM_WRITE), &info, Unmanaged.passUnretained(stream).toOpaque()) else {
-        throw AudioError(description: "cannot write a float WAV of \(channels) channels at \(sampleRate) Hz (libsndfile: \(String(cString: sf_strerror(nil))))")
+        throw AudioError(description: "cannot write \(describe(format: format)) audio of \(channels) channels at \(sampleRate) Hz (libsndfile: \(String(cString: sf_strerror(nil))))")
       }
       let written = Int(sf_writef_float(file, interleaved, sf_count_t(frames)))
       let closed = sf_close(file)
