@@ -46,7 +46,20 @@ func format(_ value: Float) -> String { String(format: "%.6g", Double(value)) }
 
 func number(_ value: Float) -> String { value.isFinite ? "\(value)" : "null" }
 
+/// A JSON string literal: quotes, backslashes and control characters escaped.
 func quote(_ text: String) -> String {
-  "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+  var out = "\""
+  for scalar in text.unicodeScalars {
+    switch scalar {
+    case "\"": out += "\\\""
+    case "\\": out += "\\\\"
+    case "\n": out += "\\n"
+    case "\r": out += "\\r"
+    case "\t": out += "\\t"
+    case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+    default: out.unicodeScalars.append(scalar)
+    }
+  }
+  return out + "\""
 }
 
