@@ -1,3 +1,4 @@
+import C1DFuzzTargets
 import CSndFile
 import Foundation
 import Testing
@@ -83,5 +84,25 @@ struct AudioFileTests {
     #expect(throws: AudioError.self) { try AudioFile.decode(Array(bytes.prefix(20)), name: "short.wav") }
     #expect(throws: AudioError.self) { try AudioFile.decode(Array("RIFF\u{0}\u{0}\u{0}\u{0}WAVEjunk".utf8), name: "junk.wav") }
     #expect(throws: AudioError.self) { try AudioFile.decode(bytes, name: "big.wav", maxSamples: 100) }
+  }
+
+  static let seedFiles = (try? FileManager.default.contentsOfDirectory(atPath: Fixtures.path("audio")))?.sorted() ?? []
+  static let fuzzCrashes = Fixtures.subdirectories("malformed/fuzz/audio")
+
+  @Test("every audio seed (tools/gen_audio_seeds.py) is recognised, decodes, and passes the fuzz target", arguments: seedFiles)
+  func seeds(_ name: String) throws {
+    let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: Fixtures.path("audio/\(name)"))))
+    #expect(AudioFile.looksLikeAudio(bytes))
+    let signal = try AudioFile.decode(bytes, name: name)
+    #expect(signal.frames > 1000 && signal.values.allSatisfy { $0.isFinite && abs($0) <= 1 })
+    FuzzTargets.run("audio", bytes)
+  }
+
+  @Test("seeds cover WAV, FLAC, Ogg, MP3 and AIFF")
+  func seedsExist() { #expect(Set(Self.seedFiles.map { ($0 as NSString).pathExtension }).isSuperset(of: ["wav", "flac", "ogg", "mp3", "aiff"])) }
+
+  @Test("every saved audio fuzz crash now runs cleanly", arguments: fuzzCrashes)
+  func replay(_ name: String) throws {
+    FuzzTargets.run("audio", try Array(Data(contentsOf: URL(fileURLWithPath: Fixtures.path("malformed/fuzz/audio/\(name)")))))
   }
 }
