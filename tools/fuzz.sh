@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Fuzzes the loader, the input readers and the interpreter with libFuzzer under AddressSanitizer.
+# Fuzzes the loader, the input readers (.npy, raw, audio through libsndfile) and the interpreter with
+# libFuzzer under AddressSanitizer.
 #   tools/fuzz.sh SECONDS [TARGET ...]     (targets: loader input interpreter audio; default all)
 # Seeds come from Fixtures/; every crash is copied to Fixtures/malformed/fuzz/<target>/, where the
 # test suite replays it. The growing corpus is kept in .build-fuzz/corpus/<target>/ so that successive
 # runs build on each other's coverage. Prints executions and coverage per target; exits 1 if any crashed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+source tools/setup.sh
+native_dependencies
 seconds=${1:-60}
 shift || true
 targets=("${@:-loader input interpreter audio}")

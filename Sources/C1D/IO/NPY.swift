@@ -67,7 +67,7 @@ public enum NPY {
 
   /// Decodes raw little-endian float32 of the given shape.
   /// - Throws: `C1DError.invalidInput` when the byte count does not match the shape.
-  public static func decodeRaw(_ bytes: [UInt8], shape: [Int], name: String = "input") throws -> Tensor {
+  static func decodeRaw(_ bytes: [UInt8], shape: [Int], name: String = "input") throws -> Tensor {
     guard bytes.count % 4 == 0 else {
       throw C1DError.invalidInput("\(name) holds \(bytes.count) bytes, not a whole number of float32 values")
     }
@@ -154,7 +154,7 @@ extension Tensor {
 }
 
 /// Reads whole files for the CLI and tools.
-public enum Files {
+enum Files {
   /// - Throws: `C1DError.io`.
-  public static func read(_ path: String) throws -> [UInt8] { try FileIO.read(path: path) }
+  static func read(_ path: String) throws -> [UInt8] { try FileIO.read(path: path) }
 }
