@@ -18,6 +18,8 @@ swift build -c release --product C1DFuzz --scratch-path .build-fuzz \
   -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DFUZZING \
   -Xcc -fsanitize=fuzzer-no-link,address >/dev/null || { echo "fuzz build failed"; exit 1; }
 binary=.build-fuzz/release/C1DFuzz
+# The same leak suppressions as the sanitized suite: third-party libraries' own leaks only.
+export LSAN_OPTIONS="suppressions=$PWD/tools/lsan.supp:print_suppressions=0"
 
 status=0
 for target in "${targets[@]}"; do
