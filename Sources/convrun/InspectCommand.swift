@@ -154,7 +154,7 @@ struct InspectCommand: ParsableCommand {
     case .elu(let alpha): return "alpha \(alpha)"
     case .gelu(let approximation): return approximation == .tanh ? "tanh" : ""
     case .batchNorm(let a), .layerNorm(let a): return "\(a.channels) eps \(a.eps)"
-    case .groupNorm(let a): return "\(a.groups) groups of \(a.channels) eps \(a.eps)"
+    case .groupNorm(let a): return "\(plural(a.groups, "group")) over \(plural(a.channels, "channel")) eps \(a.eps)"
     case .maxPool1d(let a), .avgPool1d(let a): return "k\(a.kernelSize) s\(a.stride) p\(a.padding)"
     case .linear(let a): return "\(a.inFeatures)→\(a.outFeatures)"
     default: return ""

@@ -203,9 +203,10 @@ def test_wrong_fact_messages(tmp_path):
     assert result.returncode == 1 and "is a directory" in result.stderr and "errno" not in result.stderr
 
 
-def test_inspect_says_1_channel():
+def test_inspect_says_1_channel_and_what_group_norm_groups():
     result = convrun("inspect", WAV2VEC)
     assert result.returncode == 0 and "1 channel, 16000 Hz" in result.stdout and "1 channels" not in result.stdout
+    assert "512 groups over 512 channels" in result.stdout and "groups of" not in result.stdout
 
 
 def test_convert_in_place_reports_old_and_new_sizes(tmp_path):
