@@ -30,7 +30,7 @@ struct ConvertCommand: ParsableCommand {
   }
 
   func run() throws {
-    let model = try Model(contentsOf: input)
+    let model = try ModelFile.load(input)
     try OutputFile.check(output, force: force)
     // Measured before saving: in place (`convert x x`) the old size is gone afterwards.
     let before = fileSize(input)

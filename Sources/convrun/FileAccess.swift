@@ -1,3 +1,4 @@
+import C1D
 import Foundation
 
 #if canImport(Glibc)
@@ -95,5 +96,21 @@ enum OutputFile {
   /// Writes to stdout, for `-o -`.
   static func writeStandardOutput(_ bytes: [UInt8]) {
     FileHandle.standardOutput.write(Data(bytes))
+  }
+}
+
+/// Loading the model argument, with the path's kind checked first: the library's own refusal of a
+/// directory ("not a regular file (errno 22)") does not say what the path is.
+enum ModelFile {
+  static func checkPath(_ path: String) throws {
+    var info = stat()
+    if stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR {
+      throw CLIError(description: "\(path) is a directory, not a .c1d model file; give the model file (e.g. \(path)/model.c1d)")
+    }
+  }
+
+  static func load(_ path: String) throws -> Model {
+    try checkPath(path)
+    return try Model(contentsOf: path)
   }
 }

@@ -34,7 +34,7 @@ struct InspectCommand: ParsableCommand {
   }
 
   func run() throws {
-    let model = try Model(contentsOf: self.model)
+    let model = try ModelFile.load(self.model)
     let length = self.length ?? model.graph.inputs[0].length
     let shapes = try length.map { try model.shapes(forInputLength: $0) }
     let flops = shapes.map { model.flops(shapes: $0) }

@@ -47,7 +47,7 @@ struct RunCommand: ParsableCommand {
   }
 
   func run() throws {
-    let model = try Model(contentsOf: self.model)
+    let model = try ModelFile.load(self.model)
     guard model.graph.inputs.count == 1 else {
       throw CLIError(description: "\(self.model) has \(plural(model.graph.inputs.count, "input")); convrun runs single-input models")
     }

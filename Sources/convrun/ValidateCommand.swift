@@ -24,6 +24,7 @@ struct ValidateCommand: ParsableCommand {
   }
 
   func run() throws {
+    try ModelFile.checkPath(model)
     let problems = Model.problems(inFileAt: model, length: length)
     if json {
       let list = problems.map { quote("\($0)") }.joined(separator: ",")

@@ -201,6 +201,9 @@ def test_wrong_fact_messages(tmp_path):
     assert "has 1 channel (shape (1, 1, 50)), the model's input 'input' takes 16 channels" in result.stderr
     result = convrun(SEED_MODEL, str(tmp_path))
     assert result.returncode == 1 and "is a directory" in result.stderr and "errno" not in result.stderr
+    for args in ([str(tmp_path), os.path.join(SEED, "input.npy")], ["validate", str(tmp_path)], ["inspect", str(tmp_path)]):
+        result = convrun(*args)
+        assert result.returncode == 1 and "is a directory, not a .c1d model file" in result.stderr, args
 
 
 def test_inspect_says_1_channel_and_what_group_norm_groups():
