@@ -8,11 +8,11 @@ struct RunCommand: ParsableCommand {
     commandName: "run",
     abstract: "Run a model on input files (the default subcommand).",
     discussion: """
-      Inputs are recognised by content: .npy (float16/32/64, 2-D (C, L) or 3-D (N, C, L)), audio (WAV,
-      FLAC, Ogg, MP3, AIFF through libsndfile: (1, channels, frames), scaled as libsndfile scales, channels
-      and sample rate checked against the model; no resampling), otherwise raw little-endian float32 in
-      C order (N, C_in, L): C_in from the model, L from its fixed length if it has one (else N = 1);
-      --shape overrides both. `-` reads stdin. Inputs with NaN or infinities are refused.
+      Inputs are recognised by content: .npy (float16/32/64, 2-D (C, L) or 3-D (N, C, L)); audio (WAV, \
+      FLAC, Ogg, MP3, AIFF through libsndfile) as (1, channels, frames), scaled as libsndfile scales it, with \
+      channels and sample rate checked against the model and no resampling; otherwise raw little-endian \
+      float32 in C order (N, C_in, L), with C_in from the model and L from its fixed length if it has one \
+      (else N = 1), or --shape. `-` reads stdin. Inputs holding NaN or infinities are refused.
 
       Several inputs load the model once; with -o DIR/ each writes DIR/<name>.<format>.
 

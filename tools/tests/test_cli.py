@@ -284,6 +284,11 @@ def test_several_inputs_into_a_directory(tmp_path):
     assert np.load(outdir / "a.npy").shape == np.load(outdir / "c.npy").shape
     result = convrun(WAV2VEC, str(tmp_path / "a.wav"), str(tmp_path / "b.wav"), "-o", str(tmp_path / "single.npy"))
     assert result.returncode == 2 and "names a directory" in result.stderr
+    # One bad file among several is reported; the others still run, and the exit status says so.
+    write_wav(tmp_path / "stereo.wav", tone(16000, channels=2), 16000)
+    result = convrun(WAV2VEC, str(tmp_path / "stereo.wav"), str(tmp_path / "a.wav"), "-o", str(tmp_path / "more") + "/")
+    assert result.returncode == 1 and "1 of 2 inputs failed" in result.stderr
+    assert os.listdir(tmp_path / "more") == ["a.npy"]
 
 
 def test_inspect_and_validate_json(tmp_path):
@@ -299,3 +304,18 @@ def test_inspect_and_validate_json(tmp_path):
     result = convrun("validate", str(bad), "--json")
     report = json.loads(result.stdout)
     assert result.returncode == 1 and not report["valid"] and "trailing bytes" in report["problems"][0]
+
+
+def test_only_the_cli_links_libsndfile():
+    """Depending on the C1D library must need nothing new: libsndfile is the CLI's (and its tests')."""
+    described = subprocess.run(["swift", "package", "dump-package"], cwd=ROOT, capture_output=True, text=True)
+    if described.returncode != 0:
+        pytest.skip("swift package dump-package unavailable")
+    targets = {t["name"]: t for t in json.loads(described.stdout)["targets"]}
+
+    def dependencies(name):
+        return {d.get("byName", d.get("target", [None]))[0] for d in targets[name]["dependencies"]}
+
+    assert "CSndFile" not in dependencies("C1D") and "ConvRunAudio" not in dependencies("C1D")
+    assert "ConvRunAudio" in dependencies("convrun")
+    assert "unsafeFlags" not in described.stdout
