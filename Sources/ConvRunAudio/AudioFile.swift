@@ -51,7 +51,8 @@ public enum AudioFile {
     guard let file = withExtendedLifetime(stream, { sf_open_virtual(&io, Int32(SFM_READ), &info, Unmanaged.passUnretained(stream).toOpaque()) }) else {
       throw AudioError(description: "\(name): not a readable audio file (libsndfile: \(String(cString: sf_strerror(nil))))")
     }
-    defer { sf_close(file) }
+    // The callbacks reach `stream` through an unretained pointer: keep it alive until the file is closed.
+    defer { withExtendedLifetime(stream) { _ = sf_close(file) } }
     let channels = Int(info.channels)
     guard channels >= 1, info.samplerate >= 1 else {
       throw AudioError(description: "\(name): audio header declares \(channels) channels at \(info.samplerate) Hz")
