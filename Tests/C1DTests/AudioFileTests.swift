@@ -3,6 +3,7 @@ import CSndFile
 import Foundation
 import Testing
 
+@testable import C1D
 @testable import ConvRunAudio
 
 /// The CLI's audio path (libsndfile through memory): what a file becomes, and what is refused.
@@ -86,12 +87,13 @@ struct AudioFileTests {
     #expect(throws: AudioError.self) { try AudioFile.decode(bytes, name: "big.wav", maxSamples: 100) }
   }
 
-  static let seedFiles = (try? FileManager.default.contentsOfDirectory(atPath: Fixtures.path("audio")))?.sorted() ?? []
-  static let fuzzCrashes = Fixtures.subdirectories("malformed/fuzz/audio")
+  // Hidden files (.gitkeep) are not inputs.
+  static let seedFiles = Fixtures.subdirectories("audio").filter { !$0.hasPrefix(".") }
+  static let fuzzCrashes = Fixtures.subdirectories("malformed/fuzz/audio").filter { !$0.hasPrefix(".") }
 
   @Test("every audio seed (tools/gen_audio_seeds.py) is recognised, decodes, and passes the fuzz target", arguments: seedFiles)
   func seeds(_ name: String) throws {
-    let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: Fixtures.path("audio/\(name)"))))
+    let bytes = try Files.read(Fixtures.path("audio/\(name)"))
     #expect(AudioFile.looksLikeAudio(bytes))
     let signal = try AudioFile.decode(bytes, name: name)
     #expect(signal.frames > 1000 && signal.values.allSatisfy { $0.isFinite && abs($0) <= 1 })
@@ -103,6 +105,6 @@ struct AudioFileTests {
 
   @Test("every saved audio fuzz crash now runs cleanly", arguments: fuzzCrashes)
   func replay(_ name: String) throws {
-    FuzzTargets.run("audio", try Array(Data(contentsOf: URL(fileURLWithPath: Fixtures.path("malformed/fuzz/audio/\(name)")))))
+    FuzzTargets.run("audio", try Files.read(Fixtures.path("malformed/fuzz/audio/\(name)")))
   }
 }

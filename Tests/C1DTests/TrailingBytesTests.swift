@@ -9,7 +9,7 @@ import Testing
 struct TrailingBytesTests {
   @Test("100 bytes appended to the seed model are refused by the loader and by validate")
   func appendedBytesAreRefused() throws {
-    let original = try Array(Data(contentsOf: URL(fileURLWithPath: Fixtures.path("seed/model.c1d"))))
+    let original = try Files.read(Fixtures.path("seed/model.c1d"))
     _ = try Model(bytes: original)
     var rng = SeededGenerator(seed: 14)
     let appended = original + (0..<100).map { _ in UInt8.random(in: 0...255, using: &rng) }
