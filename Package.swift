@@ -27,17 +27,27 @@ let package = Package(
     // `__attribute__((target(...)))` reaches AVX-512 with no special compiler settings.
     .target(name: "CC1DKernels", path: "Sources/CC1DKernels"),
     .target(name: "C1D", dependencies: ["CZlib", "CLibDeflate", "CC1DKernels"]),
+    // libsndfile from the system (Debian: libsndfile1-dev), for audio files given to the CLI. Kept out
+    // of the C1D library: a package that depends on `C1D` needs zlib and nothing else.
+    .systemLibrary(
+      name: "CSndFile",
+      path: "Sources/CSndFile",
+      providers: [.apt(["libsndfile1-dev"])]
+    ),
+    // Audio files in and out (libsndfile), shared by the CLI and the audio fuzz target; no product.
+    .target(name: "ConvRunAudio", dependencies: ["C1D", "CSndFile"]),
     .executableTarget(
       name: "convrun",
       dependencies: [
         "C1D",
+        "ConvRunAudio",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     // Fuzz targets (shared with the tests, which replay every saved crash), and their libFuzzer
     // entry point (tools/fuzz.sh); built normally, C1DFuzz replays files through the same targets.
-    .target(name: "C1DFuzzTargets", dependencies: ["C1D"]),
+    .target(name: "C1DFuzzTargets", dependencies: ["C1D", "ConvRunAudio"]),
     .executableTarget(name: "C1DFuzz", dependencies: ["C1DFuzzTargets"]),
-    .testTarget(name: "C1DTests", dependencies: ["C1D", "C1DFuzzTargets"]),
+    .testTarget(name: "C1DTests", dependencies: ["C1D", "C1DFuzzTargets", "ConvRunAudio", "CSndFile"]),
   ]
 )

@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
-# Fuzzes the loader, the input readers and the interpreter with libFuzzer under AddressSanitizer.
-#   tools/fuzz.sh SECONDS [TARGET ...]     (targets: loader input interpreter; default all)
+# Fuzzes the loader, the input readers (.npy, raw, audio through libsndfile) and the interpreter with
+# libFuzzer under AddressSanitizer.
+#   tools/fuzz.sh SECONDS [TARGET ...]     (targets: loader input interpreter audio; default all)
 # Seeds come from Fixtures/; every crash is copied to Fixtures/malformed/fuzz/<target>/, where the
 # test suite replays it. The growing corpus is kept in .build-fuzz/corpus/<target>/ so that successive
 # runs build on each other's coverage. Prints executions and coverage per target; exits 1 if any crashed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+source tools/setup.sh
+native_dependencies
 seconds=${1:-60}
 shift || true
-targets=("${@:-loader input interpreter}")
-[ $# -eq 0 ] && targets=(loader input interpreter)
+targets=("${@:-loader input interpreter audio}")
+[ $# -eq 0 ] && targets=(loader input interpreter audio)
 
 swift build -c release --product C1DFuzz --scratch-path .build-fuzz \
   -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DFUZZING \
   -Xcc -fsanitize=fuzzer-no-link,address >/dev/null || { echo "fuzz build failed"; exit 1; }
 binary=.build-fuzz/release/C1DFuzz
+# The same leak suppressions as the sanitized suite: third-party libraries' own leaks only.
+export LSAN_OPTIONS="suppressions=$PWD/tools/lsan.supp:print_suppressions=0"
 
 status=0
 for target in "${targets[@]}"; do
@@ -25,6 +30,8 @@ for target in "${targets[@]}"; do
     loader) seeds=(Fixtures/seed Fixtures/malformed Fixtures/malformed/fuzz/loader); cp Fixtures/architectures/tcn/model.c1d "$corpus/tcn.c1d"; extra=(-dict=tools/fuzz/c1d.dict -max_len=65536) ;;
     input) seeds=(Fixtures/malformed/fuzz/input); cp Fixtures/seed/input.npy "$corpus/"; extra=(-max_len=8192) ;;
     interpreter) seeds=(Fixtures/malformed/fuzz/interpreter); extra=(-max_len=64) ;;
+    # libsndfile's parsers (WAV, FLAC, Ogg, MP3, AIFF) as the CLI calls them; seeded with small files of each.
+    audio) seeds=(Fixtures/audio Fixtures/malformed/fuzz/audio); extra=(-max_len=16384) ;;
   esac
   SWIFT_BACKTRACE=enable=no C1D_FUZZ_TARGET=$target "$binary" -max_total_time="$seconds" -rss_limit_mb=4096 \
     -timeout=20 -artifact_prefix="$work/artifacts/" -print_final_stats=1 "${extra[@]}" "$corpus" "${seeds[@]}" \

@@ -3,6 +3,8 @@
 # Any sanitizer report fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source tools/setup.sh
+native_dependencies
 export LSAN_OPTIONS="suppressions=$PWD/tools/lsan.supp:print_suppressions=0"
 for sanitizer in address thread; do
   log=$(mktemp)

@@ -4,7 +4,7 @@ import C1DFuzzTargets
   import Glibc
 #endif
 
-/// Which target a run exercises: C1D_FUZZ_TARGET = loader (default), input or interpreter.
+/// Which target a run exercises: C1D_FUZZ_TARGET = loader (default), input, interpreter or audio.
 let fuzzTarget: String = {
   guard let value = getenv("C1D_FUZZ_TARGET") else { return "loader" }
   return String(cString: value)

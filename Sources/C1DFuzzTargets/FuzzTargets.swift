@@ -1,4 +1,5 @@
 import C1D
+import ConvRunAudio
 
 /// The fuzz targets: each takes arbitrary bytes and must return normally, whatever they hold. A trap,
 /// a sanitizer report or a hang here is a bug in the library.
@@ -31,6 +32,7 @@ public enum FuzzTargets {
     switch target {
     case "input": input(bytes)
     case "interpreter": interpreter(bytes)
+    case "audio": audio(bytes)
     default: loader(bytes)
     }
   }
@@ -62,7 +64,27 @@ public enum FuzzTargets {
     _ = try? NPY.decode(bytes)
     if bytes.count >= 3 {
       let shape = [Int(bytes[0] % 4) + 1, Int(bytes[1]) + 1, Int(bytes[2]) + 1]
-      _ = try? NPY.decodeRaw(Array(bytes.dropFirst(3)), shape: shape)
+      let raw = Array(bytes.dropFirst(3))
+      let floats = stride(from: 0, to: raw.count - raw.count % 4, by: 4).map { offset in
+        Float(bitPattern: (0..<4).reduce(UInt32(0)) { $0 | UInt32(raw[offset + $1]) << (8 * $1) })
+      }
+      _ = try? Tensor(shape: shape, values: floats)
+    }
+  }
+
+  /// The CLI's audio reader (libsndfile through memory) on arbitrary bytes: WAV, FLAC, Ogg, MP3 and
+  /// AIFF parsers all see them. A decoded signal must re-encode as a float WAV and decode to itself.
+  static func audio(_ bytes: [UInt8]) {
+    _ = AudioFile.looksLikeAudio(bytes)
+    guard let signal = try? AudioFile.decode(bytes, name: "fuzz", maxSamples: 1 << 20) else { return }
+    if signal.values.count != signal.channels * signal.frames { fatalError("decoded sample count does not match the shape") }
+    guard signal.frames > 0 else { return }
+    guard let wav = try? AudioFile.encodeFloatWAV(signal.values, channels: signal.channels, sampleRate: signal.sampleRate),
+      let again = try? AudioFile.decode(wav, name: "again")
+    else { return }
+    // NaN never equals itself: compare bit patterns.
+    guard again.values.map(\.bitPattern) == signal.values.map(\.bitPattern), again.channels == signal.channels else {
+      fatalError("a decoded signal did not round-trip through a float WAV")
     }
   }
 
@@ -104,12 +126,22 @@ public enum FuzzTargets {
     guard bytes.count >= 32 else { return }
     let size = (16..<24).reduce(0) { $0 | Int(bytes[$1]) << (8 * ($1 - 16)) }
     if size >= 0, size <= bytes.count - 32 {
-      let crc = CRC32.checksum(bytes[32..<32 + size])
+      let crc = crc32(bytes[32..<32 + size])
       for i in 0..<4 { bytes[24 + i] = UInt8(truncatingIfNeeded: crc >> (8 * i)) }
     }
-    let crc = CRC32.checksum(bytes[0..<28])
+    let crc = crc32(bytes[0..<28])
     for i in 0..<4 { bytes[28 + i] = UInt8(truncatingIfNeeded: crc >> (8 * i)) }
   }
+}
+
+/// CRC-32 (ISO-HDLC, zlib's), bitwise: the library keeps its own internal, and speed does not matter here.
+func crc32(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+  var crc: UInt32 = 0xFFFF_FFFF
+  for byte in bytes {
+    crc ^= UInt32(byte)
+    for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+  }
+  return ~crc
 }
 
 enum Sizes {

@@ -16,46 +16,59 @@ struct BenchCommand: ParsableCommand {
   )
 
   @Argument(help: "The .c1d model.") var model: String
-  @Option(help: "Input length (default: the model's fixed length).") var length: Int?
-  @Option(help: "Batch size.") var batch = 1
-  @Option(help: "Worker threads (default: every core).") var threads: Int?
+  @Option(parsing: .unconditional, help: "Input length (default: the model's fixed length).") var length: Int?
+  @Option(parsing: .unconditional, help: "Batch size.") var batch = 1
   @Option(help: "Untimed runs before measuring.") var warmup = 3
   @Option(help: "Timed runs.") var iterations = 20
-  @Option(help: "Time on this input (.npy, (N, C, L)) instead of a random one; sets --batch and --length.")
+  @Option(help: "Time on this input (.npy, audio or raw, as `run` reads it) instead of a random one; sets --batch and --length.")
   var input: String?
   @Flag(help: "Print the results as JSON.") var json = false
+  @OptionGroup var inputOptions: InputOptions
+  @OptionGroup var runtime: RuntimeOptions
 
   func validate() throws {
-    if batch < 1 { throw ValidationError("--batch must be at least 1") }
-    if iterations < 1 { throw ValidationError("--iterations must be at least 1") }
-    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    if batch < 1 { throw ValidationError("--batch must be at least 1, got \(batch)") }
+    if let length, length < 1 { throw ValidationError("--length must be at least 1, got \(length)") }
+    if iterations < 1 { throw ValidationError("--iterations must be at least 1, got \(iterations)") }
+    if warmup < 0 { throw ValidationError("--warmup must be 0 or more, got \(warmup)") }
+  }
+
+  /// The input to time: the given file, or a random one allocated only after the memory check.
+  private func benchInput(_ model: Model) throws -> Tensor {
+    let graphInput = model.graph.inputs[0]
+    if let path = self.input {
+      let tensor = try InputLoader(model: model, options: inputOptions).load(path).tensor
+      guard tensor.shape.count == 3 else { throw CLIError(description: "--input must be (N, C, L), got \(dimensions(tensor.shape))") }
+      try runtime.checkMemory(model, length: tensor.shape[2], batch: tensor.shape[0])
+      return tensor
+    }
+    guard let length = length ?? graphInput.length else {
+      throw CLIError(description: "the model has no fixed input length: pass --length", exitCode: 2)
+    }
+    try runtime.checkMemory(model, length: length, batch: batch)
+    var rng = SystemRandomNumberGenerator()
+    let values = (0..<batch * graphInput.channels * length).map { _ in Float.random(in: -1...1, using: &rng) }
+    return try Tensor(shape: [batch, graphInput.channels, length], values: values)
   }
 
   func run() throws {
     let clock = ContinuousClock()
     let loadStart = clock.now
-    let model = try Model(contentsOf: self.model)
+    let model = try ModelFile.load(self.model)
     let loadTime = (clock.now - loadStart).milliseconds
-    let input = model.graph.inputs[0]
-    let tensor: Tensor
-    if let path = self.input {
-      tensor = try InputLoader(model: model, shape: nil).load(path)
-      guard tensor.shape.count == 3 else { throw CLIError(description: "--input must be (N, C, L)") }
-    } else {
-      guard let length = length ?? input.length else {
-        throw CLIError(description: "the model has no fixed input length: pass --length", exitCode: 2)
-      }
-      var rng = SystemRandomNumberGenerator()
-      let values = (0..<batch * input.channels * length).map { _ in Float.random(in: -1...1, using: &rng) }
-      tensor = try Tensor(shape: [batch, input.channels, length], values: values)
+    guard model.graph.inputs.count == 1 else {
+      throw CLIError(description: "\(self.model) has \(plural(model.graph.inputs.count, "input")); convrun bench times single-input models")
     }
+    let input = model.graph.inputs[0]
+    let tensor = try benchInput(model)
+    let threads = runtime.threads
     let (batch, length) = (tensor.shape[0], tensor.shape[2])
     let flops = try model.flops(forInputLength: length).values.reduce(0, +) * batch
-    for _ in 0..<warmup { _ = try model.run([input.name: tensor], threads: threads) }
+    for _ in 0..<warmup { _ = try model.run([input.name: tensor], threads: threads, memoryLimit: runtime.memoryLimitBytes) }
     var times: [Double] = []
     for _ in 0..<iterations {
       let start = clock.now
-      _ = try model.run([input.name: tensor], threads: threads)
+      _ = try model.run([input.name: tensor], threads: threads, memoryLimit: runtime.memoryLimitBytes)
       times.append((clock.now - start).milliseconds)
     }
     times.sort()

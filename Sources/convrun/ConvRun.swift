@@ -1,5 +1,6 @@
 import ArgumentParser
 import C1D
+import ConvRunAudio
 import Foundation
 
 @main
@@ -24,6 +25,9 @@ struct ConvRun: ParsableCommand {
       var command = try parseAsRoot()
       try command.run()
     } catch let error as C1DError {
+      printError("error: \(error)")
+      Foundation.exit(1)
+    } catch let error as AudioError {
       printError("error: \(error)")
       Foundation.exit(1)
     } catch let error as CLIError {
@@ -55,6 +59,12 @@ func printError(_ message: String) {
 struct StandardError: TextOutputStream {
   mutating func write(_ string: String) {
     FileHandle.standardError.write(Data(string.utf8))
+  }
+
+  /// Replaces the terminal's current line with `status` (an empty status clears it).
+  static func progress(_ status: String) {
+    var stream = StandardError()
+    stream.write("\r\u{1B}[K" + status)
   }
 }
 

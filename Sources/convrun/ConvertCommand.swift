@@ -1,5 +1,6 @@
 import ArgumentParser
 import C1D
+import Foundation
 
 extension DType: ExpressibleByArgument {}
 extension Codec: ExpressibleByArgument {}
@@ -22,16 +23,22 @@ struct ConvertCommand: ParsableCommand {
   @Option(help: "Storage dtype: f32, f16 or bf16.") var dtype: DType?
   @Option(help: "Codec: none, deflate or shuffle-deflate.") var codec: Codec?
   @Option(help: "zlib compression level, 0-9.") var level: Int?
+  @Flag(help: "Replace a read-only output file.") var force = false
 
   func validate() throws {
     if let level, !(0...9).contains(level) { throw ValidationError("--level must be 0-9, got \(level)") }
   }
 
   func run() throws {
-    let model = try Model(contentsOf: input)
+    let model = try ModelFile.load(input)
+    try OutputFile.check(output, force: force)
+    // Measured before saving: in place (`convert x x`) the old size is gone afterwards.
+    let before = fileSize(input)
     try model.save(to: output, options: SaveOptions(dtype: dtype, codec: codec, level: level))
-    let before = try Files.read(input).count
-    let after = try Files.read(output).count
-    print("wrote \(output): \(after) bytes (was \(before))")
+    print("wrote \(output): \(fileSize(output)) bytes (was \(before))")
+  }
+
+  private func fileSize(_ path: String) -> Int {
+    ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
   }
 }

@@ -1,57 +1,176 @@
 import C1D
+import ConvRunAudio
 import Foundation
 
-/// How `convrun` turns an input file into a tensor.
+/// An input as read, with how it was interpreted (for the summary line) and, for audio, its rate.
+struct LoadedInput {
+  var name: String
+  var tensor: Tensor
+  /// e.g. "read as (1, 16, 1000) raw float32, N = 1 assumed (--shape N,C,L to say otherwise)".
+  var interpretation: String
+  var sampleRate: Int?
+}
+
+/// How `convrun` turns an input file (or stdin, `-`) into a tensor: `.npy` and audio are recognised by
+/// their content, anything else is raw little-endian float32.
 struct InputLoader {
   let model: Model
-  /// `--shape N,C,L`, if given.
-  let shape: [Int]?
+  let options: InputOptions
 
-  /// - Throws: `C1DError.invalidInput` stating the numbers when the file does not fit the model.
-  func load(_ path: String) throws -> Tensor {
-    let bytes = try Files.read(path)
-    let input = model.graph.inputs[0]
-    if path.lowercased().hasSuffix(".npy") {
-      let tensor = try NPY.decode(bytes, name: path)
-      if let shape, shape != tensor.shape {
-        throw C1DError.invalidInput("\(path) has shape \(tensor.shape), --shape says \(shape)")
-      }
-      guard tensor.shape.count == 2 || tensor.shape.count == 3 else {
-        throw C1DError.invalidInput("\(path) has shape \(tensor.shape): expected (C, L) or (N, C, L)")
-      }
-      return tensor
+  private var input: GraphInput { model.graph.inputs[0] }
+
+  /// - Throws: `C1DError.invalidInput`, `AudioError` or `CLIError`, stating the numbers and what to do.
+  func load(_ path: String) throws -> LoadedInput {
+    let name = path == "-" ? "stdin" : path
+    let bytes = try InputFile.read(path)
+    var loaded: LoadedInput
+    if bytes.starts(with: npyMagic) || (path.lowercased().hasSuffix(".npy") && !AudioFile.looksLikeAudio(bytes)) {
+      let tensor = try NPY.decode(bytes, name: name)
+      loaded = LoadedInput(name: name, tensor: tensor, interpretation: "read as \(dimensions(tensor.shape)) from .npy")
+    } else if AudioFile.looksLikeAudio(bytes) || InputFile.hasAudioExtension(path) {
+      loaded = try loadAudio(bytes, name: name)
+    } else {
+      loaded = try loadRaw(bytes, name: name)
+    }
+    try checkShape(loaded)
+    if !options.allowNonfinite { try checkFinite(loaded) }
+    return loaded
+  }
+
+  private func loadAudio(_ bytes: [UInt8], name: String) throws -> LoadedInput {
+    let signal = try AudioFile.decode(bytes, name: name)
+    guard signal.channels == input.channels else {
+      throw CLIError(description: """
+        \(name) has \(plural(signal.channels, "channel")), the model's input '\(input.name)' takes \
+        \(plural(input.channels, "channel")); convert the file first (e.g. sox \(name) -c \(input.channels) out.wav)
+        """)
+    }
+    if let expected = input.sampleRate, Double(signal.sampleRate) != expected, !options.ignoreSampleRate {
+      let rate = expected.rounded() == expected ? "\(Int(expected))" : "\(expected)"
+      throw CLIError(description: """
+        \(name) is sampled at \(signal.sampleRate) Hz, the model's input '\(input.name)' expects \(rate) Hz; \
+        resample it first (e.g. sox \(name) -r \(rate) out.wav), or pass --ignore-sample-rate to run it \
+        unchanged (convrun never resamples)
+        """)
+    }
+    guard signal.frames > 0 else { throw CLIError(description: "\(name) holds no audio frames: nothing to run") }
+    let tensor = try signal.tensor()
+    return LoadedInput(
+      name: name, tensor: tensor,
+      interpretation: "read as \(dimensions(tensor.shape)) from \(signal.format), \(signal.sampleRate) Hz",
+      sampleRate: signal.sampleRate)
+  }
+
+  private func loadRaw(_ bytes: [UInt8], name: String) throws -> LoadedInput {
+    guard !bytes.isEmpty else {
+      throw CLIError(description: "\(name) is empty (0 bytes): nothing to run; raw input is float32 (N, C_in, L) with C_in = \(input.channels)")
     }
     guard bytes.count % 4 == 0 else {
-      throw C1DError.invalidInput("\(path) holds \(bytes.count) bytes, not a whole number of float32 values")
+      throw C1DError.invalidInput("\(name) holds \(bytes.count) bytes, not a whole number of float32 values")
     }
     let floats = bytes.count / 4
-    if let shape {
-      guard shape.count == 3 || shape.count == 2 else {
-        throw C1DError.invalidInput("--shape needs N,C,L or C,L, got \(shape.count) numbers")
+    let shape: [Int]
+    var note = ""
+    if let given = try parseShape(options.shape) {
+      guard given.checkedProductOrNil == floats else {
+        throw C1DError.invalidInput("\(name) holds \(floats) float32 values, --shape \(given.map(String.init).joined(separator: ",")) needs \(given.checkedProductOrNil.map(String.init) ?? "too many")")
       }
-      return try NPY.decodeRaw(bytes, shape: shape, name: path)
-    }
-    let channels = input.channels
-    if let length = input.length {
-      guard floats > 0, floats % (channels * length) == 0 else {
-        throw C1DError.invalidInput("\(path) holds \(floats) floats, not a multiple of C_in × L = \(channels) × \(length)")
+      shape = given
+    } else if let length = input.length {
+      guard floats % (input.channels * length) == 0 else {
+        throw C1DError.invalidInput("\(name) holds \(floats) floats, not a multiple of C_in × L = \(input.channels) × \(length)")
       }
-      return try NPY.decodeRaw(bytes, shape: [floats / (channels * length), channels, length], name: path)
+      shape = [floats / (input.channels * length), input.channels, length]
+      note = ", N from the model's fixed length \(length)"
+    } else {
+      guard floats % input.channels == 0 else {
+        throw C1DError.invalidInput("\(name) holds \(floats) floats, not a multiple of C_in = \(input.channels) (pass --shape N,C,L)")
+      }
+      shape = [1, input.channels, floats / input.channels]
+      note = ", N = 1 assumed (--shape N,C,L to say otherwise)"
     }
-    guard floats > 0, floats % channels == 0 else {
-      throw C1DError.invalidInput("\(path) holds \(floats) floats, not a multiple of C_in = \(channels) (pass --shape N,C,L)")
+    let tensor = try Tensor(shape: shape, values: littleEndianFloats(bytes))
+    return LoadedInput(name: name, tensor: tensor, interpretation: "read as \(dimensions(shape)) raw float32\(note)")
+  }
+
+  /// Rank, batch, channels and length, checked here so that the message names the file and the numbers.
+  private func checkShape(_ loaded: LoadedInput) throws {
+    let shape = loaded.tensor.shape
+    guard shape.count == 2 || shape.count == 3 else {
+      throw C1DError.invalidInput("\(loaded.name) has shape \(dimensions(shape)): expected (C, L) or (N, C, L)")
     }
-    return try NPY.decodeRaw(bytes, shape: [1, channels, floats / channels], name: path)
+    if let given = try parseShape(options.shape), given != shape {
+      throw C1DError.invalidInput("\(loaded.name) has shape \(dimensions(shape)), --shape says \(dimensions(given)); --shape is for raw float32 input")
+    }
+    let (channels, length) = (shape[shape.count - 2], shape[shape.count - 1])
+    if shape.count == 3, shape[0] == 0 {
+      throw CLIError(description: "\(loaded.name) has batch size 0 (shape \(dimensions(shape))): nothing to run")
+    }
+    guard channels == input.channels else {
+      throw CLIError(description: "\(loaded.name) has \(plural(channels, "channel")) (shape \(dimensions(shape))), the model's input '\(input.name)' takes \(plural(input.channels, "channel"))")
+    }
+    guard length > 0 else { throw CLIError(description: "\(loaded.name) has length 0 (shape \(dimensions(shape))): nothing to run") }
+  }
+
+  /// NaN and infinities are almost always a misread file (a WAV or int16 data taken as float32), so
+  /// they are refused unless asked for.
+  private func checkFinite(_ loaded: LoadedInput) throws {
+    let values = loaded.tensor.values
+    guard let first = values.firstIndex(where: { !$0.isFinite }) else { return }
+    let count = values[first...].reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+    throw CLIError(description: """
+      \(loaded.name): \(count) of \(values.count) values are not finite (NaN or ±infinity), the first at flat index \
+      \(first) = \(dimensions(unravel(first, loaded.tensor.shape))); is this raw float32? (audio, int16 or float64 \
+      data read as float32 looks like this: give .npy or an audio file instead); pass --allow-nonfinite to run anyway
+      """)
   }
 }
 
-/// Parses `--shape 20,16,50`.
+private let npyMagic: [UInt8] = [0x93] + Array("NUMPY".utf8)
+
+/// "(1, 16, 1000)", as Python prints shapes.
+func dimensions(_ shape: [Int]) -> String { "(" + shape.map(String.init).joined(separator: ", ") + ")" }
+
+func unravel(_ index: Int, _ shape: [Int]) -> [Int] {
+  var rest = index
+  return shape.reversed().map { extent in
+    defer { rest /= max(extent, 1) }
+    return rest % max(extent, 1)
+  }.reversed()
+}
+
+/// Raw little-endian float32 (this tool runs on little-endian machines only: x86-64 and arm64).
+func littleEndianFloats(_ bytes: [UInt8]) -> [Float] {
+  [Float](unsafeUninitializedCapacity: bytes.count / 4) { buffer, count in
+    bytes.withUnsafeBytes { raw in
+      if let source = raw.baseAddress, let target = buffer.baseAddress { memcpy(target, source, bytes.count / 4 * 4) }
+    }
+    count = bytes.count / 4
+  }
+}
+
+extension Array where Element == Int {
+  var checkedProductOrNil: Int? {
+    reduce(Int?.some(1)) { partial, factor in
+      partial.flatMap { let (r, o) = $0.multipliedReportingOverflow(by: factor); return o ? nil : r }
+    }
+  }
+}
+
+/// Parses `--shape 20,16,50`; every dimension must be a positive integer.
 func parseShape(_ text: String?) throws -> [Int]? {
   guard let text else { return nil }
-  let parts = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-  guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) > 0 }) else {
-    throw CLIError(description: "--shape must be positive integers separated by commas, like 20,16,50; got '\(text)'", exitCode: 2)
+  let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+  for part in parts {
+    guard let value = Int(part) else {
+      throw CLIError(description: "--shape \(text): '\(part)' is not an integer; give N,C,L or C,L like 20,16,50", exitCode: 2)
+    }
+    guard value > 0 else {
+      throw CLIError(description: "--shape \(text): dimension \(value) is not positive; every dimension must be at least 1, like 20,16,50", exitCode: 2)
+    }
   }
-  return parts.map { $0! }
+  guard parts.count == 2 || parts.count == 3 else {
+    throw CLIError(description: "--shape \(text): \(parts.count) numbers, expected N,C,L or C,L like 20,16,50", exitCode: 2)
+  }
+  return parts.map { Int($0)! }
 }
-

@@ -27,11 +27,18 @@ struct OutputSummary {
     """
   }
 
-  static func json(_ summaries: [OutputSummary], milliseconds: Double) -> String {
+  static func json(_ summaries: [OutputSummary], milliseconds: Double, input: LoadedInput? = nil, written: [(String, String)] = []) -> String {
     let outputs = summaries.map { s in
       "{\"name\":\(quote(s.name)),\"shape\":[\(s.shape.map(String.init).joined(separator: ","))],\"min\":\(number(s.minimum)),\"max\":\(number(s.maximum)),\"mean\":\(number(Float(s.mean))),\"first\":[\(s.first.map(number).joined(separator: ","))]}"
     }
-    return "{\"outputs\":[\(outputs.joined(separator: ","))],\"milliseconds\":\(milliseconds)}"
+    var fields = ["\"outputs\":[\(outputs.joined(separator: ","))]", "\"milliseconds\":\(milliseconds)"]
+    if let input {
+      fields.insert("\"input\":\(quote(input.name)),\"input_shape\":[\(input.tensor.shape.map(String.init).joined(separator: ","))]", at: 0)
+    }
+    if !written.isEmpty {
+      fields.append("\"written\":{" + written.map { "\(quote($0.0)):\(quote($0.1))" }.joined(separator: ",") + "}")
+    }
+    return "{" + fields.joined(separator: ",") + "}"
   }
 }
 
@@ -39,7 +46,20 @@ func format(_ value: Float) -> String { String(format: "%.6g", Double(value)) }
 
 func number(_ value: Float) -> String { value.isFinite ? "\(value)" : "null" }
 
+/// A JSON string literal: quotes, backslashes and control characters escaped.
 func quote(_ text: String) -> String {
-  "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+  var out = "\""
+  for scalar in text.unicodeScalars {
+    switch scalar {
+    case "\"": out += "\\\""
+    case "\\": out += "\\\\"
+    case "\n": out += "\\n"
+    case "\r": out += "\\r"
+    case "\t": out += "\\t"
+    case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+    default: out.unicodeScalars.append(scalar)
+    }
+  }
+  return out + "\""
 }
 

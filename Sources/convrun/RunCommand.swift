@@ -1,58 +1,141 @@
 import ArgumentParser
 import C1D
+import ConvRunAudio
 import Foundation
 
 struct RunCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "run",
-    abstract: "Run a model on an input file (the default subcommand).",
+    abstract: "Run a model on input files (the default subcommand).",
     discussion: """
-      The input is raw little-endian float32 in C order (N, C_in, L), or a .npy file (<f4, C order,
-      2-D (C, L) or 3-D (N, C, L)). For raw input, C_in comes from the model, and L from the model's
-      fixed input length if it has one (otherwise N = 1); --shape overrides both.
+      Inputs are recognised by content: .npy (float16/32/64, 2-D (C, L) or 3-D (N, C, L)); audio (WAV, \
+      FLAC, Ogg, MP3, AIFF through libsndfile) as (1, channels, frames), scaled as libsndfile scales it, with \
+      channels and sample rate checked against the model and no resampling; otherwise raw little-endian \
+      float32 in C order (N, C_in, L), with C_in from the model and L from its fixed length if it has one \
+      (else N = 1), or --shape. `-` reads stdin. Inputs holding NaN or infinities are refused.
+
+      Several inputs load the model once; with -o DIR/ each writes DIR/<name>.<format>.
 
       Examples:
         convrun model.c1d input.bin
-        convrun model.c1d input.npy -o output.npy
-        convrun model.c1d input.bin --shape 20,16,50 --json
+        convrun model.c1d speech.wav -o denoised.wav
+        convrun model.c1d a.wav b.wav c.npy -o outdir/
+        cat input.npy | convrun model.c1d - -o - --output-format npy > output.npy
+        convrun model.c1d input.bin --shape 20,16,50 --json --threads=2
       """
   )
 
   @Argument(help: "The .c1d model.") var model: String
-  @Argument(help: "The input: raw float32 (.bin or any other name) or .npy.") var input: String
-  @Option(name: .shortAndLong, help: "Write the output here: .npy, or raw float32 for any other extension. With several graph outputs, each goes to NAME.<output>.EXT.")
+  @Argument(help: "Input files (.npy, audio, or raw float32); - reads stdin.") var inputs: [String]
+  @Option(
+    name: .shortAndLong,
+    help: ArgumentHelp(
+      "Write outputs here: a file (.npy, .wav, raw for any other extension), DIR/ (created) or - (stdout).",
+      discussion: "With several graph outputs, each goes to NAME.<output>.EXT."))
   var output: String?
-  @Option(help: "The input's shape, N,C,L or C,L (raw input only).") var shape: String?
-  @Flag(help: "Print a machine-readable summary instead of the text one.") var json = false
-  @Option(help: "Worker threads (default: every core).") var threads: Int?
+  @Option(help: "Output format: npy, raw or wav (default: from -o's extension; raw on stdout, npy in a directory).")
+  var outputFormat: OutputFormat?
+  @Flag(help: "Replace read-only output files.") var force = false
+  @Flag(help: "Print a machine-readable summary (one JSON object per input) instead of the text one.") var json = false
+  @OptionGroup var inputOptions: InputOptions
+  @OptionGroup var runtime: RuntimeOptions
 
   func validate() throws {
-    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    if inputs.isEmpty { throw ValidationError("give an input file after the model (or - for stdin)") }
+    if output?.isEmpty == true { throw ValidationError("-o needs a file or directory name, got an empty string") }
+    if inputs.filter({ $0 == "-" }).count > 1 { throw ValidationError("stdin (-) can be read only once") }
   }
 
   func run() throws {
-    let model = try Model(contentsOf: self.model)
+    let model = try ModelFile.load(self.model)
     guard model.graph.inputs.count == 1 else {
-      throw CLIError(description: "\(self.model) has \(model.graph.inputs.count) inputs; convrun runs single-input models")
+      throw CLIError(description: "\(self.model) has \(plural(model.graph.inputs.count, "input")); convrun runs single-input models")
     }
-    let tensor = try InputLoader(model: model, shape: try parseShape(shape)).load(input)
-    let clock = ContinuousClock()
-    let start = clock.now
-    let outputs = try runWithProgress(model, tensor)
-    let elapsed = clock.now - start
-    if let output {
-      for (name, value) in outputs {
-        let path = outputs.count == 1 ? output : Self.path(output, inserting: name)
-        if path.lowercased().hasSuffix(".npy") { try value.writeNPY(to: path) } else { try value.writeRaw(to: path) }
-        if !json { print("wrote \(name) \(value.shape) to \(path)") }
+    let destination = try OutputDestination(output: output, format: outputFormat, inputCount: inputs.count, force: force)
+    try checkDistinctTargets(destination, model: model)
+    let loader = InputLoader(model: model, options: inputOptions)
+    var failures = 0
+    for (index, path) in inputs.enumerated() {
+      if inputs.count > 1, standardErrorIsTerminal {
+        StandardError.progress("[\(index + 1)/\(inputs.count)] \(path)")
+      }
+      do {
+        try runOne(path, model: model, loader: loader, destination: destination)
+      } catch where inputs.count > 1 {
+        // One bad file among many is reported, and the rest still run.
+        failures += 1
+        if standardErrorIsTerminal { StandardError.progress("") }
+        printError("error: \(error)")
       }
     }
+    if inputs.count > 1, standardErrorIsTerminal { StandardError.progress("") }
+    if failures > 0 { throw CLIError(description: "\(failures) of \(inputs.count) inputs failed") }
+  }
+
+  private func runOne(_ path: String, model: Model, loader: InputLoader, destination: OutputDestination) throws {
+    let input = try loader.load(path)
+    let shape = input.tensor.shape
+    try runtime.checkMemory(model, length: shape[shape.count - 1], batch: shape.count == 3 ? shape[0] : 1)
+    let clock = ContinuousClock()
+    let start = clock.now
+    let outputs = try runWithProgress(model, input.tensor)
+    let elapsed = clock.now - start
+    let written = try write(outputs, of: input, model: model, to: destination)
+    report(input, outputs, written: written, milliseconds: elapsed.milliseconds, destination: destination)
+  }
+
+  /// Writes every output where the destination says; returns (output, path) for each file written.
+  private func write(_ outputs: [(String, Tensor)], of input: LoadedInput, model: Model, to destination: OutputDestination) throws -> [(String, String)] {
+    let encoder = OutputEncoder(model: model)
+    if case .standardOutput(let format) = destination {
+      guard outputs.count == 1 else {
+        throw CLIError(description: "the model has \(plural(outputs.count, "output")) (\(outputs.map(\.0).joined(separator: ", "))); -o - writes one: give a file name or a directory instead")
+      }
+      OutputFile.writeStandardOutput(try encoder.encode(outputs[0].1, name: outputs[0].0, format: format, input: input))
+      return []
+    }
+    var written: [(String, String)] = []
+    for (name, tensor) in outputs {
+      guard let (path, format) = destination.target(input: input.name, output: name, outputCount: outputs.count) else { continue }
+      try OutputFile.check(path, force: force)
+      try OutputFile.write(try encoder.encode(tensor, name: name, format: format, input: input), to: path)
+      written.append((name, path))
+    }
+    return written
+  }
+
+  private func report(_ input: LoadedInput, _ outputs: [(String, Tensor)], written: [(String, String)], milliseconds: Double, destination: OutputDestination) {
     let summaries = outputs.map { OutputSummary(name: $0.0, tensor: $0.1) }
     if json {
-      print(OutputSummary.json(summaries, milliseconds: elapsed.milliseconds))
-    } else if output == nil {
-      for summary in summaries { print(summary.text) }
-      print(String(format: "time: %.3f ms", elapsed.milliseconds))
+      let line = OutputSummary.json(summaries, milliseconds: milliseconds, input: input, written: written)
+      if destination.writesToStandardOutput { printError(line) } else { print(line) }
+      return
+    }
+    // Text goes to stderr when stdout carries the data.
+    let emit: (String) -> Void = destination.writesToStandardOutput ? { printError($0) } : { print($0) }
+    emit("\(input.name): \(input.interpretation)")
+    for (name, path) in written {
+      emit("wrote \(name) \(dimensions(outputs.first { $0.0 == name }?.1.shape ?? [])) to \(path)")
+    }
+    if case .summary = destination {
+      for summary in summaries { emit(summary.text) }
+      emit(String(format: "time: %.3f ms", milliseconds))
+    }
+  }
+
+  /// Two inputs with the same stem would write the same file in a directory; refuse before running.
+  private func checkDistinctTargets(_ destination: OutputDestination, model: Model) throws {
+    guard case .directory = destination else { return }
+    var owners: [String: String] = [:]
+    for path in inputs {
+      let name = path == "-" ? "stdin" : path
+      for output in model.graph.outputs {
+        guard let (target, _) = destination.target(input: name, output: output, outputCount: model.graph.outputs.count) else { continue }
+        if let other = owners[target] {
+          throw CLIError(description: "\(other) and \(path) would both write \(target); rename one, or run them separately", exitCode: 2)
+        }
+        owners[target] = path
+      }
     }
   }
 
@@ -62,7 +145,7 @@ struct RunCommand: ParsableCommand {
     let batch = tensor.shape.count == 3 ? tensor.shape[0] : 1
     let work = tensor.values.count
     guard batch > 1, work > 1 << 20, standardErrorIsTerminal else {
-      let result = try model.run([name: tensor], threads: threads)
+      let result = try model.run([name: tensor], threads: runtime.threads, memoryLimit: runtime.memoryLimitBytes)
       return model.graph.outputs.map { ($0, result[$0]!) }
     }
     let steps = min(batch, 50)
@@ -71,12 +154,11 @@ struct RunCommand: ParsableCommand {
     for step in 0..<steps {
       let (lower, upper) = (step * batch / steps, (step + 1) * batch / steps)
       let slice = try Tensor(shape: [upper - lower] + tensor.shape.dropFirst(), values: Array(tensor.values[lower * sample..<upper * sample]))
-      pieces.append(try model.run([name: slice], threads: threads))
+      pieces.append(try model.run([name: slice], threads: runtime.threads, memoryLimit: runtime.memoryLimitBytes))
       let done = (step + 1) * 30 / steps
-      var progress = StandardError()
-      progress.write("\r[" + String(repeating: "#", count: done) + String(repeating: " ", count: 30 - done) + "] \(upper)/\(batch)")
+      StandardError.progress("[" + String(repeating: "#", count: done) + String(repeating: " ", count: 30 - done) + "] \(upper)/\(batch)")
     }
-    printError("")
+    StandardError.progress("")
     return try model.graph.outputs.map { output in
       let parts = pieces.map { $0[output]! }
       let shape = [batch] + parts[0].shape.dropFirst()

@@ -219,6 +219,13 @@ def load(source) -> Model:
     for (a0, a1, an), (b0, _b1, bn) in zip(extents, extents[1:]):
         if a1 > b0:
             raise FormatError(f"tensors {an!r} and {bn!r} overlap")
+    # Nothing may follow the data (FORMAT.md §2, §9): no checksum covers trailing bytes. The file ends
+    # where the tensor that ends last ends (an empty one at its offset, as writers pad to it), or at
+    # the header's end when there are no tensors.
+    end = max([PREAMBLE + header_size] + [t["offset"] + t["stored_size"] for t in header["tensors"]])
+    if len(data) > end:
+        raise FormatError(f"file size: expected {end} bytes, got {len(data)}: "
+                          f"{len(data) - end} trailing bytes after the data that no checksum covers")
     metadata = {k: (v["type"], v["value"]) for k, v in header["metadata"].items()}
     return Model(graph=header["graph"], tensors=tensors, metadata=metadata, encodings=encodings)
 
@@ -337,6 +344,11 @@ def save(model: Model, path, **options) -> None:
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", dir=directory)
     try:
+        # mkstemp creates the file 0600; give it the mode Swift's save gives (0644 less the umask), so
+        # that a model saved from Python is as readable as one saved from Swift.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o644 & ~umask)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()

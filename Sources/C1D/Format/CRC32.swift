@@ -1,6 +1,6 @@
 /// CRC-32 as the format uses it (ISO-HDLC: zlib's, PNG's), for tools that build or repair files.
-public enum CRC32 {
-  public static func checksum<Bytes: Collection>(_ bytes: Bytes) -> UInt32 where Bytes.Element == UInt8 {
+enum CRC32 {
+  static func checksum<Bytes: Collection>(_ bytes: Bytes) -> UInt32 where Bytes.Element == UInt8 {
     Zlib.crc32(Array(bytes))
   }
 }

@@ -22,6 +22,7 @@ extension Model {
     let (header, headerSize) = try Self.readHeader(file, limits: limits)
     let dataStart = FileLayout.aligned(FileLayout.preambleSize + headerSize)
     let entries = try Self.checkTensorTable(header, dataStart: dataStart, fileSize: file.count, limits: limits)
+    if let trailing = Self.trailingBytes(entries, headerEnd: FileLayout.preambleSize + headerSize, fileSize: file.count) { throw trailing }
     let decoded = try Self.decodeTensors(entries, file: file)
     var weights: [String: Tensor] = [:]
     var encodings: [String: StoredEncoding] = [:]
@@ -117,6 +118,19 @@ extension Model {
     }
   }
 
+  /// Bytes after the end of the data (FORMAT.md §2, §9): no checksum covers them, so a file must end
+  /// exactly where the tensor that ends last ends (an empty tensor ends at its offset, as writers pad to
+  /// it), or at the header's end when there are no tensors.
+  static func trailingBytes(_ entries: [TensorEntry], headerEnd: Int, fileSize: Int) -> C1DError? {
+    let last = entries.max { $0.offset + $0.storedSize < $1.offset + $1.storedSize }
+    let end = max(headerEnd, last.map { $0.offset + $0.storedSize } ?? 0)
+    guard fileSize > end else { return nil }
+    let owner = last.map { "the end of tensor '\($0.name)'" } ?? "the end of the header"
+    return C1DError.invalidField(
+      path: "file size", expected: "\(end) bytes (\(owner)); nothing may follow the data",
+      actual: "\(fileSize) bytes, \(fileSize - end) trailing bytes that no checksum covers (a file appended to or corrupted)")
+  }
+
   /// Every pair of neighbouring tensors whose stored bytes overlap.
   static func overlaps(_ entries: [TensorEntry]) -> [C1DError] {
     let byOffset = entries.filter { $0.storedSize > 0 }.sorted { ($0.offset, $0.name) < ($1.offset, $1.name) }
@@ -154,6 +168,9 @@ extension Model {
       }
     }
     found += overlaps(sound)
+    if found.isEmpty, let trailing = trailingBytes(sound, headerEnd: FileLayout.preambleSize + headerSize, fileSize: file.bytes.count) {
+      found.append(trailing)
+    }
     // Shapes are all the graph checks need; a tensor whose bytes are bad still has its declared shape.
     var weights: [String: Tensor] = [:]
     for entry in header.tensors { weights[entry.name] = Tensor(uncheckedShape: entry.shape, values: []) }

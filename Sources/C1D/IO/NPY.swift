@@ -1,10 +1,11 @@
-/// Reading and writing float32 tensors as NumPy `.npy` (format 1.0–3.0, `<f4`, C order) and as raw
-/// little-endian float32.
+/// Reading and writing float32 tensors as NumPy `.npy` (format 1.0–3.0, C order; float16, float32 and
+/// float64 are read and converted, float32 is written) and as raw little-endian float32.
 public enum NPY {
   private static let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
 
-  /// Decodes a `.npy` file holding little-endian float32 in C order.
-  /// - Throws: `C1DError.invalidInput` naming what is wrong (dtype, order, shape, size).
+  /// Decodes a `.npy` file in C order holding float16, float32 or float64 (either byte order), converting
+  /// to float32 as `x.astype(np.float32)` does.
+  /// - Throws: `C1DError.invalidInput` naming what is wrong (dtype, order, shape, size) and what to do.
   public static func decode(_ bytes: [UInt8], name: String = "input") throws -> Tensor {
     func fail(_ message: String) -> C1DError { .invalidInput("\(name): \(message)") }
     guard bytes.count >= 10, Array(bytes[0..<6]) == magic else { throw fail("not a .npy file (bad magic)") }
@@ -19,9 +20,8 @@ public enum NPY {
     }
     guard headerLength <= 1 << 16, headerStart + headerLength <= bytes.count else { throw fail("truncated .npy header") }
     let header = String(decoding: bytes[headerStart..<headerStart + headerLength], as: UTF8.self)
-    guard let descr = field("descr", in: header), ["'<f4'", "'float32'"].contains(descr.trimmingSpaces) else {
-      throw fail("dtype must be little-endian float32 ('<f4'), header is \(header.trimmingSpaces)")
-    }
+    guard let descr = field("descr", in: header) else { throw fail("no dtype ('descr') in the .npy header") }
+    let dtype = try NPYDType(descr: descr.trimmingSpaces.filter { $0 != "'" && $0 != "\"" }, name: name)
     guard field("fortran_order", in: header)?.trimmingSpaces == "False" else {
       throw fail("arrays in Fortran order are not supported; save with np.ascontiguousarray")
     }
@@ -29,14 +29,14 @@ public enum NPY {
     let dims = shapeText.filter { !"() ".contains($0) }.split(separator: ",").map { Int($0) }
     guard dims.allSatisfy({ $0 != nil && $0! >= 0 }) else { throw fail("bad shape \(shapeText)") }
     let shape = dims.map { $0! }
-    guard let count = shape.checkedProduct, count <= (bytes.count - headerStart - headerLength) / 4 + 1 else {
+    guard let count = shape.checkedProduct, count <= (bytes.count - headerStart - headerLength) / dtype.size + 1 else {
       throw fail("shape \(shape) needs more data than the file holds")
     }
     let dataStart = headerStart + headerLength
-    guard bytes.count - dataStart == count * 4 else {
-      throw fail("shape \(shape) needs \(count * 4) bytes of data, the file holds \(bytes.count - dataStart)")
+    guard bytes.count - dataStart == count * dtype.size else {
+      throw fail("shape \(shape) of \(dtype.descr) needs \(count * dtype.size) bytes of data, the file holds \(bytes.count - dataStart)")
     }
-    return Tensor(uncheckedShape: shape, values: DType.f32.decode(Array(bytes[dataStart...])))
+    return Tensor(uncheckedShape: shape, values: dtype.floats(Array(bytes[dataStart...])))
   }
 
   /// The value text of `key` in a .npy header dictionary.
@@ -67,7 +67,7 @@ public enum NPY {
 
   /// Decodes raw little-endian float32 of the given shape.
   /// - Throws: `C1DError.invalidInput` when the byte count does not match the shape.
-  public static func decodeRaw(_ bytes: [UInt8], shape: [Int], name: String = "input") throws -> Tensor {
+  static func decodeRaw(_ bytes: [UInt8], shape: [Int], name: String = "input") throws -> Tensor {
     guard bytes.count % 4 == 0 else {
       throw C1DError.invalidInput("\(name) holds \(bytes.count) bytes, not a whole number of float32 values")
     }
@@ -75,6 +75,57 @@ public enum NPY {
       throw C1DError.invalidInput("\(name) holds \(bytes.count / 4) floats, shape \(shape) needs \(shape.checkedProduct.map(String.init) ?? "too many")")
     }
     return Tensor(uncheckedShape: shape, values: DType.f32.decode(bytes))
+  }
+}
+
+/// A `.npy` element type convrun reads: a float of 2, 4 or 8 bytes in either byte order.
+struct NPYDType {
+  let descr: String
+  let size: Int
+  let bigEndian: Bool
+
+  /// - Throws: `C1DError.invalidInput` for any other dtype, saying how to convert the array.
+  init(descr: String, name: String) throws {
+    self.descr = descr
+    let aliases = ["float16": "<f2", "float32": "<f4", "float64": "<f8"]
+    let code = Array(aliases[descr] ?? descr)
+    let kind = code.count >= 2 ? code[1] : "?"
+    let size = Int(String(code.dropFirst(2))) ?? 0
+    if code.count >= 3, "<>=|".contains(code[0]), kind == "f", [2, 4, 8].contains(size) {
+      self.size = size
+      bigEndian = code[0] == ">"
+      return
+    }
+    let fix = "save it as float32, e.g. np.save(path, x.astype(np.float32))"
+    let message: String
+    switch kind {
+    case "i", "u":
+      message = "dtype '\(descr)' holds integers, which convrun does not guess a scale for: convert to float32 first, e.g. x.astype(np.float32) / 32768 for 16-bit audio, or \(fix)"
+    case "b": message = "dtype '\(descr)' holds booleans: \(fix)"
+    case "c": message = "dtype '\(descr)' holds complex numbers: pass the real and imaginary parts as channels, or \(fix)"
+    default: message = "dtype '\(descr)' is not a float16, float32 or float64 array: \(fix)"
+    }
+    throw C1DError.invalidInput("\(name): \(message)")
+  }
+
+  /// The elements as float32, rounded to nearest as numpy's `astype(np.float32)` rounds.
+  func floats(_ bytes: [UInt8]) -> [Float] {
+    if size == 4, !bigEndian { return DType.f32.decode(bytes) }
+    let count = bytes.count / size
+    return bytes.withUnsafeBytes { raw in
+      (0..<count).map { index in
+        var bits: UInt64 = 0
+        for byte in 0..<size {
+          let source = bigEndian ? index * size + size - 1 - byte : index * size + byte
+          bits |= UInt64(raw[source]) << (8 * byte)
+        }
+        switch size {
+        case 2: return Float(Float16(bitPattern: UInt16(truncatingIfNeeded: bits)))
+        case 4: return Float(bitPattern: UInt32(truncatingIfNeeded: bits))
+        default: return Float(Double(bitPattern: bits))
+        }
+      }
+    }
   }
 }
 
@@ -103,7 +154,7 @@ extension Tensor {
 }
 
 /// Reads whole files for the CLI and tools.
-public enum Files {
+enum Files {
   /// - Throws: `C1DError.io`.
-  public static func read(_ path: String) throws -> [UInt8] { try FileIO.read(path: path) }
+  static func read(_ path: String) throws -> [UInt8] { try FileIO.read(path: path) }
 }

@@ -31,7 +31,7 @@ struct GroupNormOp: OpDefinition, WrapsPublicAttributes {
   }
 
   var summary: String {
-    "\(plural(norm.groups, "group")) of \(plural(norm.channels / max(norm.groups, 1), "channel")) eps \(norm.eps)"
+    "\(plural(norm.groups, "group")) over \(plural(norm.channels, "channel")) eps \(norm.eps)"
   }
 }
 

@@ -1,0 +1,116 @@
+import C1D
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Reading input files, with messages that say what the path actually is.
+enum InputFile {
+  static let audioExtensions: Set<String> = ["wav", "wave", "flac", "ogg", "oga", "opus", "mp3", "aif", "aiff", "aifc", "rf64"]
+
+  static func hasAudioExtension(_ path: String) -> Bool {
+    audioExtensions.contains((path as NSString).pathExtension.lowercased())
+  }
+
+  /// The whole file, or stdin for `-`.
+  /// - Throws: `CLIError` saying whether the path is missing, a directory, or unreadable, and why.
+  static func read(_ path: String) throws -> [UInt8] {
+    if path == "-" { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
+    guard !path.isEmpty else { throw CLIError(description: "the input path is empty: give a file name, or - for stdin", exitCode: 2) }
+    var info = stat()
+    guard stat(path, &info) == 0 else { throw failure(path, "cannot read \(path)") }
+    switch info.st_mode & S_IFMT {
+    case S_IFREG: break
+    case S_IFDIR: throw CLIError(description: "\(path) is a directory, not an input file; give the files in it (e.g. \(path)/*.wav)")
+    default: break  // a FIFO or a character device (e.g. /dev/stdin, <(...)) is read to its end
+    }
+    guard let handle = FileHandle(forReadingAtPath: path) else { throw failure(path, "cannot open \(path)") }
+    defer { try? handle.close() }
+    do {
+      return Array(try handle.readToEnd() ?? Data())
+    } catch {
+      throw CLIError(description: "cannot read \(path): \(error.localizedDescription)")
+    }
+  }
+
+  static func failure(_ path: String, _ what: String, _ code: Int32 = errno) -> CLIError {
+    CLIError(description: "\(what): \(String(cString: strerror(code)))")
+  }
+}
+
+/// Writing output files: checked before a run (so that a long run is not wasted on an unwritable path)
+/// and written atomically (a temporary file beside the target, fsync, rename).
+enum OutputFile {
+  /// Refuses an empty path, a missing directory, a path that is a directory, and a read-only file
+  /// unless `force` (a read-only file says "keep me"; replacing it silently would lose it).
+  static func check(_ path: String, force: Bool) throws {
+    guard !path.isEmpty else { throw CLIError(description: "-o needs a file or directory name, got an empty string", exitCode: 2) }
+    let directory = (path as NSString).deletingLastPathComponent
+    var info = stat()
+    if !directory.isEmpty {
+      guard stat(directory, &info) == 0 else {
+        throw CLIError(description: "cannot write \(path): directory \(directory) does not exist (\(String(cString: strerror(errno)))); create it first")
+      }
+      guard info.st_mode & S_IFMT == S_IFDIR else { throw CLIError(description: "cannot write \(path): \(directory) is not a directory") }
+    }
+    guard stat(path, &info) == 0 else { return }
+    if info.st_mode & S_IFMT == S_IFDIR {
+      throw CLIError(description: "cannot write \(path): it is a directory; name a file, or end the name with / to write into it")
+    }
+    // Mode bits rather than access(2): root may write anything, but a read-only mode is still a choice.
+    if info.st_mode & 0o222 == 0, !force {
+      throw CLIError(description: "\(path) is read-only; convrun does not replace read-only files: pass --force to replace it, or choose another name")
+    }
+  }
+
+  /// Replaces `path` with `bytes` atomically; the new file gets mode 0644 less the umask.
+  static func write(_ bytes: [UInt8], to path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    let directory = url.deletingLastPathComponent().path
+    let temporary = "\(directory)/.\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw InputFile.failure(path, "cannot write \(path) (creating a temporary file in \(directory))") }
+    var failure: CLIError?
+    bytes.withUnsafeBytes { raw in
+      var offset = 0
+      while offset < raw.count {
+        let written = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+        if written < 0 {
+          if errno == EINTR { continue }
+          failure = InputFile.failure(path, "cannot write \(path)")
+          return
+        }
+        offset += written
+      }
+    }
+    if failure == nil, fsync(fd) != 0 { failure = InputFile.failure(path, "cannot write \(path) (fsync)") }
+    if close(fd) != 0, failure == nil { failure = InputFile.failure(path, "cannot write \(path) (close)") }
+    if failure == nil, rename(temporary, path) != 0 { failure = InputFile.failure(path, "cannot replace \(path)") }
+    if let failure {
+      unlink(temporary)
+      throw failure
+    }
+  }
+
+  /// Writes to stdout, for `-o -`.
+  static func writeStandardOutput(_ bytes: [UInt8]) {
+    FileHandle.standardOutput.write(Data(bytes))
+  }
+}
+
+/// Loading the model argument, with the path's kind checked first: the library's own refusal of a
+/// directory ("not a regular file (errno 22)") does not say what the path is.
+enum ModelFile {
+  static func checkPath(_ path: String) throws {
+    var info = stat()
+    if stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR {
+      throw CLIError(description: "\(path) is a directory, not a .c1d model file; give the model file (e.g. \(path)/model.c1d)")
+    }
+  }
+
+  static func load(_ path: String) throws -> Model {
+    try checkPath(path)
+    return try Model(contentsOf: path)
+  }
+}

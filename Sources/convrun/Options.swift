@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import C1D
+
+/// How a run uses the machine: threads and the activation-memory bound. Shared by `run` and `bench`.
+struct RuntimeOptions: ParsableArguments {
+  // `.unconditional` so that `--threads -1` reaches the range check below instead of being read as a
+  // flag named `-1` ("Missing value").
+  @Option(parsing: .unconditional, help: "Worker threads, at least 1 (default: every core).")
+  var threads: Int?
+
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp(
+      "The most activation memory a run may need, in bytes or with a K/M/G suffix (default: 8G).",
+      discussion: "A run that would need more is refused before anything is allocated."))
+  var memoryLimit: ByteCount?
+
+  var memoryLimitBytes: Int { memoryLimit?.bytes ?? Model.defaultMemoryLimit }
+
+  func validate() throws {
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    if let memoryLimit, memoryLimit.bytes < 1 { throw ValidationError("--memory-limit must be positive, got \(memoryLimit.bytes)") }
+  }
+
+  /// Refuses a run whose activations would exceed the limit, before its input is allocated.
+  /// - Throws: `CLIError` naming the figure, the run-time limit and the flag that raises it.
+  func checkMemory(_ model: Model, length: Int, batch: Int) throws {
+    let needed: Int
+    do {
+      needed = try model.activationBytes(forInputLength: length, batch: batch)
+    } catch C1DError.limitExceeded {
+      needed = Int.max
+    }
+    // The input itself is allocated before the run too, and may be the largest buffer.
+    let inputBytes = Sizes.product(batch, model.graph.inputs[0].channels, length, 4)
+    let total = needed > Int.max - inputBytes ? Int.max : needed + inputBytes
+    guard total <= memoryLimitBytes else {
+      let figure = total == Int.max ? "more than 2⁶³ bytes" : "\(ByteCount.describe(total))"
+      throw CLIError(description: """
+        input length \(length) and batch \(batch) need \(figure) of input and activations, above the run-time \
+        memory limit of \(ByteCount.describe(memoryLimitBytes)); use a shorter input or a smaller batch, or raise \
+        the limit with --memory-limit
+        """)
+    }
+  }
+}
+
+/// A size in bytes given as `1000000`, `512K`, `64M`, `8G` or `8GiB` (powers of 1024).
+struct ByteCount: ExpressibleByArgument {
+  var bytes: Int
+
+  init?(argument: String) {
+    let text = argument.uppercased().replacingOccurrences(of: "IB", with: "").replacingOccurrences(of: "B", with: "")
+    let shifts: [Character: Int] = ["K": 10, "M": 20, "G": 30, "T": 40]
+    let shift = text.last.flatMap { shifts[$0] } ?? 0
+    guard let number = Int(shift == 0 ? text : String(text.dropLast())), number >= 0,
+      number <= Int.max >> shift
+    else { return nil }
+    bytes = number << shift
+  }
+
+  static func describe(_ bytes: Int) -> String {
+    let units = [(40, "TiB"), (30, "GiB"), (20, "MiB"), (10, "KiB")]
+    guard let (shift, unit) = units.first(where: { bytes >= 1 << $0.0 }) else { return "\(bytes) bytes" }
+    return String(format: "%.1f %@ (%ld bytes)", Double(bytes) / Double(1 << shift), unit, bytes)
+  }
+}
+
+/// How input files are read and checked. Shared by `run` and `bench --input`.
+struct InputOptions: ParsableArguments {
+  @Option(parsing: .unconditional, help: "The input's shape, N,C,L or C,L (raw float32 input only).")
+  var shape: String?
+
+  @Flag(help: "Run inputs holding NaN or infinities instead of refusing them.")
+  var allowNonfinite = false
+
+  @Flag(help: "Run audio whose sample rate differs from the model's (no resampling is done).")
+  var ignoreSampleRate = false
+
+  func validate() throws {
+    do { _ = try parseShape(shape) } catch let error as CLIError { throw ValidationError(error.description) }
+  }
+}
+
+enum Sizes {
+  /// The product, or Int.max when it overflows (a size that large is refused anyway).
+  static func product(_ factors: Int...) -> Int {
+    factors.reduce(1) { partial, factor in
+      let (result, overflow) = partial.multipliedReportingOverflow(by: factor)
+      return overflow ? Int.max : result
+    }
+  }
+}
+
+/// "1 channel", "2 channels".
+func plural(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }

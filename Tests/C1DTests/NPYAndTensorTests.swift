@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+
+@testable import C1D
+
+/// A version 1.0 `.npy` file with any descr, for the dtype tests.
+func npyFile(descr: String, shape: [Int], data: [UInt8]) -> [UInt8] {
+  let shapeText = "(" + shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? ",)" : ")")
+  var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText), }"
+  header += String(repeating: " ", count: (64 - (10 + header.utf8.count + 1) % 64) % 64) + "\n"
+  let length = header.utf8.count
+  return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(length & 0xFF), UInt8(length >> 8)] + Array(header.utf8) + data
+}
+
+@Suite(".npy dtypes and Tensor conveniences")
+struct NPYAndTensorTests {
+  @Test("float64 .npy (numpy's default) is read and rounded to float32")
+  func float64IsConverted() throws {
+    let values: [Double] = [0.1, -2.5, 1e-40, 3.0000001]
+    let data = values.flatMap { value in (0..<8).map { UInt8(truncatingIfNeeded: value.bitPattern >> (8 * UInt64($0))) } }
+    let tensor = try NPY.decode(npyFile(descr: "<f8", shape: [1, 2, 2], data: data))
+    #expect(tensor.shape == [1, 2, 2])
+    #expect(tensor.values == values.map { Float($0) })
+  }
+
+  @Test("float16 .npy, either byte order, is read exactly")
+  func float16IsConverted() throws {
+    let values: [Float16] = [0.5, -1.25, 65504, 0.000061035156]
+    let little = values.flatMap { [UInt8($0.bitPattern & 0xFF), UInt8($0.bitPattern >> 8)] }
+    let big = values.flatMap { [UInt8($0.bitPattern >> 8), UInt8($0.bitPattern & 0xFF)] }
+    #expect(try NPY.decode(npyFile(descr: "<f2", shape: [2, 2], data: little)).values == values.map { Float($0) })
+    #expect(try NPY.decode(npyFile(descr: ">f2", shape: [2, 2], data: big)).values == values.map { Float($0) })
+  }
+
+  @Test("integer, boolean and complex arrays are refused, saying what to do", arguments: ["<i2", "<i8", "|u1", "|b1", "<c8", "|S4"])
+  func otherDTypesAreRefusedWithAHint(descr: String) throws {
+    let file = npyFile(descr: descr, shape: [4], data: [UInt8](repeating: 0, count: 64))
+    #expect {
+      try NPY.decode(file, name: "x.npy")
+    } throws: { error in
+      let message = "\(error)"
+      return message.contains("x.npy") && message.contains(descr) && message.hasSuffix("np.save(path, x.astype(np.float32))")
+    }
+  }
+
+  @Test("Tensor from [Double], and a subscript by full index")
+  func tensorConveniences() throws {
+    var tensor = try Tensor(shape: [2, 3], values: [1.5, 2, 3, 4, 5, 6] as [Double])
+    #expect(tensor[1, 2] == 6 && tensor[0, 0] == 1.5)
+    tensor[0, 1] = -1
+    #expect(tensor.values == [1.5, -1, 3, 4, 5, 6])
+    #expect(throws: C1DError.self) { try Tensor(shape: [4], values: [1.0, 2.0] as [Double]) }
+  }
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Sourced by tools/test.sh, example.sh, sanitize.sh and fuzz.sh: installs what a fresh Debian machine with
+# Swift lacks (apt, as root or through sudo), and makes the Python virtual environment the tests and
+# tools use. Debian's python3 is "externally managed" (PEP 668): pip may not install into it, so every
+# Python package goes into .venv/ instead.
+
+# apt_need PACKAGE FILE: installs PACKAGE unless FILE exists or dpkg knows the package.
+apt_need() {
+  if [ -e "$2" ] || dpkg -s "$1" >/dev/null 2>&1; then return 0; fi
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  echo "installing $1 (apt)"
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq "$1" >/dev/null
+}
+
+# The C libraries the package links: zlib and libdeflate (the C1D library) and libsndfile (the convrun
+# CLI only).
+native_dependencies() {
+  apt_need zlib1g-dev /usr/include/zlib.h
+  apt_need libdeflate-dev /usr/include/libdeflate.h
+  apt_need libsndfile1-dev /usr/include/sndfile.h
+}
+
+# Creates .venv (python3-venv installed if missing) with numpy, pytest and jsonschema, and the c1d
+# package from tools/ (editable, so the tests see the working tree); puts it first on PATH.
+python_environment() {
+  if [ ! -x .venv/bin/python ]; then
+    if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c "import ensurepip" >/dev/null 2>&1; then
+      apt_need python3-venv ""
+    fi
+    python3 -m venv .venv
+  fi
+  if ! .venv/bin/python -c "import numpy, pytest, jsonschema, c1d" >/dev/null 2>&1; then
+    local log
+    log=$(mktemp)
+    if ! { .venv/bin/python -m pip install -q --upgrade pip && .venv/bin/python -m pip install -q -e "./tools[test]"; } >"$log" 2>&1; then
+      cat "$log"; rm -f "$log"; return 1
+    fi
+    rm -f "$log"
+  fi
+  export PATH="$PWD/.venv/bin:$PATH"
+}

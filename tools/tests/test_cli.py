@@ -1,0 +1,321 @@
+"""Issue 14: convrun as a new user meets it. Audio in and out, honest messages, pipes and many files.
+
+Drives the built binary ($CONVRUN). Audio files are written with the standard library's `wave`, so the
+test does not depend on the reader it checks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import wave
+
+import numpy as np
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+
+from c1d import format as f  # noqa: E402
+
+CONVRUN = os.environ.get("CONVRUN", os.path.join(ROOT, ".build", "debug", "convrun"))
+pytestmark = pytest.mark.skipif(not os.path.exists(CONVRUN), reason="convrun is not built (swift build)")
+SEED = os.path.join(ROOT, "Fixtures", "seed")
+SEED_MODEL = os.path.join(SEED, "model.c1d")
+WAV2VEC = os.path.join(ROOT, "Fixtures", "architectures", "wav2vec2_feature_encoder", "model.c1d")
+
+
+def convrun(*args, stdin: bytes | None = None, text=True):
+    if stdin is not None:
+        return subprocess.run([CONVRUN, *args], input=stdin, capture_output=True)
+    return subprocess.run([CONVRUN, *args], capture_output=True, text=text)
+
+
+def write_wav(path, samples: np.ndarray, rate: int) -> None:
+    """samples: int16 of shape (frames, channels)."""
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(samples.shape[1])
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(samples.astype("<i2").tobytes())
+
+
+def tone(frames: int, channels: int = 1) -> np.ndarray:
+    t = np.arange(frames)
+    return np.stack([(np.sin(t * 0.05 * (c + 1)) * 12000).astype(np.int16) for c in range(channels)], axis=1)
+
+
+@pytest.fixture(scope="module")
+def signal_model(tmp_path_factory):
+    """A tensorless stereo model at 8 kHz whose output is a signal: relu(x)."""
+    graph = {"inputs": [{"name": "input", "channels": 2, "length": None, "sample_rate": 8000.0}],
+             "nodes": [{"name": "act", "op": "relu", "inputs": ["input"], "outputs": ["act"], "attributes": {},
+                        "params": {}}],
+             "outputs": ["act"]}
+    path = tmp_path_factory.mktemp("models") / "relu.c1d"
+    f.save(f.Model(graph=graph, tensors={}, metadata={"name": ("string", "relu")}), str(path))
+    return str(path)
+
+
+# ---- audio ----------------------------------------------------------------------------------
+
+def test_wav_runs_as_audio_not_raw_float32(tmp_path):
+    samples = tone(16000)
+    path = tmp_path / "tone.wav"
+    write_wav(path, samples, 16000)
+    out = tmp_path / "out.npy"
+    result = convrun(WAV2VEC, str(path), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "read as (1, 1, 16000) from WAV PCM 16-bit, 16000 Hz" in result.stdout
+    y = np.load(out)
+    assert np.isfinite(y).all() and y.shape[:2] == (1, 512)
+
+
+def test_audio_is_recognised_by_content_not_extension(tmp_path):
+    path = tmp_path / "tone.bin"
+    write_wav(path, tone(16000), 16000)
+    result = convrun(WAV2VEC, str(path))
+    assert result.returncode == 0, result.stderr
+    assert "from WAV" in result.stdout and "nan" not in result.stdout
+
+
+def test_audio_scaling_is_int16_over_32768(tmp_path, signal_model):
+    samples = np.array([[16384, -8192], [-32768, 32767], [100, 0]], dtype=np.int16)
+    path = tmp_path / "s.wav"
+    write_wav(path, samples, 8000)
+    out = tmp_path / "y.npy"
+    assert convrun(signal_model, str(path), "-o", str(out)).returncode == 0
+    expected = np.maximum(samples.T[None].astype(np.float32) / 32768, 0)
+    np.testing.assert_array_equal(np.load(out), expected)
+
+
+def test_audio_channels_and_sample_rate_are_checked(tmp_path):
+    stereo = tmp_path / "stereo.wav"
+    write_wav(stereo, tone(16000, channels=2), 16000)
+    result = convrun(WAV2VEC, str(stereo))
+    assert result.returncode == 1
+    assert "has 2 channels, the model's input 'input' takes 1 channel;" in result.stderr
+    slow = tmp_path / "slow.wav"
+    write_wav(slow, tone(8000), 8000)
+    result = convrun(WAV2VEC, str(slow))
+    assert result.returncode == 1
+    assert "sampled at 8000 Hz" in result.stderr and "expects 16000 Hz" in result.stderr
+    assert "--ignore-sample-rate" in result.stderr
+    result = convrun(WAV2VEC, str(slow), "--ignore-sample-rate")
+    assert result.returncode == 0, result.stderr
+
+
+def test_wav_output_for_a_signal_model(tmp_path, signal_model):
+    samples = tone(1000, channels=2)
+    path = tmp_path / "in.wav"
+    write_wav(path, samples, 8000)
+    out = tmp_path / "out.wav"
+    result = convrun(signal_model, str(path), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    data = out.read_bytes()
+    assert data[:4] == b"RIFF" and data[8:12] == b"WAVE"
+    # fmt chunk: format 3 (IEEE float), 2 channels, 8000 Hz, 32 bits.
+    fmt = data.index(b"fmt ")
+    tag, channels, rate = np.frombuffer(data[fmt + 8:fmt + 16], dtype="<u2")[:2].tolist() + \
+        [int(np.frombuffer(data[fmt + 12:fmt + 16], dtype="<u4")[0])]
+    assert (tag, channels, rate) == (3, 2, 8000)
+    # Reading the written WAV back gives the output again.
+    again = tmp_path / "again.npy"
+    assert convrun(signal_model, str(out), "-o", str(again)).returncode == 0
+    np.testing.assert_array_equal(np.load(again), np.maximum(samples.T[None] / 32768, 0).astype(np.float32))
+
+
+def test_wav_output_refused_when_the_output_is_not_a_signal(tmp_path):
+    result = convrun(SEED_MODEL, os.path.join(SEED, "input.npy"), "-o", str(tmp_path / "y.wav"))
+    assert result.returncode == 1
+    assert "a WAV holds one signal" in result.stderr and not (tmp_path / "y.wav").exists()
+
+
+# ---- non-finite inputs ----------------------------------------------------------------------
+
+def test_nonfinite_inputs_are_refused_unless_allowed(tmp_path):
+    x = np.zeros((1, 16, 50), dtype=np.float32)
+    x[0, 2, 7] = np.nan
+    x[0, 3, 0] = np.inf
+    path = tmp_path / "x.bin"
+    x.tofile(path)
+    result = convrun(SEED_MODEL, str(path))
+    assert result.returncode == 1
+    assert "2 of 800 values are not finite" in result.stderr
+    assert "first at flat index 107 = (0, 2, 7)" in result.stderr
+    assert "is this raw float32?" in result.stderr and "--allow-nonfinite" in result.stderr
+    assert convrun(SEED_MODEL, str(path), "--allow-nonfinite").returncode == 0
+
+
+# ---- memory ---------------------------------------------------------------------------------
+
+def test_bench_refuses_a_huge_run_before_allocating():
+    result = convrun("bench", SEED_MODEL, "--length", "100000000", "--batch", "100")
+    assert result.returncode == 1
+    assert "run-time memory limit" in result.stderr and "--memory-limit" in result.stderr
+    assert "loader" not in result.stderr and "Fatal error" not in result.stderr
+
+
+def test_memory_limit_flag_on_run_and_bench():
+    npy = os.path.join(SEED, "input.npy")
+    result = convrun(SEED_MODEL, npy, "--memory-limit", "1K")
+    assert result.returncode == 1 and "memory limit of 1.0 KiB (1024 bytes)" in result.stderr
+    assert convrun(SEED_MODEL, npy, "--memory-limit", "64M").returncode == 0
+    result = convrun("bench", SEED_MODEL, "--length", "50", "--memory-limit", "100", "--iterations", "1")
+    assert result.returncode == 1 and "100 bytes" in result.stderr
+    assert convrun("bench", SEED_MODEL, "--length", "50", "--memory-limit", "1G", "--iterations", "1").returncode == 0
+
+
+# ---- messages -------------------------------------------------------------------------------
+
+def test_npy_float64_float16_accepted_integers_refused_with_a_hint(tmp_path):
+    x = np.load(os.path.join(SEED, "input.npy"))
+    reference = convrun(SEED_MODEL, os.path.join(SEED, "input.npy"), "-o", str(tmp_path / "ref.npy"))
+    assert reference.returncode == 0
+    np.save(tmp_path / "x64.npy", x.astype(np.float64))
+    assert convrun(SEED_MODEL, str(tmp_path / "x64.npy"), "-o", str(tmp_path / "y64.npy")).returncode == 0
+    np.testing.assert_array_equal(np.load(tmp_path / "y64.npy"), np.load(tmp_path / "ref.npy"))
+    np.save(tmp_path / "x16.npy", x.astype(np.float16))
+    assert convrun(SEED_MODEL, str(tmp_path / "x16.npy")).returncode == 0
+    np.save(tmp_path / "xi.npy", (x * 1000).astype(np.int16))
+    result = convrun(SEED_MODEL, str(tmp_path / "xi.npy"))
+    assert result.returncode == 1
+    assert "holds integers" in result.stderr
+    assert result.stderr.strip().endswith("np.save(path, x.astype(np.float32))")
+
+
+def test_wrong_fact_messages(tmp_path):
+    empty = tmp_path / "empty.bin"
+    empty.write_bytes(b"")
+    result = convrun(SEED_MODEL, str(empty))
+    assert result.returncode == 1 and "is empty (0 bytes)" in result.stderr and "0 floats" not in result.stderr
+    np.save(tmp_path / "zero.npy", np.zeros((0, 16, 50), dtype=np.float32))
+    result = convrun(SEED_MODEL, str(tmp_path / "zero.npy"))
+    assert result.returncode == 1 and "batch size 0" in result.stderr and "expected 0" not in result.stderr
+    np.save(tmp_path / "one.npy", np.zeros((1, 1, 50), dtype=np.float32))
+    result = convrun(SEED_MODEL, str(tmp_path / "one.npy"))
+    assert "has 1 channel (shape (1, 1, 50)), the model's input 'input' takes 16 channels" in result.stderr
+    result = convrun(SEED_MODEL, str(tmp_path))
+    assert result.returncode == 1 and "is a directory" in result.stderr and "errno" not in result.stderr
+    for args in ([str(tmp_path), os.path.join(SEED, "input.npy")], ["validate", str(tmp_path)], ["inspect", str(tmp_path)]):
+        result = convrun(*args)
+        assert result.returncode == 1 and "is a directory, not a .c1d model file" in result.stderr, args
+
+
+def test_inspect_says_1_channel_and_what_group_norm_groups():
+    result = convrun("inspect", WAV2VEC)
+    assert result.returncode == 0 and "1 channel, 16000 Hz" in result.stdout and "1 channels" not in result.stdout
+    assert "512 groups over 512 channels" in result.stdout and "groups of" not in result.stdout
+
+
+def test_convert_in_place_reports_old_and_new_sizes(tmp_path):
+    path = tmp_path / "m.c1d"
+    path.write_bytes(open(SEED_MODEL, "rb").read())
+    before = path.stat().st_size
+    result = convrun("convert", str(path), str(path), "--dtype", "f16")
+    assert result.returncode == 0, result.stderr
+    after = path.stat().st_size
+    assert after != before and f"{after} bytes (was {before})" in result.stdout
+
+
+def test_output_paths_missing_directory_empty_and_read_only(tmp_path):
+    npy = os.path.join(SEED, "input.npy")
+    result = convrun(SEED_MODEL, npy, "-o", str(tmp_path / "missing" / "y.npy"))
+    assert result.returncode == 1 and "does not exist" in result.stderr and "create it first" in result.stderr
+    result = convrun(SEED_MODEL, npy, "-o", "")
+    assert result.returncode == 2 and "empty" in result.stderr and "rename" not in result.stderr
+    locked = tmp_path / "locked.npy"
+    locked.write_bytes(b"keep me")
+    locked.chmod(0o444)
+    result = convrun(SEED_MODEL, npy, "-o", str(locked))
+    assert result.returncode == 1 and "read-only" in result.stderr and "--force" in result.stderr
+    assert locked.read_bytes() == b"keep me"
+    assert convrun(SEED_MODEL, npy, "-o", str(locked), "--force").returncode == 0
+    assert np.load(locked).shape == (20, 33, 24)
+
+
+def test_negative_numbers_give_the_real_reason():
+    npy = os.path.join(SEED, "input.npy")
+    for args in (["--threads", "-1"], ["--threads=-1"]):
+        result = convrun(SEED_MODEL, npy, *args)
+        assert result.returncode == 2 and "--threads must be at least 1, got -1" in result.stderr, result.stderr
+    result = convrun(SEED_MODEL, npy, "--shape", "-1,16,50")
+    assert result.returncode == 2 and "dimension -1 is not positive" in result.stderr
+    assert "Missing value" not in result.stderr
+
+
+def test_raw_input_summary_says_how_it_was_read(tmp_path):
+    path = tmp_path / "x.bin"
+    np.zeros((16, 1000), dtype=np.float32).tofile(path)
+    result = convrun(SEED_MODEL, str(path))
+    assert result.returncode == 0 and "read as (1, 16, 1000) raw float32, N = 1 assumed" in result.stdout
+
+
+# ---- pipes and many files -------------------------------------------------------------------
+
+def test_stdin_and_stdout(tmp_path):
+    npy = open(os.path.join(SEED, "input.npy"), "rb").read()
+    expected = np.load(os.path.join(SEED, "expected.npy"))
+    raw = convrun(SEED_MODEL, "-", "-o", "-", stdin=npy)
+    assert raw.returncode == 0, raw.stderr
+    np.testing.assert_allclose(np.frombuffer(raw.stdout, dtype="<f4").reshape(expected.shape), expected, atol=1e-4)
+    as_npy = convrun(SEED_MODEL, "-", "-o", "-", "--output-format", "npy", stdin=npy)
+    path = tmp_path / "y.npy"
+    path.write_bytes(as_npy.stdout)
+    np.testing.assert_allclose(np.load(path), expected, atol=1e-4)
+    raw_in = convrun(SEED_MODEL, "-", "--shape", "20,16,50", "-o", "-",
+                     stdin=np.load(os.path.join(SEED, "input.npy")).tobytes())
+    assert raw_in.stdout == raw.stdout
+
+
+def test_several_inputs_into_a_directory(tmp_path):
+    write_wav(tmp_path / "a.wav", tone(16000), 16000)
+    write_wav(tmp_path / "b.wav", tone(16000) // 2, 16000)
+    np.save(tmp_path / "c.npy", np.zeros((1, 1, 16000), dtype=np.float64))
+    outdir = tmp_path / "out"
+    result = convrun(WAV2VEC, str(tmp_path / "a.wav"), str(tmp_path / "b.wav"), str(tmp_path / "c.npy"),
+                     "-o", str(outdir) + "/")
+    assert result.returncode == 0, result.stderr
+    assert sorted(os.listdir(outdir)) == ["a.npy", "b.npy", "c.npy"]
+    assert np.load(outdir / "a.npy").shape == np.load(outdir / "c.npy").shape
+    result = convrun(WAV2VEC, str(tmp_path / "a.wav"), str(tmp_path / "b.wav"), "-o", str(tmp_path / "single.npy"))
+    assert result.returncode == 2 and "names a directory" in result.stderr
+    # One bad file among several is reported; the others still run, and the exit status says so.
+    write_wav(tmp_path / "stereo.wav", tone(16000, channels=2), 16000)
+    result = convrun(WAV2VEC, str(tmp_path / "stereo.wav"), str(tmp_path / "a.wav"), "-o", str(tmp_path / "more") + "/")
+    assert result.returncode == 1 and "1 of 2 inputs failed" in result.stderr
+    assert os.listdir(tmp_path / "more") == ["a.npy"]
+
+
+def test_inspect_and_validate_json(tmp_path):
+    result = convrun("inspect", SEED_MODEL, "--length", "50", "--json")
+    assert result.returncode == 0, result.stderr
+    info = json.loads(result.stdout)
+    assert info["inputs"][0]["channels"] == 16 and info["nodes"][0]["op"] == "conv1d"
+    assert info["nodes"][0]["output_shape"] == [33, 24] and info["nodes"][0]["inputs"] == ["input"]
+    result = convrun("validate", SEED_MODEL, "--json")
+    assert result.returncode == 0 and json.loads(result.stdout) == {"model": SEED_MODEL, "valid": True, "problems": []}
+    bad = tmp_path / "bad.c1d"
+    bad.write_bytes(open(SEED_MODEL, "rb").read() + bytes(100))
+    result = convrun("validate", str(bad), "--json")
+    report = json.loads(result.stdout)
+    assert result.returncode == 1 and not report["valid"] and "trailing bytes" in report["problems"][0]
+
+
+def test_only_the_cli_links_libsndfile():
+    """Depending on the C1D library must need nothing new: libsndfile is the CLI's (and its tests')."""
+    described = subprocess.run(["swift", "package", "dump-package"], cwd=ROOT, capture_output=True, text=True)
+    if described.returncode != 0:
+        pytest.skip("swift package dump-package unavailable")
+    targets = {t["name"]: t for t in json.loads(described.stdout)["targets"]}
+
+    def dependencies(name):
+        return {d.get("byName", d.get("target", [None]))[0] for d in targets[name]["dependencies"]}
+
+    assert "CSndFile" not in dependencies("C1D") and "ConvRunAudio" not in dependencies("C1D")
+    assert "ConvRunAudio" in dependencies("convrun")
+    assert "unsafeFlags" not in described.stdout
