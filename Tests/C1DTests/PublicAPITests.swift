@@ -117,4 +117,15 @@ struct PublicAPITests {
     let second = #expect(throws: C1DError.self) { try conv.build(outputs: [z]) }
     #expect(second?.description == "node 'conv1d_0': parameter 'conv1d_0.gain' expected only 'weight' for op conv1d, got a 'gain' parameter")
   }
+
+  @Test("runs of varying lengths get their own shapes, across the shape cache's capacity")
+  func shapeCacheFollowsLengths() throws {
+    let model = try Self.seed()
+    for length in [50, 60, 50] + Array(3...40) + [50, 3] {
+      let y = try model(Tensor(shape: [1, 16, length], repeating: 1))
+      #expect(y.shape == [1, 33, (length - 3) / 2 + 1], "length \(length)")
+    }
+    #expect(throws: C1DError.self) { try model(Tensor(shape: [1, 16, 2], repeating: 1)) }
+    #expect(throws: C1DError.self) { try model(Tensor(shape: [1, 16, 2], repeating: 1)) }
+  }
 }

@@ -30,7 +30,7 @@ extension Model {
   /// The most activation memory (bytes) a run on inputs of `length` and `batch` needs at once.
   /// - Throws: `C1DError` if the length does not fit the model, or `limitExceeded` if the size overflows.
   public func activationBytes(forInputLength length: Int, batch: Int = 1) throws -> Int {
-    let shapes = try validated.explainedShapes(lengths: graph.inputs.map { _ in length }, batch: batch)
+    let shapes = try shapeCache.shapes(validated, lengths: graph.inputs.map { _ in length }, batch: batch)
     guard let bytes = plan.peakActivationBytes(shapes: shapes, batch: batch) else {
       throw C1DError.limitExceeded(what: "activation memory for input length \(length) and batch \(batch)", limit: Int.max, actual: Int.max)
     }
@@ -75,7 +75,7 @@ extension Model {
       activations.append(Activation(shape: ValueShape(channels: channels, length: length), batch: batch, data: tensor.values))
     }
     let lengths = activations.map { $0.shape.length! }
-    let shapes = try validated.explainedShapes(lengths: lengths, batch: batched == true ? batch : nil)
+    let shapes = try shapeCache.shapes(validated, lengths: lengths, batch: batched == true ? batch : nil)
     let needed = plan.peakActivationBytes(shapes: shapes, batch: batch) ?? Int.max
     guard needed <= memoryLimit else {
       throw C1DError.limitExceeded(what: "activation memory for input length \(lengths.max()!) and batch \(batch) (bytes)", limit: memoryLimit, actual: needed)

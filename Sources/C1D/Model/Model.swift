@@ -104,6 +104,8 @@ public struct Model: Sendable {
   /// The graph as validation left it: what shape inference and the plan work from.
   let validated: ValidatedGraph
   let plan: ExecutionPlan
+  /// Shapes by run signature, shared by the copies of this model.
+  let shapeCache: ShapeCache
 
   /// Validates `graph` against `weights` and plans its execution.
   /// - Parameters:
@@ -125,6 +127,7 @@ public struct Model: Sendable {
     self.metadata = metadata
     self.storedEncodings = storedEncodings
     self.plan = ExecutionPlan(validated)
+    shapeCache = ShapeCache()
     let fixedLengths = graph.inputs.compactMap(\.length)
     if fixedLengths.count == graph.inputs.count {
       _ = try validated.shapes(lengths: fixedLengths, batch: nil)
