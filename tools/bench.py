@@ -1,12 +1,18 @@
 #!/usr/bin/env python3
-"""Benchmark: convrun vs onnxruntime vs PyTorch, same models, same inputs, one run.
+"""Benchmark: convrun vs onnxruntime vs tract vs PyTorch, same models, same inputs, one run.
 
     bash tools/bench.sh            # installs what it needs, builds release, runs this
-    python3 tools/bench.py [--only NAME ...] [--threads 1 2] [--rounds 2] [--min-time 1.0]
+    python3 tools/bench.py [--only NAME ...] [--threads 1 2] [--rounds 2] [--min-time 1.0] [--repeats 5]
 
-Each engine runs in its own subprocess per model and thread count (so each one's peak RSS is its own),
-after warm-up, for at least --min-time seconds. Writes bench-results/results.{md,json,png}.
-Benchmarks are not tests: nothing here asserts, and CI does not run it.
+Warm: each engine runs in its own subprocess per model and thread count (so each one's peak RSS is its own),
+after warm-up, for at least --min-time seconds; engines take turns for --rounds rounds. tract's Python API
+has no thread setting: it is measured once, at 1 thread.
+Cold: convrun as a whole fresh process (timed from outside) against session creation + first run of
+onnxruntime and tract in an already-running Python, best of --repeats (bench_cold.py).
+Codecs: each architecture converted to f32/none, f32/deflate, f16 and bf16 shuffle-deflate; convrun's load
+and whole process for each, with file sizes, next to onnxruntime's session creation.
+Writes bench-results/results.{md,json,png} (bench_report.py). Benchmarks are not tests: nothing here
+asserts, and CI does not run it.
 """
 
 from __future__ import annotations
@@ -17,11 +23,13 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, ".."))
 sys.path.insert(0, HERE)
+
+import bench_cold  # noqa: E402
+import bench_report  # noqa: E402
 
 PEAK_GFLOPS_PER_CORE = None  # measured at the start of every run (tools/peak.c)
 
@@ -41,50 +49,95 @@ def layer(c_in, c_out, k, **kw):
     return lambda: nn.Conv1d(c_in, c_out, k, **kw)
 
 
+EXPORT_DEFAULT = ("f32", "deflate")  # c1d.export's default: how a layer is stored for the cold table
+
+
 def suite():
     import gen_fixtures as g
+    from bench_models import dense_depthwise_net
     models = {}
-    for name, (constructor, shape, *_rest) in g.ARCHITECTURES.items():
-        models[name] = (constructor, shape, "architecture")
+    for name, (constructor, shape, dtype, codec, *_rest) in g.ARCHITECTURES.items():
+        models[name] = (constructor, shape, "architecture", (dtype, codec))  # stored as its fixture is
+    models["dense_depthwise_net"] = (dense_depthwise_net, (4, 64, 8000), "architecture", EXPORT_DEFAULT)
     models.update({
-        "dense_k3_256": (layer(256, 256, 3, padding=1), (8, 256, 4096), "layer"),
-        "pointwise_512": (layer(512, 512, 1), (8, 512, 1024), "layer"),
-        "depthwise_k15_256": (layer(256, 256, 15, padding=7, groups=256), (8, 256, 4096), "layer"),
-        "depthwise_k33_256": (layer(256, 256, 33, padding=16, groups=256), (8, 256, 4096), "layer"),
-        "dilated_k3_d4_256": (layer(256, 256, 3, padding=4, dilation=4), (8, 256, 4096), "layer"),
-        "strided_k3_s2_256": (layer(256, 256, 3, stride=2, padding=1), (8, 256, 4096), "layer"),
-        "seed_16_33_k3_s2": (layer(16, 33, 3, stride=2), (20, 16, 50), "layer"),
+        "dense_k3_256": (layer(256, 256, 3, padding=1), (8, 256, 4096), "layer", EXPORT_DEFAULT),
+        "pointwise_512": (layer(512, 512, 1), (8, 512, 1024), "layer", EXPORT_DEFAULT),
+        "depthwise_k15_256": (layer(256, 256, 15, padding=7, groups=256), (8, 256, 4096), "layer", EXPORT_DEFAULT),
+        "depthwise_k33_256": (layer(256, 256, 33, padding=16, groups=256), (8, 256, 4096), "layer", EXPORT_DEFAULT),
+        "dilated_k3_d4_256": (layer(256, 256, 3, padding=4, dilation=4), (8, 256, 4096), "layer", EXPORT_DEFAULT),
+        "strided_k3_s2_256": (layer(256, 256, 3, stride=2, padding=1), (8, 256, 4096), "layer", EXPORT_DEFAULT),
+        "seed_16_33_k3_s2": (layer(16, 33, 3, stride=2), (20, 16, 50), "layer", EXPORT_DEFAULT),
     })
     return models
 
 
 # ------------------------------------------------------------------------------------------------
-# workers: one engine, one model, one thread count; print a JSON line
+# workers: one engine, one model, one thread count; print a JSON line.
+# warm: load once, warm up, time runs for at least min_time. cold: `repeats` fresh sessions, each created and
+# run once. Imports and reading the input come first and are not timed.
 
 WORKER = r'''
-import json, sys, time, os
-engine, path, input_path, threads, min_time = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
+import gc, json, sys, time, os
+engine, path, input_path, threads, min_time, mode, repeats = (sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]),
+                                                               float(sys.argv[5]), sys.argv[6], int(sys.argv[7]))
 import numpy as np
 x = np.load(input_path)
-t0 = time.perf_counter()
 if engine == "torch":
     import torch
     torch.set_num_threads(threads)
-    module = torch.load(path, weights_only=False).eval()
-    xt = torch.from_numpy(x)
-    def call():
-        with torch.no_grad():
-            return module(xt)
 elif engine == "onnxruntime":
     import onnxruntime as ort
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
-    name = session.get_inputs()[0].name
-    def call():
-        return session.run(None, {name: x})
+elif engine == "tract":
+    import tract
+
+def create():
+    if engine == "torch":
+        module = torch.load(path, weights_only=False).eval()
+        xt = torch.from_numpy(x)
+        def call():
+            with torch.no_grad():
+                return module(xt)
+        return call
+    if engine == "onnxruntime":
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+        name = session.get_inputs()[0].name
+        return lambda: session.run(None, {name: x})
+    if engine == "tract":
+        # tract.onnx().load → InferenceModel; a fixed input fact; into_model() types it; into_runnable() optimizes
+        # it for the default (CPU) runtime. Outputs are copied to numpy, as onnxruntime's are.
+        model = tract.onnx().load(path)
+        model.set_input_fact(0, ",".join(str(d) for d in x.shape) + ",f32")
+        runnable = model.into_model().into_runnable()
+        state = runnable.spawn_state()
+        return lambda: [t.to_numpy() for t in state.run([x])]
+    raise SystemExit(f"unknown engine {engine}")
+
+def rss_mib():
+    hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM:")]
+    return float(hwm[0].split()[1]) / 1024 if hwm else -1
+
+if mode == "cold":
+    loads, colds = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        call = create()
+        t1 = time.perf_counter()
+        call()
+        t2 = time.perf_counter()
+        loads.append((t1 - t0) * 1e3)
+        colds.append((t2 - t0) * 1e3)
+        del call
+        gc.collect()
+    print(json.dumps({"cold_ms": min(colds), "load_ms": min(loads), "first_cold_ms": colds[0], "first_load_ms": loads[0],
+                      "cold_samples_ms": colds, "load_samples_ms": loads, "peak_rss_mib": rss_mib()}))
+    raise SystemExit(0)
+
+t0 = time.perf_counter()
+call = create()
 load = time.perf_counter() - t0
 for _ in range(3):
     call()
@@ -93,9 +146,8 @@ start = time.perf_counter()
 while len(times) < 5 or (time.perf_counter() - start < min_time and len(times) < 1000):
     t = time.perf_counter(); call(); times.append(time.perf_counter() - t)
 times.sort()
-hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM:")]
-rss = float(hwm[0].split()[1]) / 1024 if hwm else -1
-print(json.dumps({"p50_ms": times[len(times) // 2] * 1e3, "min_ms": times[0] * 1e3, "load_ms": load * 1e3, "runs": len(times), "peak_rss_mib": rss}))
+print(json.dumps({"p50_ms": times[len(times) // 2] * 1e3, "min_ms": times[0] * 1e3, "load_ms": load * 1e3, "runs": len(times),
+                  "peak_rss_mib": rss_mib()}))
 '''
 
 
@@ -137,6 +189,10 @@ def main():
     parser.add_argument("--only", nargs="*")
     parser.add_argument("--min-time", type=float, default=1.0)
     parser.add_argument("--rounds", type=int, default=2, help="turns per engine; each keeps its best median")
+    parser.add_argument("--repeats", type=int, default=5,
+                        help="cold and load measurements: fresh processes / sessions per figure, best kept")
+    parser.add_argument("--no-tract", action="store_true", help="leave tract out")
+    parser.add_argument("--no-codecs", action="store_true", help="skip the load-per-codec table")
     parser.add_argument("--convrun", default=os.path.join(ROOT, ".build", "release", "convrun"))
     parser.add_argument("--out", default=os.path.join(ROOT, "bench-results"))
     args = parser.parse_args()
@@ -145,16 +201,45 @@ def main():
     import torch
     import c1d
 
+    versions = {"torch": torch.__version__,
+                "convrun": subprocess.run([args.convrun, "--version"], capture_output=True, text=True).stdout.strip()}
+    import onnxruntime
+    versions["onnxruntime"] = onnxruntime.__version__
+    use_tract = not args.no_tract
+    if use_tract:
+        try:
+            import tract
+            versions["tract"] = tract.version()
+        except ImportError:
+            print("(tract not installed: pip install tract; its columns read n/a)")
+            use_tract = False
+
     torch.manual_seed(0)
     os.makedirs(args.out, exist_ok=True)
     work = tempfile.mkdtemp(prefix="c1d-bench-")
     global PEAK_GFLOPS_PER_CORE
     PEAK_GFLOPS_PER_CORE = measure_peak(work)
-    print(f"measured single-core FMA peak: {PEAK_GFLOPS_PER_CORE:.1f} GFLOP/s")
+    cpu = bench_cold.cpu_description()
+    print(f"CPU: {cpu['description']}; measured single-core FMA peak: {PEAK_GFLOPS_PER_CORE:.1f} GFLOP/s")
+    startup = bench_cold.whole_process([args.convrun, "--version"], args.repeats)
+    print(f"convrun --version: {startup['best_ms']:.1f} ms, {startup['rss_mib']} MiB")
     worker = os.path.join(work, "worker.py")
     open(worker, "w").write(WORKER)
+
+    def run_worker(engine, path, input_path, threads, mode="warm"):
+        return measure([sys.executable, worker, engine, path, input_path, str(threads), str(args.min_time), mode,
+                        str(args.repeats)])
+
+    def try_tract(*a, **kw):
+        """tract may refuse an op: its columns then read n/a and the run goes on."""
+        try:
+            return run_worker("tract", *a, **kw)
+        except RuntimeError as error:
+            print(f"  tract: {str(error).strip().splitlines()[-1][:300]}")
+            return None
+
     results = []
-    for name, (constructor, shape, kind) in suite().items():
+    for name, (constructor, shape, kind, stored) in suite().items():
         if args.only and name not in args.only:
             continue
         torch.manual_seed(1)
@@ -165,9 +250,15 @@ def main():
         torch.save(module, paths["pt"])
         torch.onnx.export(module, (x,), paths["onnx"], input_names=["input"], opset_version=17, dynamo=False)
         input_path = os.path.join(work, f"{name}.input.npy")
+        output_path = os.path.join(work, f"{name}.output.npy")
         np.save(input_path, x.numpy())
+        # stored forms: the one this model ships as (cold table) and, for architectures, every codec of the table
+        forms = [stored] + [v for v in bench_cold.CODEC_VARIANTS
+                            if kind == "architecture" and not args.no_codecs and v != stored]
+        variants = {bench_cold.variant_name(*f): bench_cold.convert(args.convrun, paths["c1d"], *f, work, name) for f in forms}
         flops = None
-        for threads in args.threads:
+        tract_warm = tract_cold = None  # tract: one thread whatever T, measured with the first thread count
+        for index, threads in enumerate(args.threads):
             row = {"model": name, "kind": kind, "shape": list(shape), "threads": threads}
             # Engines take turns for --rounds rounds and each keeps its best median: the machine's speed
             # drifts by more than the differences being measured, and turns spread the drift evenly.
@@ -178,74 +269,66 @@ def main():
                 flops = stats["flops"]
                 keep_best(row, "convrun", stats, rss)
                 for engine, path in (("onnxruntime", paths["onnx"]), ("torch", paths["pt"])):
-                    stats, rss = measure([sys.executable, worker, engine, path, input_path, str(threads), str(args.min_time)])
+                    stats, rss = run_worker(engine, path, input_path, threads)
                     keep_best(row, engine, stats, rss)
+                if use_tract and index == 0:
+                    measured = try_tract(paths["onnx"], input_path, 1)
+                    if measured:
+                        keep_best(row, "tract", *measured)
+            if index == 0 and "tract" in row:
+                tract_warm = dict(row.pop("tract"), threads_used=1)
+            row["tract"] = tract_warm
             row["flops"] = flops
-            for engine in ("convrun", "onnxruntime", "torch"):
+            for engine in ("convrun", "onnxruntime", "tract", "torch"):
+                if row[engine] is None:
+                    continue
                 gflops = flops / (row[engine]["p50_ms"] * 1e-3) / 1e9
                 row[engine]["gflops"] = gflops
-                row[engine]["peak_pct"] = 100 * gflops / (PEAK_GFLOPS_PER_CORE * threads)
+                row[engine]["peak_pct"] = 100 * gflops / (PEAK_GFLOPS_PER_CORE * row[engine].get("threads_used", threads))
             row["speedup_vs_ort"] = row["onnxruntime"]["p50_ms"] / row["convrun"]["p50_ms"]
             row["speedup_vs_torch"] = row["torch"]["p50_ms"] / row["convrun"]["p50_ms"]
+            row["speedup_vs_tract"] = row["tract"]["p50_ms"] / row["convrun"]["p50_ms"] if row["tract"] else None
+
+            # cold: every stored form as a whole process + its load; onnxruntime and tract: fresh sessions
+            measured = {v: bench_cold.measure_variant(args.convrun, path, size, input_path, output_path, threads,
+                                                      args.repeats)
+                        for v, (path, size) in variants.items()}
+            ort_cold, _ = run_worker("onnxruntime", paths["onnx"], input_path, threads, "cold")
+            if use_tract and index == 0:
+                found = try_tract(paths["onnx"], input_path, 1, "cold")
+                tract_cold = dict(found[0], threads_used=1) if found else None
+            stored_name = bench_cold.variant_name(*stored)
+            convrun_cold = measured[stored_name]
+            row["cold"] = {
+                "stored_as": stored_name, "convrun": convrun_cold, "onnxruntime": ort_cold, "tract": tract_cold,
+                "convrun_startup_ms": startup["best_ms"],
+                "speedup_vs_ort": ort_cold["cold_ms"] / convrun_cold["process_ms"],
+                "speedup_vs_tract": tract_cold["cold_ms"] / convrun_cold["process_ms"] if tract_cold else None,
+                "speedup_vs_ort_warm": row["onnxruntime"]["p50_ms"] / convrun_cold["process_ms"],
+            }
+            if kind == "architecture" and not args.no_codecs:
+                row["codecs"] = {bench_cold.variant_name(*v): measured[bench_cold.variant_name(*v)]
+                                 for v in bench_cold.CODEC_VARIANTS}
+            row["onnx_size_bytes"] = os.path.getsize(paths["onnx"])
             results.append(row)
+            tract_text = f"{row['tract']['p50_ms']:9.3f} ms{'†' if threads != 1 else ' '}" if row["tract"] else "      n/a    "
             print(f"{name:24s} T{threads}  convrun {row['convrun']['p50_ms']:9.3f} ms {row['convrun']['gflops']:6.1f} GF/s"
-                  f" | ort {row['onnxruntime']['p50_ms']:9.3f} ms | torch {row['torch']['p50_ms']:9.3f} ms"
+                  f" | ort {row['onnxruntime']['p50_ms']:9.3f} ms | tract {tract_text} | torch {row['torch']['p50_ms']:9.3f} ms"
                   f" | x{row['speedup_vs_ort']:.2f} vs ort, x{row['speedup_vs_torch']:.2f} vs torch", flush=True)
+            print(f"{'':24s}     cold ({stored_name}): convrun process {convrun_cold['process_ms']:.1f} ms "
+                  f"(load {convrun_cold['load_ms']:.1f}, first run {convrun_cold['first_run_ms']:.1f}, "
+                  f"overhead {convrun_cold['overhead_ms']:.1f}) | ort session + run {ort_cold['cold_ms']:.1f} ms "
+                  f"(session {ort_cold['load_ms']:.1f}) | tract "
+                  f"{'n/a' if not tract_cold else format(tract_cold['cold_ms'], '.1f') + ' ms'}", flush=True)
 
-    json.dump({"peak_gflops_per_core": PEAK_GFLOPS_PER_CORE, "results": results},
-              open(os.path.join(args.out, "results.json"), "w"), indent=1)
-    write_markdown(results, os.path.join(args.out, "results.md"))
-    write_chart(results, os.path.join(args.out, "results.png"))
+    meta = {"peak_gflops_per_core": PEAK_GFLOPS_PER_CORE, "cpu": cpu, "versions": versions, "startup": startup,
+            "tract_threads_note": bench_report.TRACT_NOTE,
+            "settings": {"threads": args.threads, "rounds": args.rounds, "min_time": args.min_time,
+                         "repeats": args.repeats}}
+    json.dump({**meta, "results": results}, open(os.path.join(args.out, "results.json"), "w"), indent=1)
+    bench_report.write_markdown(results, meta, os.path.join(args.out, "results.md"))
+    bench_report.write_chart(results, PEAK_GFLOPS_PER_CORE, os.path.join(args.out, "results.png"))
     print(open(os.path.join(args.out, "results.md")).read())
-
-
-def geomean(values):
-    import math
-    values = list(values)
-    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else float("nan")
-
-
-def write_markdown(results, path):
-    lines = [f"Single-core FP32 FMA peak measured in this run: {PEAK_GFLOPS_PER_CORE:.1f} GFLOP/s; % peak = GFLOP/s ÷ (peak × threads).", "",
-             "| model | T | convrun ms | ORT ms | torch ms | convrun GFLOP/s | % peak | ×ORT | ×torch | RSS MiB convrun / ORT / torch | load ms convrun / ORT / torch |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
-    for r in results:
-        c, o, t = r["convrun"], r["onnxruntime"], r["torch"]
-        lines.append(f"| {r['model']} | {r['threads']} | {c['p50_ms']:.3f} | {o['p50_ms']:.3f} | {t['p50_ms']:.3f} | "
-                     f"{c['gflops']:.1f} | {c['peak_pct']:.0f}% | {r['speedup_vs_ort']:.2f} | {r['speedup_vs_torch']:.2f} | "
-                     f"{c['rss_mib']:.0f} / {o['rss_mib']:.0f} / {t['rss_mib']:.0f} | "
-                     f"{c['load_ms']:.1f} / {o['load_ms']:.1f} / {t['load_ms']:.1f} |")
-    for kind in ("architecture", "layer"):
-        for threads in sorted({r["threads"] for r in results}):
-            rows = [r for r in results if r["kind"] == kind and r["threads"] == threads]
-            if rows:
-                lines.append(f"\nGeomean speed-up, {kind}s at {threads} thread(s): ×{geomean(r['speedup_vs_ort'] for r in rows):.2f} vs onnxruntime, "
-                             f"×{geomean(r['speedup_vs_torch'] for r in rows):.2f} vs PyTorch")
-    open(path, "w").write("\n".join(lines) + "\n")
-
-
-def write_chart(results, path):
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("(matplotlib not installed: no chart)")
-        return
-    labels = [f"{r['model']} T{r['threads']}" for r in results]
-    fig, ax = plt.subplots(figsize=(12, max(4, 0.35 * len(results))))
-    y = range(len(results))
-    ax.barh([i - 0.25 for i in y], [r["convrun"]["gflops"] for r in results], 0.25, label="convrun")
-    ax.barh(list(y), [r["onnxruntime"]["gflops"] for r in results], 0.25, label="onnxruntime")
-    ax.barh([i + 0.25 for i in y], [r["torch"]["gflops"] for r in results], 0.25, label="PyTorch")
-    ax.set_yticks(list(y))
-    ax.set_yticklabels(labels, fontsize=8)
-    ax.invert_yaxis()
-    ax.set_xlabel("GFLOP/s (median latency)")
-    ax.axvline(PEAK_GFLOPS_PER_CORE, color="gray", linestyle="--", linewidth=0.8)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
 
 
 if __name__ == "__main__":
