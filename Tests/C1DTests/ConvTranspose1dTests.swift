@@ -49,6 +49,10 @@ struct ConvTranspose1dTests {
     c(12, 20, k: 8, s: 4, p: 2, L: 300, N: 2),  // several GEMM tiles per phase
     c(5, 7, k: 1, s: 3, L: 10),  // k1: one phase of taps
     c(2, 3, k: 4, s: 2, p: 1, L: 1),  // one input frame
+    // Long enough for the vectorised interleave (16 frames of every phase at once) at strides 2, 4, 8:
+    c(3, 5, k: 2, s: 4, L: 40),  // with phases of bias only
+    c(2, 3, k: 4, s: 8, p: 1, op: 1, d: 2, L: 37),  // gcd(d, s) = 2: odd phases of bias only
+    c(2, 3, k: 3, s: 2, p: 5, op: 1, L: 60),  // crop: phases that skip their first frames
   ]
 
   /// Hyperparameters drawn from a seeded generator, with the output length positive.

@@ -37,6 +37,10 @@ void c1d_pack_rows(c1d_isa isa, long kc, const float *const *rows, long offset, 
 /// j * stride + p < length (phase_length = ceil(length / stride)); y holds min(stride, length) phases.
 void c1d_split_phases(c1d_isa isa, const float *x, long length, long stride, long phase_length, float *y);
 
+/// The inverse for a transposed convolution's phases: y[r + v * stride] = phases[r][v] for every
+/// r + v * stride < length; a NULL phase writes `fill` (a phase without taps: the bias).
+void c1d_interleave_phases(c1d_isa isa, const float *const *phases, long stride, long length, float fill, float *y);
+
 /// The five input rows of a kernel-3, stride-2 conv computed by output pairs (Winograd's F(2, 2) on the
 /// taps 0 and 2): pair u reads v_j = x[4u - left + j], j = 0…4, and writes d1[u] = v0 − v2, e[u] = v1,
 /// d2[u] = v2, d3[u] = v4 − v2, f[u] = v3, for u < pairs. Positions outside the row read the padding

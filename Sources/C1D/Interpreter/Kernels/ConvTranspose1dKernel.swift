@@ -1,3 +1,5 @@
+import CC1DKernels
+
 /// `conv_transpose1d` as `stride` ordinary stride-1 convolutions (its polyphase decomposition), each run
 /// by `Conv1dKernel`'s GEMM, then one pass that interleaves their outputs.
 ///
@@ -73,18 +75,14 @@ struct ConvTranspose1dKernel: OpKernel {
       let y = SharedPointer(base: yb.baseAddress!)
       withPinned(results[...]) { sources in
         let bias = self.bias
+        let skips = phases.map(\.skip)
         Parallel.forEach(rows, threads: threads) { row in
-          let out = y.base + row * outLength
-          for (t0, source) in sources.enumerated() where t0 < outLength {
-            let frames = (outLength - 1 - t0) / s + 1
-            if let source {
-              let skip = phases[t0].skip
-              let phaseRow = source.base + row * (skip + frames) + skip
-              for v in 0..<frames { out[t0 + v * s] = phaseRow[v] }
-            } else {
-              let value = bias[row % channels]
-              for v in 0..<frames { out[t0 + v * s] = value }
+          withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: s) { rowPhases in
+            for (t0, source) in sources.enumerated() {
+              let frames = t0 < outLength ? (outLength - 1 - t0) / s + 1 : 0
+              rowPhases[t0] = source.map { UnsafePointer($0.base + row * (skips[t0] + frames) + skips[t0]) }
             }
+            c1d_interleave_phases(context.isa, rowPhases.baseAddress!, s, outLength, bias[row % channels], y.base + row * outLength)
           }
         }
       }
