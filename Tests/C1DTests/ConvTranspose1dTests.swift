@@ -53,6 +53,9 @@ struct ConvTranspose1dTests {
     c(3, 5, k: 2, s: 4, L: 40),  // with phases of bias only
     c(2, 3, k: 4, s: 8, p: 1, op: 1, d: 2, L: 37),  // gcd(d, s) = 2: odd phases of bias only
     c(2, 3, k: 3, s: 2, p: 5, op: 1, L: 60),  // crop: phases that skip their first frames
+    // Strides past `maxMergedStride`: the bias filled, then each phase's frames written.
+    c(3, 2, k: 45, s: 20, p: 12, op: 7, L: 9, N: 2),
+    c(2, 5, k: 3, s: 17, p: 1, bias: true, L: 6),
   ]
 
   /// Hyperparameters drawn from a seeded generator, with the output length positive.

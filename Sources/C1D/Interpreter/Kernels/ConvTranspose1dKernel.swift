@@ -19,74 +19,122 @@ import CC1DKernels
 /// the phase again; phases differ in `base`, so one cropped input would not serve them all). Stride 1 is
 /// one phase: a plain convolution.
 struct ConvTranspose1dKernel: OpKernel {
-  /// One output phase: frames `firstOutput`, `firstOutput + s`, ….
+  /// One output phase with taps: frames `firstOutput`, `firstOutput + s`, ….
   struct Phase: Sendable {
     let firstOutput: Int
-    /// The phase's stride-1 convolution over the input; nil when no tap falls in the phase.
-    let conv: Conv1dKernel?
+    /// The phase's stride-1 convolution over the input.
+    let conv: Conv1dKernel
     /// Leading frames of the convolution's output that fall before the output (a positive `base`).
     let skip: Int
   }
 
   let attributes: ConvTranspose1dAttributes
+  /// The phases with taps (at most `min(stride, kernel_size)`), by first output frame; the others are
+  /// the bias alone.
   let phases: [Phase]
   let bias: [Float]
+  /// Strides up to this interleave in one pass over each output row, all phases at once; larger ones
+  /// (rare, and mostly phases of bias only) fill the bias and then write each phase's frames.
+  static let maxMergedStride = 16
 
   init(attributes a: ConvTranspose1dAttributes, weight: [Float], bias: [Float]) {
     self.attributes = a
     self.bias = bias
-    phases = (0..<a.stride).map { t0 in
-      let plan = PhasePlan(a, firstOutput: t0)
-      return Phase(
-        firstOutput: t0, conv: plan.taps.isEmpty ? nil : plan.kernel(a, weight: weight, bias: bias), skip: max(plan.base, 0))
+    phases = PhasePlan.plans(a).map { plan in
+      Phase(firstOutput: plan.firstOutput, conv: plan.kernel(a, weight: weight, bias: bias), skip: max(plan.base, 0))
     }
+  }
+
+  /// Output frames of phase `t0`.
+  private func frames(_ t0: Int, outLength: Int) -> Int {
+    t0 < outLength ? (outLength - 1 - t0) / attributes.stride + 1 : 0
   }
 
   func run(_ inputs: consuming [Activation], output: ValueShape, context: ExecutionContext) -> Activation {
     let x = inputs[0]
-    let s = attributes.stride
     let outLength = output.length!
-    // Each phase's output, `(N, C_out, skip + frames of the phase)`; nil for a phase of bias only.
-    var results = [Activation?]()
+    // Each phase's output, `(N, C_out, skip + frames of the phase)`.
+    var results = [(phase: Phase, values: Activation)]()
     for phase in phases {
-      let frames = phase.firstOutput < outLength ? (outLength - 1 - phase.firstOutput) / s + 1 : 0
-      guard frames > 0, let conv = phase.conv else {
-        results.append(nil)
-        continue
-      }
-      let result = conv.run(
+      let frames = frames(phase.firstOutput, outLength: outLength)
+      guard frames > 0 else { continue }
+      let result = phase.conv.run(
         [x], output: ValueShape(channels: attributes.outChannels, length: phase.skip + frames), context: context)
       // Stride 1 without skipped frames: the one phase is the output.
-      if s == 1, phase.skip == 0 { return result }
-      results.append(result)
+      if attributes.stride == 1, phase.skip == 0 { return result }
+      results.append((phase, result))
     }
-    let y = interleave(results, batch: x.batch, outLength: outLength, context: context)
+    let y =
+      attributes.stride <= Self.maxMergedStride
+      ? interleave(results, batch: x.batch, outLength: outLength, context: context)
+      : scatter(results, batch: x.batch, outLength: outLength, context: context)
     return Activation(shape: output, batch: x.batch, data: y)
   }
 
   /// Writes frame `v` of phase `t0` to output frame `t0 + v·s`, and the bias to the frames of phases
-  /// without taps.
-  private func interleave(_ results: [Activation?], batch: Int, outLength: Int, context: ExecutionContext) -> [Float] {
+  /// without taps: one pass over each output row (`c1d_interleave_phases`).
+  private func interleave(
+    _ results: [(phase: Phase, values: Activation)], batch: Int, outLength: Int, context: ExecutionContext
+  ) -> [Float] {
     let s = attributes.stride
     let channels = attributes.outChannels
     let rows = batch * channels
     let threads = Parallel.threads(context.threads, work: Parallel.work(rows, outLength), perThread: 1 << 18)
+    // Per phase: its skip and frames per row; nil for a phase of bias only.
+    var rowLayout = [(skip: Int, stride: Int)?](repeating: nil, count: s)
+    for (phase, _) in results {
+      rowLayout[phase.firstOutput] = (phase.skip, phase.skip + frames(phase.firstOutput, outLength: outLength))
+    }
+    let layout = rowLayout
+    let firstOutputs = results.map(\.phase.firstOutput)
     return [Float].uninitialized(count: rows * outLength) { yb in
       let y = SharedPointer(base: yb.baseAddress!)
-      withPinned(results[...]) { sources in
+      withPinned(results.map(\.values)[...]) { pinned in
+        var byPhase = [SharedPointer?](repeating: nil, count: s)
+        for (t0, source) in zip(firstOutputs, pinned) { byPhase[t0] = source }
+        let sources = byPhase
         let bias = self.bias
-        let skips = phases.map(\.skip)
         Parallel.forEach(rows, threads: threads) { row in
           withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: s) { rowPhases in
-            for (t0, source) in sources.enumerated() {
-              let frames = t0 < outLength ? (outLength - 1 - t0) / s + 1 : 0
-              rowPhases[t0] = source.map { UnsafePointer($0.base + row * (skips[t0] + frames) + skips[t0]) }
+            for t0 in 0..<s {
+              rowPhases[t0] = sources[t0].map { UnsafePointer($0.base + row * layout[t0]!.stride + layout[t0]!.skip) }
             }
             c1d_interleave_phases(context.isa, rowPhases.baseAddress!, s, outLength, bias[row % channels], y.base + row * outLength)
           }
         }
       }
     }
+  }
+
+  /// `interleave` for large strides: each output row filled with its bias, then each phase's frames
+  /// written `stride` apart, phase by phase.
+  private func scatter(
+    _ results: [(phase: Phase, values: Activation)], batch: Int, outLength: Int, context: ExecutionContext
+  ) -> [Float] {
+    let (s, channels) = (attributes.stride, attributes.outChannels)
+    let rows = batch * channels
+    let threads = Parallel.threads(context.threads, work: Parallel.work(rows, outLength), perThread: 1 << 18)
+    var y = [Float](repeating: 0, count: rows * outLength)
+    y.withUnsafeMutableBufferPointer { yb in
+      let out = SharedPointer(base: yb.baseAddress!)
+      let bias = self.bias
+      Parallel.forEach(rows, threads: threads) { row in
+        (out.base + row * outLength).update(repeating: bias[row % channels], count: outLength)
+      }
+      for (phase, values) in results {
+        let (t0, skip) = (phase.firstOutput, phase.skip)
+        let frames = frames(t0, outLength: outLength)
+        values.data.withUnsafeBufferPointer { source in
+          let phaseRows = SharedPointer(base: UnsafeMutablePointer(mutating: source.baseAddress!))
+          Parallel.forEach(rows, threads: threads) { row in
+            let from = phaseRows.base + row * (skip + frames) + skip
+            let to = out.base + row * outLength + t0
+            for v in 0..<frames { to[v * s] = from[v] }
+          }
+        }
+      }
+    }
+    return y
   }
 }
 
@@ -101,21 +149,19 @@ private struct PhasePlan {
   /// Input frames between consecutive taps: `dilation / gcd(dilation, stride)`.
   let dilation: Int
 
-  init(_ a: ConvTranspose1dAttributes, firstOutput t0: Int) {
-    firstOutput = t0
+  /// The phases with taps, by first output frame. Tap `k` lands in phase `(k·d − p) mod s`: grouping the
+  /// taps costs O(kernel_size), whatever the stride. Within a phase the taps are `s/gcd(d, s)` apart.
+  static func plans(_ a: ConvTranspose1dAttributes) -> [PhasePlan] {
     let s = a.stride
-    let residue = (t0 + a.padding) % s
-    let common = gcd(a.dilation, s)
-    dilation = a.dilation / common
-    // k·d ≡ residue (mod s): the solutions are one class modulo s/gcd, or none.
-    let step = s / common
-    if let least = (0..<min(step, a.kernelSize)).first(where: { $0 * a.dilation % s == residue }) {
-      let greatest = least + (a.kernelSize - 1 - least) / step * step
-      taps = Array(stride(from: greatest, through: least, by: -step))
-      base = (t0 + a.padding - greatest * a.dilation) / s
-    } else {
-      taps = []
-      base = 0
+    var tapsOfPhase: [Int: [Int]] = [:]
+    for k in stride(from: a.kernelSize - 1, through: 0, by: -1) {
+      let t0 = ((k * a.dilation - a.padding) % s + s) % s
+      tapsOfPhase[t0, default: []].append(k)
+    }
+    let dilation = a.dilation / gcd(a.dilation, s)
+    return tapsOfPhase.keys.sorted().map { t0 in
+      let taps = tapsOfPhase[t0]!
+      return PhasePlan(firstOutput: t0, taps: taps, base: (t0 + a.padding - taps[0] * a.dilation) / s, dilation: dilation)
     }
   }
 
@@ -143,11 +189,11 @@ private struct PhasePlan {
   }
 }
 
-/// Pins every present activation's storage for the duration of `body`.
-private func withPinned<R>(_ values: ArraySlice<Activation?>, _ body: ([SharedPointer?]) -> R) -> R {
+/// Pins every activation's storage for the duration of `body` (one level per phase: at most
+/// `ConvTranspose1dKernel.maxMergedStride` deep).
+private func withPinned<R>(_ values: ArraySlice<Activation>, _ body: ([SharedPointer]) -> R) -> R {
   guard let first = values.first else { return body([]) }
-  guard let value = first else { return withPinned(values.dropFirst()) { rest in body([nil] + rest) } }
-  return value.data.withUnsafeBufferPointer { buffer in
+  return first.data.withUnsafeBufferPointer { buffer in
     withPinned(values.dropFirst()) { rest in
       body([SharedPointer(base: UnsafeMutablePointer(mutating: buffer.baseAddress!))] + rest)
     }
