@@ -15,8 +15,9 @@ import CC1DKernels
 ///
 /// A phase whose `base` is positive (padding beyond the kernel's reach: PyTorch crops the full scatter
 /// by more than it pads) would need negative padding; its convolution instead starts `base` frames
-/// earlier, with no padding, and those first frames are dropped when interleaving (at most about half
-/// the phase again; phases differ in `base`, so one cropped input would not serve them all). Stride 1 is
+/// earlier, with no padding, and those first frames are dropped when interleaving. (Phases differ in
+/// `base`, so one cropped input would not serve them all. The dropped frames cost at most what the uncropped
+/// scatter would, as PyTorch's col2im computes it: a phase never runs past about `L` frames.) Stride 1 is
 /// one phase: a plain convolution.
 struct ConvTranspose1dKernel: OpKernel {
   /// One output phase with taps: frames `firstOutput`, `firstOutput + s`, ….
@@ -80,8 +81,8 @@ struct ConvTranspose1dKernel: OpKernel {
     let channels = attributes.outChannels
     let rows = batch * channels
     let threads = Parallel.threads(context.threads, work: Parallel.work(rows, outLength), perThread: 1 << 18)
-    // Per phase: its skip and frames per row; nil for a phase of bias only.
-    var rowLayout = [(skip: Int, stride: Int)?](repeating: nil, count: s)
+    // Per phase: its skipped frames and its row length in its output; nil for a phase of bias only.
+    var rowLayout = [(skip: Int, rowLength: Int)?](repeating: nil, count: s)
     for (phase, _) in results {
       rowLayout[phase.firstOutput] = (phase.skip, phase.skip + frames(phase.firstOutput, outLength: outLength))
     }
@@ -97,7 +98,7 @@ struct ConvTranspose1dKernel: OpKernel {
         Parallel.forEach(rows, threads: threads) { row in
           withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: s) { rowPhases in
             for t0 in 0..<s {
-              rowPhases[t0] = sources[t0].map { UnsafePointer($0.base + row * layout[t0]!.stride + layout[t0]!.skip) }
+              rowPhases[t0] = sources[t0].map { UnsafePointer($0.base + row * layout[t0]!.rowLength + layout[t0]!.skip) }
             }
             c1d_interleave_phases(context.isa, rowPhases.baseAddress!, s, outLength, bias[row % channels], y.base + row * outLength)
           }
