@@ -53,6 +53,12 @@ void c1d_f32_igemm_8x32_by_packing(c1d_gemm_fn gemm, long kc, const float *a, co
 void c1d_f32_pack_rows_x32__scalar(long kc, const float *const *rows, long offset, long cols, float *panel);
 void c1d_f32_pack_rows_x32__avx512f(long kc, const float *const *rows, long offset, long cols, float *panel);
 
+// ---- transposed-conv phase interleave (f32-interleave-*.c) -----------------------------------------------
+void c1d_f32_interleave__scalar(const float *const *phases, long stride, long length, float fill, float *y);
+void c1d_f32_interleave__avx512f(const float *const *phases, long stride, long length, float fill, float *y);
+/// Frames [done, length / stride) and the partial last frame, scalar.
+void c1d_f32_interleave_tail(const float *const *phases, long stride, long length, float fill, float *y, long done);
+
 // ---- strided-conv phase split (f32-phases-*.c) ------------------------------------------------------------
 void c1d_f32_phases__scalar(const float *x, long length, long stride, long phase_length, float *y);
 void c1d_f32_phases__avx512f(const float *x, long length, long stride, long phase_length, float *y);

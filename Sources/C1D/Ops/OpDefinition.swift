@@ -85,6 +85,10 @@ public enum TimeLocality: Sendable, Hashable {
   /// Output frame `t` reads frames `[t·stride − padLeft, t·stride − padLeft + span)` of its input; frames
   /// outside the input come from the padding (`padding` says how). Negative padding crops (a slice).
   case window(TimeWindow)
+  /// Output frame `t` reads the input frames `j` whose scatter `[j·factor − cropLeft, j·factor − cropLeft +
+  /// span)` holds `t` (a transposed convolution): `factor` output frames per input frame, so no `.window`
+  /// (whose stride is an integer count of input frames per output frame) can say it.
+  case upsampling(TimeUpsampling)
   /// The time axis collapses to one frame (a global pool); streams by accumulating until the end.
   case reduction
   /// The op works on features `(N, F)`, after the time axis is gone.
@@ -110,5 +114,32 @@ public struct TimeWindow: Sendable, Hashable {
     self.padLeft = padLeft
     self.padRight = padRight
     self.padding = padding
+  }
+}
+
+/// The frames an upsampling op (`conv_transpose1d`) writes per input frame.
+///
+/// Input frame `j` writes output frames `j·factor − cropLeft ..< j·factor − cropLeft + span`; output frame
+/// `t` is the sum over every such `j` (none: the bias only), so it reads input frames
+/// `⌈(t + cropLeft − span + 1) / factor⌉ … ⌊(t + cropLeft) / factor⌋` clipped to the input. The output is
+/// the full scatter (length `(L − 1)·factor + span`) with `cropLeft` frames cut at the start and
+/// `cropRight` at the end; a negative `cropRight` extends the end with frames no input frame writes (PyTorch's
+/// `output_padding` beyond `padding`). Streaming: once input frame `j` has arrived, output frames below
+/// `(j + 1)·factor − cropLeft` are final (later frames write only from there on).
+public struct TimeUpsampling: Sendable, Hashable {
+  /// Output frames per input frame: the stride.
+  public var factor: Int
+  /// Output frames one input frame writes: `dilation · (kernel − 1) + 1`.
+  public var span: Int
+  /// Frames of the full scatter dropped at the start: `padding`.
+  public var cropLeft: Int
+  /// Frames of the full scatter dropped at the end: `padding − output_padding` (negative: frames added).
+  public var cropRight: Int
+
+  public init(factor: Int, span: Int, cropLeft: Int = 0, cropRight: Int = 0) {
+    self.factor = factor
+    self.span = span
+    self.cropLeft = cropLeft
+    self.cropRight = cropRight
   }
 }

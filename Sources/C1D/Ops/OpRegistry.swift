@@ -1,7 +1,7 @@
 /// Every op this version reads, by name: the one list an op is added to.
 enum OpRegistry {
   static let definitions: [any OpDefinition.Type] = [
-    Conv1dAttributes.self, PadAttributes.self, SliceAttributes.self,
+    Conv1dAttributes.self, ConvTranspose1dAttributes.self, PadAttributes.self, SliceAttributes.self,
     ReLUOp.self, LeakyReLUOp.self, PReLUOp.self, ELUOp.self, GELUOp.self, SiLUOp.self, TanhOp.self, SigmoidOp.self,
     AddOp.self, MulOp.self, ConcatOp.self,
     BatchNormOp.self, GroupNormOp.self, LayerNormOp.self,

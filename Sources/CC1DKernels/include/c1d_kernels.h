@@ -64,6 +64,9 @@ typedef struct c1d_kernel_config {
   /// Splits a row into its phases for a stride: y[p * phase_length + j] = x[j * stride + p] for every
   /// j * stride + p < length (phase_length = ceil(length / stride)); y holds min(stride, length) phases.
   void (*_Nonnull split_phases)(const float *x, long length, long stride, long phase_length, float *y);
+  /// The inverse for a transposed convolution's phases: y[r + v * stride] = phases[r][v] for every
+  /// r + v * stride < length; a NULL phase writes `fill` (a phase without taps: the bias).
+  void (*_Nonnull interleave_phases)(const float *const *phases, long stride, long length, float fill, float *y);
 
   /// One depthwise channel read from the unpadded row x[0 ..< length] in place:
   /// y[t] = bias + sum_k w[k] * xp[t * stride + k * dilation] for t < count, where position i of the padded
