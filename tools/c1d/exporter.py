@@ -1,325 +1,305 @@
-"""Export a torch.nn.Module of conv1d-network ops to a .c1d file (captured with torch.fx).
+"""Export a torch.nn.Module to a .c1d file, captured with torch.export (non-strict) and checked.
 
 PyTorch is needed here only, never by the Swift package.
 """
 
 from __future__ import annotations
 
-import operator
+import contextlib
+import os
+import shutil
+import subprocess
+import tempfile
+import warnings
 
 import numpy as np
 import torch
-import torch.fx
 import torch.nn as nn
-import torch.nn.functional as F
 
 from . import format as c1dformat
+from .export_errors import ExportCheckError, UnsupportedOperation
+from .export_graph import Converter
+from .export_shapes import ShapeError, infer
+
+__all__ = ["export", "to_model", "UnsupportedOperation", "ExportCheckError", "CheckSkipped"]
 
 
-class UnsupportedOperation(ValueError):
-    """The module uses something .c1d version 1 cannot express; the message names it."""
+class CheckSkipped(UserWarning):
+    """The written file could not be run through convrun (it does not know one of its ops yet)."""
 
 
-_PAD_MODULES = {
-    nn.ConstantPad1d: "constant", nn.ZeroPad1d: "constant", nn.ReflectionPad1d: "reflect",
-    nn.ReplicationPad1d: "replicate", nn.CircularPad1d: "circular",
-}
-_SIMPLE_MODULES = {nn.ReLU: "relu", nn.SiLU: "silu", nn.Tanh: "tanh", nn.Sigmoid: "sigmoid"}
-_SIMPLE_FUNCTIONS = {
-    F.relu: "relu", torch.relu: "relu", F.silu: "silu", torch.tanh: "tanh", F.tanh: "tanh",
-    torch.sigmoid: "sigmoid", F.sigmoid: "sigmoid",
-}
-_SIMPLE_METHODS = {"relu": "relu", "tanh": "tanh", "sigmoid": "sigmoid"}
-_PASS_THROUGH_MODULES = (nn.Identity, nn.Dropout)
+# ---------------------------------------------------------------------------------------------
+# capture
 
-
-def _pair(value):
-    return value[0] if isinstance(value, (tuple, list)) else value
-
-
-class _Exporter:
-    def __init__(self, module: nn.Module, example: torch.Tensor):
-        self.module = module
-        self.modules = dict(module.named_modules())
-        self.nodes: list[dict] = []
-        self.tensors: dict[str, np.ndarray] = {}
-        self.values: dict[torch.fx.Node, str] = {}
-        self.transposed: dict[torch.fx.Node, str] = {}
-        self.channels = example.shape[-2]
-
-    # -- helpers ------------------------------------------------------------------------------
-    def emit(self, fx_node, op, inputs, attributes=None, params=None, name=None):
-        name = name or fx_node.name
-        taken = {n["name"] for n in self.nodes}
-        base, k = name, 1
-        while name in taken:
-            name, k = f"{base}_{k}", k + 1
-        roles = {}
-        for role, tensor in (params or {}).items():
-            tname = f"{name}.{role}"
-            self.tensors[tname] = tensor.detach().to(torch.float32).cpu().numpy().copy()
-            roles[role] = tname
-        self.nodes.append({"name": name, "op": op, "inputs": inputs, "outputs": [name],
-                           "attributes": attributes or {}, "params": roles})
-        self.values[fx_node] = name
-        return name
-
-    def value(self, arg, where):
-        if isinstance(arg, torch.fx.Node) and arg in self.values:
-            return self.values[arg]
-        if isinstance(arg, torch.fx.Node) and arg in self.transposed:
-            raise UnsupportedOperation(f"{where}: a transposed (N, L, C) value is only supported around LayerNorm")
-        raise UnsupportedOperation(f"{where}: unsupported operand {arg!r} (only tensors produced by the graph)")
-
-    def fail(self, fx_node, what):
+def _refuse_torchscript(module):
+    scripted = [name or "<root>" for name, m in module.named_modules()
+                if isinstance(m, (torch.jit.ScriptModule, torch.jit.RecursiveScriptModule))]
+    if isinstance(module, torch.jit.ScriptModule) and "<root>" not in scripted:
+        scripted.insert(0, "<root>")
+    if scripted:
         raise UnsupportedOperation(
-            f"unsupported op in node '{fx_node.name}': {what}. Supported: nn.Conv1d, pads, activations "
-            "(ReLU, LeakyReLU, PReLU, ELU, GELU, SiLU, Tanh, Sigmoid), BatchNorm1d, GroupNorm, LayerNorm over "
-            "channels, Max/AvgPool1d, AdaptiveAvgPool1d(1), Flatten, Linear, +, *, torch.cat(dim=1), "
-            "slicing along time, F.pad")
-
-    # -- modules ------------------------------------------------------------------------------
-    def call_module(self, n):
-        m = self.modules[n.target]
-        name = n.target or n.name
-        where = f"module '{n.target}' ({type(m).__name__})"
-        if isinstance(m, _PASS_THROUGH_MODULES):
-            self.values[n] = self.value(n.args[0], where)
-            return
-        if isinstance(m, nn.LayerNorm):
-            arg = n.args[0]
-            if arg not in self.transposed or len(m.normalized_shape) != 1:
-                self.fail(n, f"{where} applied other than over channels via x.transpose(1, 2)")
-            source = self.transposed[arg]
-            params = {"weight": m.weight, "bias": m.bias} if m.elementwise_affine and m.bias is not None else {}
-            if m.elementwise_affine and m.bias is None:
-                self.fail(n, f"{where} without bias")
-            attributes = {"num_channels": m.normalized_shape[0], "eps": float(m.eps),
-                          "affine": bool(m.elementwise_affine)}
-            self.emit(n, "layer_norm", [source], attributes, params, name)
-            self.transposed[n] = self.values.pop(n)
-            return
-        x = self.value(n.args[0], where)
-        if isinstance(m, nn.Conv1d):
-            if isinstance(m.padding, str):
-                padding = m.padding
-            else:
-                padding = _pair(m.padding)
-            attributes = {"in_channels": m.in_channels, "out_channels": m.out_channels,
-                          "kernel_size": _pair(m.kernel_size), "stride": _pair(m.stride), "padding": padding,
-                          "dilation": _pair(m.dilation), "groups": m.groups, "bias": m.bias is not None,
-                          "padding_mode": m.padding_mode}
-            params = {"weight": m.weight}
-            if m.bias is not None:
-                params["bias"] = m.bias
-            self.emit(n, "conv1d", [x], attributes, params, name)
-        elif type(m) in _SIMPLE_MODULES:
-            self.emit(n, _SIMPLE_MODULES[type(m)], [x], name=name)
-        elif isinstance(m, nn.LeakyReLU):
-            self.emit(n, "leaky_relu", [x], {"negative_slope": float(m.negative_slope)}, name=name)
-        elif isinstance(m, nn.ELU):
-            self.emit(n, "elu", [x], {"alpha": float(m.alpha)}, name=name)
-        elif isinstance(m, nn.GELU):
-            self.emit(n, "gelu", [x], {"approximate": m.approximate}, name=name)
-        elif isinstance(m, nn.PReLU):
-            self.emit(n, "prelu", [x], {"num_parameters": m.num_parameters}, {"weight": m.weight}, name)
-        elif isinstance(m, nn.BatchNorm1d):
-            if m.running_mean is None:
-                self.fail(n, f"{where} without running statistics (track_running_stats=False)")
-            params = {"running_mean": m.running_mean, "running_var": m.running_var}
-            if m.affine:
-                params.update(weight=m.weight, bias=m.bias)
-            self.emit(n, "batch_norm", [x], {"num_features": m.num_features, "eps": float(m.eps),
-                                              "affine": bool(m.affine)}, params, name)
-        elif isinstance(m, nn.GroupNorm):
-            params = {"weight": m.weight, "bias": m.bias} if m.affine else {}
-            self.emit(n, "group_norm", [x], {"num_groups": m.num_groups, "num_channels": m.num_channels,
-                                              "eps": float(m.eps), "affine": bool(m.affine)}, params, name)
-        elif isinstance(m, nn.MaxPool1d):
-            if m.return_indices:
-                self.fail(n, f"{where} with return_indices")
-            self.emit(n, "max_pool1d", [x], {"kernel_size": _pair(m.kernel_size), "stride": _pair(m.stride),
-                                              "padding": _pair(m.padding), "dilation": _pair(m.dilation),
-                                              "ceil_mode": bool(m.ceil_mode)}, name=name)
-        elif isinstance(m, nn.AvgPool1d):
-            self.emit(n, "avg_pool1d", [x], {"kernel_size": _pair(m.kernel_size), "stride": _pair(m.stride),
-                                              "padding": _pair(m.padding), "ceil_mode": bool(m.ceil_mode),
-                                              "count_include_pad": bool(m.count_include_pad)}, name=name)
-        elif isinstance(m, nn.AdaptiveAvgPool1d):
-            if _pair(m.output_size) != 1:
-                self.fail(n, f"{where} with output_size {m.output_size} (only 1)")
-            self.emit(n, "global_avg_pool1d", [x], name=name)
-        elif isinstance(m, nn.Flatten):
-            if m.start_dim != 1 or m.end_dim != -1:
-                self.fail(n, f"{where} with start_dim={m.start_dim}, end_dim={m.end_dim} (only 1, -1)")
-            self.emit(n, "flatten", [x], name=name)
-        elif isinstance(m, nn.Linear):
-            params = {"weight": m.weight}
-            if m.bias is not None:
-                params["bias"] = m.bias
-            self.emit(n, "linear", [x], {"in_features": m.in_features, "out_features": m.out_features,
-                                          "bias": m.bias is not None}, params, name)
-        elif type(m) in _PAD_MODULES:
-            left, right = m.padding if isinstance(m.padding, (tuple, list)) else (m.padding, m.padding)
-            value = float(getattr(m, "value", 0.0))
-            self.emit(n, "pad", [x], {"left": int(left), "right": int(right), "mode": _PAD_MODULES[type(m)],
-                                       "value": value}, name=name)
-        else:
-            self.fail(n, where)
-
-    # -- functions and methods ---------------------------------------------------------------
-    def call_function(self, n):
-        f = n.target
-        where = f"function {getattr(f, '__name__', f)}"
-        if f in _SIMPLE_FUNCTIONS:
-            self.emit(n, _SIMPLE_FUNCTIONS[f], [self.value(n.args[0], where)])
-        elif f in (operator.add, torch.add, operator.mul, torch.mul):
-            op = "add" if f in (operator.add, torch.add) else "mul"
-            self.emit(n, op, [self.value(n.args[0], where), self.value(n.args[1], where)])
-        elif f is torch.cat:
-            dim = n.args[1] if len(n.args) > 1 else n.kwargs.get("dim", 0)
-            if dim not in (1, -2):
-                self.fail(n, f"torch.cat along dim {dim} (only channels, dim=1)")
-            self.emit(n, "concat", [self.value(a, where) for a in n.args[0]])
-        elif f is F.pad:
-            pad = n.args[1] if len(n.args) > 1 else n.kwargs["pad"]
-            mode = n.args[2] if len(n.args) > 2 else n.kwargs.get("mode", "constant")
-            value = n.args[3] if len(n.args) > 3 else n.kwargs.get("value", None)
-            if len(pad) != 2:
-                self.fail(n, f"F.pad with {len(pad)} pad values (only time: (left, right))")
-            self.emit(n, "pad", [self.value(n.args[0], where)], {"left": int(pad[0]), "right": int(pad[1]),
-                                                                 "mode": mode, "value": float(value or 0.0)})
-        elif f is F.gelu:
-            self.emit(n, "gelu", [self.value(n.args[0], where)], {"approximate": n.kwargs.get("approximate", "none")})
-        elif f is F.leaky_relu:
-            slope = n.args[1] if len(n.args) > 1 else n.kwargs.get("negative_slope", 0.01)
-            self.emit(n, "leaky_relu", [self.value(n.args[0], where)], {"negative_slope": float(slope)})
-        elif f is F.elu:
-            alpha = n.args[1] if len(n.args) > 1 else n.kwargs.get("alpha", 1.0)
-            self.emit(n, "elu", [self.value(n.args[0], where)], {"alpha": float(alpha)})
-        elif f is operator.getitem:
-            self.slice(n)
-        elif f in (torch.flatten,):
-            start = n.args[1] if len(n.args) > 1 else n.kwargs.get("start_dim", 0)
-            if start != 1:
-                self.fail(n, f"torch.flatten with start_dim={start} (only 1)")
-            self.emit(n, "flatten", [self.value(n.args[0], where)])
-        elif f is torch.transpose:
-            self.transpose(n, n.args[1:3])
-        elif f is F.adaptive_avg_pool1d and _pair(n.args[1]) == 1:
-            self.emit(n, "global_avg_pool1d", [self.value(n.args[0], where)])
-        else:
-            self.fail(n, where)
-
-    def call_method(self, n):
-        where = f"method .{n.target}()"
-        if n.target in _SIMPLE_METHODS:
-            self.emit(n, _SIMPLE_METHODS[n.target], [self.value(n.args[0], where)])
-        elif n.target == "transpose":
-            self.transpose(n, n.args[1:3])
-        elif n.target in ("add", "mul"):
-            self.emit(n, n.target, [self.value(n.args[0], where), self.value(n.args[1], where)])
-        elif n.target == "mean":
-            dim = n.args[1] if len(n.args) > 1 else n.kwargs.get("dim")
-            keepdim = n.args[2] if len(n.args) > 2 else n.kwargs.get("keepdim", False)
-            if dim not in (-1, 2, (-1,), (2,), [-1], [2]):
-                self.fail(n, f".mean(dim={dim}) (only over time, dim=-1)")
-            pooled = self.emit(n, "global_avg_pool1d", [self.value(n.args[0], where)],
-                               name=n.name + ("" if keepdim else "_pool"))
-            if not keepdim:
-                self.nodes.append({"name": n.name, "op": "flatten", "inputs": [pooled], "outputs": [n.name],
-                                   "attributes": {}, "params": {}})
-                self.values[n] = n.name
-        elif n.target in ("flatten", "view", "reshape") and n.target == "flatten":
-            start = n.args[1] if len(n.args) > 1 else n.kwargs.get("start_dim", 0)
-            if start != 1:
-                self.fail(n, f".flatten({start}) (only start_dim=1)")
-            self.emit(n, "flatten", [self.value(n.args[0], where)])
-        elif n.target == "contiguous":
-            source = n.args[0]
-            if source in self.transposed:
-                self.transposed[n] = self.transposed[source]
-            else:
-                self.values[n] = self.value(source, where)
-        else:
-            self.fail(n, where)
-
-    def transpose(self, n, dims):
-        dims = tuple(sorted(d % 3 for d in dims))
-        if dims != (1, 2):
-            self.fail(n, f"transpose of dims {dims} (only (1, 2) around LayerNorm)")
-        source = n.args[0]
-        if source in self.transposed:
-            self.values[n] = self.transposed[source]
-        else:
-            self.transposed[n] = self.value(source, "transpose")
-
-    def slice(self, n):
-        x, index = n.args
-        where = "indexing"
-        if not isinstance(index, tuple):
-            self.fail(n, f"indexing with {index!r}")
-        if index and index[0] is Ellipsis:
-            index = (slice(None), slice(None)) + index[1:]
-        if len(index) != 3 or index[0] != slice(None) or index[1] != slice(None) or not isinstance(index[2], slice):
-            self.fail(n, f"indexing with {index!r} (only x[:, :, start:stop] along time)")
-        s = index[2]
-        if s.step not in (None, 1):
-            self.fail(n, f"slice step {s.step}")
-        self.emit(n, "slice", [self.value(x, where)], {"start": s.start or 0, "stop": s.stop})
-
-    def run(self, graph: torch.fx.Graph):
-        inputs, outputs = [], []
-        for n in graph.nodes:
-            if n.op == "placeholder":
-                if inputs:
-                    raise UnsupportedOperation("models with more than one input are not supported by export()")
-                self.values[n] = "input"
-                inputs.append(n)
-            elif n.op == "call_module":
-                self.call_module(n)
-            elif n.op == "call_function":
-                self.call_function(n)
-            elif n.op == "call_method":
-                self.call_method(n)
-            elif n.op == "get_attr":
-                self.fail(n, f"direct use of parameter '{n.target}'")
-            elif n.op == "output":
-                result = n.args[0]
-                results = result if isinstance(result, (tuple, list)) else [result]
-                outputs = [self.value(r, "output") for r in results]
-        return outputs
+            f"TorchScript modules cannot be captured: {', '.join(scripted)}",
+            hint="export the original Python nn.Module (before torch.jit.script/trace)")
 
 
-def to_model(module: nn.Module, example_input: torch.Tensor, *, name: str = "", description: str = "",
-             license: str = "", fixed_length: bool = False, sample_rate: float | None = None) -> c1dformat.Model:
-    """Captures `module` with torch.fx and converts it to a c1d Model (f32 tensors)."""
-    module = module.eval()
-    if example_input.dim() not in (2, 3):
-        raise ValueError(f"example_input must be (C, L) or (N, C, L), got {tuple(example_input.shape)}")
-    tracer = torch.fx.Tracer()
-    if tracer.is_leaf_module(module, ""):
-        # A bare layer (nn.Conv1d itself): trace it as the only child of a container.
-        module = nn.Sequential(module)
-    traced = torch.fx.symbolic_trace(module)
-    exporter = _Exporter(module, example_input)
-    name = name or type(module[0] if isinstance(module, nn.Sequential) and len(module) == 1 else module).__name__
-    outputs = exporter.run(traced.graph)
-    graph = {"inputs": [{"name": "input", "channels": int(example_input.shape[-2]),
-                         "length": int(example_input.shape[-1]) if fixed_length else None,
-                         "sample_rate": sample_rate}],
-             "outputs": outputs, "nodes": exporter.nodes}
-    metadata = {"name": ("string", name), "description": ("string", description),
+@contextlib.contextmanager
+def _eval_mode(module):
+    """Eval mode for the export; every submodule's own training flag is restored afterwards."""
+    modes = [(m, m.training) for m in module.modules()]
+    module.eval()
+    try:
+        yield
+    finally:
+        for m, mode in modes:
+            m.training = mode
+
+
+def _trace_batch(example):
+    # With a batch of one, the batch axis cannot be told from other size-1 axes in views; trace with two.
+    if example.shape[0] == 1:
+        return torch.cat([example, example.flip(-1)], 0)
+    return example
+
+
+def _capture(module, example):
+    try:
+        program = torch.export.export(module, (example,), strict=False)
+        return program.run_decompositions({})
+    except UnsupportedOperation:
+        raise
+    except Exception as e:  # torch.export's own errors are many types; report them as one
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise UnsupportedOperation(f"torch.export could not capture the module: {type(e).__name__}: {first}",
+                                   hint="data-dependent control flow and non-tensor inputs cannot be "
+                                        "captured; see the chained exception") from e
+
+
+def _layouts(example):
+    """Candidate meanings of the example's axes: (N, C, L); a 2-D example is (C, L) or an (N, L) waveform."""
+    if example.dim() == 3:
+        return [("N", "C", "L")]
+    if example.dim() == 2:
+        return [("C", "L"), ("N", "L")]
+    raise ValueError(f"example must be (N, C, L), or 2-D (C, L) / (N, L); got shape {tuple(example.shape)}")
+
+
+def _convert(module, example, layout):
+    traced_example = _trace_batch(example) if layout[0] == "N" else example
+    program = _capture(module, traced_example)
+    converter = Converter(program, layout, tuple(traced_example.shape))
+    outputs = converter.run()
+    return converter, outputs
+
+
+def _channels(example, layout):
+    return int(example.shape[layout.index("C")]) if "C" in layout else 1
+
+
+class _Export:
+    """The result of conversion: the c1d model and what is needed to check it."""
+
+    def __init__(self, model, layout, outputs):
+        self.model = model
+        self.layout = layout
+        self.outputs = outputs
+
+
+def _build(module, example, *, name, description, license, fixed_length, sample_rate, input_layout):
+    _refuse_torchscript(module)
+    layouts = _layouts(example) if input_layout == "auto" else [tuple(input_layout)]
+    error = None
+    for layout in layouts:
+        try:
+            converter, outputs = _convert(module, example, layout)
+            break
+        except UnsupportedOperation as e:
+            error = error or e
+    else:
+        raise error
+    length = int(example.shape[-1])
+    graph = {"inputs": [{"name": "input", "channels": _channels(example, layout),
+                         "length": length if fixed_length else None, "sample_rate": sample_rate}],
+             "outputs": [o.name for o in outputs], "nodes": converter.nodes}
+    metadata = {"name": ("string", name or type(module).__name__), "description": ("string", description),
                 "producer": ("string", f"c1d.export (torch {torch.__version__})"), "license": ("string", license)}
-    return c1dformat.Model(graph=graph, tensors=exporter.tensors, metadata=metadata)
+    layouts = ["".join(a for a in o.axes if a != "1") for o in outputs]
+    if any("LC" in l for l in layouts):
+        metadata["export.output_layout"] = ("string", ",".join(layouts))
+        warnings.warn("an output is channels-last (N, L, C) in PyTorch; the .c1d file gives it as (N, C, L)",
+                      stacklevel=3)
+    model = c1dformat.Model(graph=graph, tensors=converter.tensors, metadata=metadata)
+    return _Export(model, layout, outputs)
 
 
-def export(module: nn.Module, example_input: torch.Tensor, path, dtype: str = "f32", codec: str = "deflate",
-           level: int | None = None, **model_options) -> c1dformat.Model:
-    """Writes `module` as a .c1d file at `path`; returns the exported model.
+def to_model(module: nn.Module, example: torch.Tensor, *, name: str = "", description: str = "",
+             license: str = "", fixed_length: bool = False, sample_rate: float | None = None,
+             input_layout="auto") -> c1dformat.Model:
+    """Captures `module` on `example` (eval mode) and converts it to a c1d Model (float32 tensors).
 
-    Raises UnsupportedOperation naming the first op .c1d cannot express.
+    Keywords as in `export`. Raises UnsupportedOperation naming the op, the module and the source line.
     """
-    model = to_model(module, example_input, **model_options)
-    c1dformat.save(model, path, dtype=dtype, codec=codec, level=level)
-    return model
+    example = _as_example(example)
+    with _eval_mode(module), torch.no_grad():
+        return _build(module, example, name=name, description=description, license=license,
+                      fixed_length=fixed_length, sample_rate=sample_rate, input_layout=input_layout).model
+
+
+# ---------------------------------------------------------------------------------------------
+# checks
+
+def _as_example(example):
+    if not isinstance(example, torch.Tensor):
+        raise TypeError(f"example must be a torch.Tensor, got {type(example).__name__}")
+    return example.detach().to(torch.float32)
+
+
+def _reference(module, example):
+    with torch.no_grad():
+        result = module(example)
+    results = result if isinstance(result, (list, tuple)) else [result]
+    return [r for r in results if r is not None]
+
+
+def _c1d_input(example, layout):
+    """The example as convrun reads it: (N, C, L)."""
+    if layout == ("N", "C", "L"):
+        return example
+    if layout == ("C", "L"):
+        return example.unsqueeze(0)
+    return example.unsqueeze(1)  # (N, L) waveform: one channel
+
+
+def _expected(ref, out_val, batch):
+    """PyTorch's output as the file's per-sample layout gives it: (N, C, L) or (N, F)."""
+    ref = ref.detach().to(torch.float32)
+    axes = [a for a in out_val.axes]
+    if "N" not in axes:
+        ref, axes = ref.unsqueeze(0), ["N"] + axes
+    kept = [i for i, a in enumerate(axes) if a != "1"]
+    ref = ref.reshape([ref.shape[i] for i in kept])
+    labels = [axes[i] for i in kept]
+    if labels == ["N", "L", "C"]:
+        ref = ref.transpose(1, 2)
+    return ref.reshape(batch, -1)
+
+
+def _check_shapes(model, example, layout, refs, outputs):
+    x = _c1d_input(example, layout)
+    try:
+        shapes = infer(model.graph, model.tensors, int(x.shape[-1]))
+    except ShapeError as e:
+        raise ExportCheckError(f"the exported graph is inconsistent at the example's length: {e}") from None
+    for ref, out in zip(refs, outputs):
+        mine = shapes[out.name]
+        theirs = [s for s, a in zip(ref.shape, out.axes) if a not in ("N", "1")]
+        if sorted(d for d in mine if d != 1) != sorted(d for d in theirs if d != 1):
+            raise ExportCheckError(f"output {out.name!r}: the file computes per-sample shape {mine}, PyTorch "
+                                   f"{tuple(ref.shape)}")
+
+
+def _find_convrun(convrun):
+    if convrun:
+        return str(convrun)
+    return os.environ.get("CONVRUN") or shutil.which("convrun")
+
+
+def _run_convrun(convrun, path, x, workdir):
+    inp = os.path.join(workdir, "in.npy")
+    np.save(inp, x.numpy().astype(np.float32))
+    outs = []
+    proc = subprocess.run([convrun, str(path), inp, "-o", os.path.join(workdir, "out.npy")],
+                          capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0:
+        return None, proc.stderr.strip() or proc.stdout.strip()
+    for name in sorted(os.listdir(workdir)):
+        if name.startswith("out") and name.endswith(".npy"):
+            outs.append(np.load(os.path.join(workdir, name)))
+    return outs, None
+
+
+def _compare(got, refs, outputs, batch, rtol):
+    worst = 0.0
+    for i, (ref, out) in enumerate(zip(refs, outputs)):
+        expect = _expected(ref, out, batch).numpy()
+        mine = np.asarray(got[i], dtype=np.float32).reshape(batch, -1)
+        if mine.shape != expect.shape:
+            raise ExportCheckError(f"output {out.name!r}: convrun gives {got[i].shape}, PyTorch {tuple(ref.shape)}")
+        scale = max(float(np.abs(expect).max()), 1e-6)
+        err = float(np.abs(mine - expect).max()) / scale
+        if not np.isfinite(err) or err > rtol:
+            raise ExportCheckError(f"output {out.name!r}: convrun differs from PyTorch by {err:.3g} (max error "
+                                   f"relative to the output's largest magnitude {scale:.3g}; tolerance {rtol:g})")
+        worst = max(worst, err)
+    return worst
+
+
+def _check_run(convrun, path, example, layout, refs, outputs, rtol):
+    x = _c1d_input(example, layout)
+    with tempfile.TemporaryDirectory(prefix="c1d-check-") as workdir:
+        got, error = _run_convrun(convrun, path, x, workdir)
+    if got is None:
+        if "unknown op" in error or "unknown" in error and "op" in error:
+            warnings.warn(f"convrun could not run the file ({error}); written unchecked", CheckSkipped, stacklevel=3)
+            return None
+        raise ExportCheckError(f"convrun refused the exported file: {error}")
+    if len(got) < len(outputs):
+        raise ExportCheckError(f"convrun wrote {len(got)} outputs, the model has {len(outputs)}")
+    return _compare(got, refs, outputs, int(x.shape[0]), rtol)
+
+
+# ---------------------------------------------------------------------------------------------
+# the entry point
+
+def export(module: nn.Module, example: torch.Tensor, path, dtype: str = "f32", codec: str = "deflate",
+           level: int | None = None, *, name: str = "", description: str = "", license: str = "",
+           fixed_length: bool = False, sample_rate: float | None = None, check=None, convrun=None,
+           rtol: float = 1e-4, input_layout="auto") -> c1dformat.Model:
+    """Writes `module` as a .c1d file at `path` and returns the exported model.
+
+    The module is captured with torch.export (non-strict) on `example` in eval mode (each submodule's
+    training flag is restored afterwards); subgraphs of parameters only (weight norm, parametrizations,
+    scales) are evaluated into constant tensors. Shape arithmetic in forward() is evaluated at the
+    example's shape.
+
+    Keywords:
+      dtype: "f32" (default), "f16" or "bf16": how tensors are stored (computation is float32).
+      codec: "deflate" (default), "shuffle-deflate" or "none" (raw, memory-mappable).
+      level: zlib level for the deflate codecs (default 6).
+      name, description, license: metadata strings (name defaults to the module's class name).
+      fixed_length: record the example's length as the input's `length` (the model is meant for it).
+      sample_rate: the input's sample rate in Hz, recorded in the file (None: unknown).
+      check: run the written file through convrun and compare with PyTorch. None (default): when a
+        convrun binary is found (`convrun=`, $CONVRUN or PATH); True: require it; False: skip.
+        A file convrun cannot run because it does not know an op yet is kept with a CheckSkipped warning.
+      convrun: path of the convrun binary for the check.
+      rtol: the check's tolerance: max |file - PyTorch| / max |PyTorch| per output (1e-4).
+      input_layout: "auto", or the meaning of the example's axes, e.g. ("N", "C", "L"), ("C", "L")
+        (unbatched) or ("N", "L") (a batch of waveforms, one channel). "auto" reads a 3-D example as
+        (N, C, L) and tries (C, L), then (N, L) for a 2-D one.
+
+    Raises UnsupportedOperation (naming the ATen op, the module path and the source line) for anything
+    .c1d cannot express, and ExportCheckError when the file does not reproduce PyTorch's shapes or
+    values. Nothing is left at `path` when export fails.
+    """
+    example = _as_example(example)
+    runner = _find_convrun(convrun) if check is not False else None
+    if check is True and not runner:
+        raise ExportCheckError("check=True needs convrun: pass convrun=PATH, set CONVRUN or put it on PATH")
+    with _eval_mode(module), torch.no_grad():
+        refs = _reference(module, example)
+        result = _build(module, example, name=name, description=description, license=license,
+                        fixed_length=fixed_length, sample_rate=sample_rate, input_layout=input_layout)
+    _check_shapes(result.model, example, result.layout, refs, result.outputs)
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, staged = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".c1d", dir=directory)
+    os.close(fd)
+    try:
+        c1dformat.save(result.model, staged, dtype=dtype, codec=codec, level=level)
+        if runner:
+            _check_run(runner, staged, example, result.layout, refs, result.outputs, rtol)
+        os.replace(staged, path)
+    finally:
+        if os.path.exists(staged):
+            os.unlink(staged)
+    return result.model

@@ -47,7 +47,30 @@ ATTRIBUTES = {
                    "count_include_pad": True},
     "linear": {"in_features": REQUIRED, "out_features": REQUIRED, "bias": True},
 }
-FLOAT_ATTRIBUTES = {"value", "negative_slope", "alpha", "eps"}
+# The ops of version 1.0; a file whose nodes use only these is written as 1.0 (OPS-1.1.md, version rule).
+OPS_1_0 = frozenset(ATTRIBUTES)
+
+# OPS-1.1.md: the ops version 1.1 adds.
+_AXIS = REQUIRED
+ATTRIBUTES.update({
+    "sub": {}, "div": {}, "pow": {}, "maximum": {}, "minimum": {}, "constant": {},
+    "clamp": {"min": None, "max": None},
+    "abs": {}, "neg": {}, "exp": {}, "log": {}, "sqrt": {}, "rsqrt": {}, "square": {}, "reciprocal": {},
+    "sin": {}, "cos": {}, "mish": {}, "hardswish": {}, "hardsigmoid": {},
+    "softplus": {"beta": 1.0, "threshold": 20.0},
+    "snake": {},
+    "reduce": {"kind": REQUIRED, "axis": _AXIS, "keepdim": True, "correction": 1},
+    "softmax": {"axis": _AXIS}, "log_softmax": {"axis": _AXIS},
+    "glu": {"axis": "channels"},
+    "instance_norm": {"num_channels": REQUIRED, "eps": 1e-05, "affine": False},
+    "split": {"axis": _AXIS, "sizes": REQUIRED},
+    "concat_time": {},
+    "upsample": {"mode": "nearest", "scale_factor": None, "size": None, "align_corners": False},
+    "adaptive_avg_pool1d": {"output_size": REQUIRED}, "adaptive_max_pool1d": {"output_size": REQUIRED},
+    "conv_transpose1d": {"in_channels": REQUIRED, "out_channels": REQUIRED, "kernel_size": REQUIRED, "stride": 1,
+                         "padding": 0, "output_padding": 0, "dilation": 1, "groups": 1, "bias": True},
+})
+FLOAT_ATTRIBUTES = {"value", "negative_slope", "alpha", "eps", "min", "max", "beta", "threshold", "scale_factor"}
 
 
 class FormatError(ValueError):
@@ -230,7 +253,7 @@ def normalized_node(node: dict) -> dict:
             value = default
         if key == "stride" and value is None and op in ("max_pool1d", "avg_pool1d"):
             value = attributes["kernel_size"]
-        if key in FLOAT_ATTRIBUTES:
+        if key in FLOAT_ATTRIBUTES and value is not None:
             value = float(value)
         attributes[key] = value
     return {"name": node["name"], "op": op, "inputs": list(node["inputs"]), "outputs": list(node["outputs"]),
@@ -300,7 +323,8 @@ def dumps(model: Model, dtype: str | None = None, codec: str | None = None, leve
             break
         data_start = needed
 
-    head = MAGIC + struct.pack("<HHIQI", MAJOR, MINOR, 0, len(header), zlib.crc32(header))
+    minor = MINOR if all(n["op"] in OPS_1_0 for n in graph["nodes"]) else 1
+    head = MAGIC + struct.pack("<HHIQI", MAJOR, minor, 0, len(header), zlib.crc32(header))
     out = bytearray(head + struct.pack("<I", zlib.crc32(head)) + header)
     for entry, stored in blobs:
         out += bytes(entry["offset"] - len(out))
