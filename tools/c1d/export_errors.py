@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 
 class UnsupportedOperation(ValueError):
     """The module does something .c1d cannot express. The message names the ATen op, the module path
@@ -54,10 +56,17 @@ def _source_line(node):
     trace = node.meta.get("stack_trace")
     if not trace:
         return None
+    frames = []
     lines = [line.strip() for line in trace.strip().splitlines() if line.strip()]
-    # The innermost frame is last: 'File "x.py", line N, in f' followed by the code line.
-    for i in range(len(lines) - 1, -1, -1):
-        if lines[i].startswith("File "):
+    for i, line in enumerate(lines):
+        if line.startswith("File "):
             code = lines[i + 1] if i + 1 < len(lines) and not lines[i + 1].startswith("File ") else ""
-            return f"{lines[i]}: {code}".rstrip(": ")
-    return lines[-1]
+            frames.append(f"{line}: {code}".rstrip(": "))
+    if not frames:
+        return lines[-1] if lines else None
+    # The innermost frame is last; the user's line is the innermost one outside torch itself.
+    user = [f for f in frames if _TORCH_DIR not in f]
+    return user[-1] if user else frames[-1]
+
+
+_TORCH_DIR = os.path.join("site-packages", "torch") + os.sep

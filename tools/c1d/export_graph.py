@@ -822,6 +822,26 @@ class Converter:
         n = _one(output_size, "output_size", self)
         return (self.out(self.emit("adaptive_max_pool1d", [x.name], {"output_size": n}), like=x), None)
 
+    # -- resampling ---------------------------------------------------------------------------
+    def upsample(self, x, mode, size, scale, align_corners=False):
+        x = self.seq(x, "upsample")
+        size = _one(size, "output_size", self) if size else None
+        scale = float(scale[0] if isinstance(scale, (list, tuple)) else scale) if scale else None
+        if size is not None and scale is not None:
+            scale = None  # PyTorch gives both when the scale decides the size; the size is what it computed
+        attrs = {"mode": mode, "scale_factor": scale, "size": size, "align_corners": bool(align_corners)}
+        return self.out(self.emit("upsample", [x.name], attrs), like=x)
+
+    def op_upsample_nearest1d(self, overload, x, output_size=None, scales=None):
+        if overload == "vec":
+            return self.upsample(x, "nearest", output_size, scales)
+        return self.upsample(x, "nearest", output_size if scales is None else None, scales)
+
+    def op_upsample_linear1d(self, overload, x, output_size=None, align_corners=False, scales=None):
+        if overload == "vec":
+            return self.upsample(x, "linear", output_size, scales, align_corners)
+        return self.upsample(x, "linear", output_size if scales is None else None, scales, align_corners)
+
     # -- padding, slicing, joining --------------------------------------------------------------
     def op_pad(self, _, x, pad, mode="constant", value=None):
         return self.pad(x, list(pad), mode, value)
