@@ -78,7 +78,7 @@ def _capture(module, example):
 def _layouts(example):
     """Candidate meanings of the example's axes: (N, C, L); a 2-D example is (C, L) or an (N, L) waveform."""
     if example.dim() == 3:
-        return [("N", "C", "L")]
+        return [("N", "C", "L"), ("N", "L", "C")]
     if example.dim() == 2:
         return [("C", "L"), ("N", "L")]
     raise ValueError(f"example must be (N, C, L), or 2-D (C, L) / (N, L); got shape {tuple(example.shape)}")
@@ -168,6 +168,8 @@ def _c1d_input(example, layout):
         return example
     if layout == ("C", "L"):
         return example.unsqueeze(0)
+    if layout == ("N", "L", "C"):
+        return example.transpose(1, 2).contiguous()
     return example.unsqueeze(1)  # (N, L) waveform: one channel
 
 
@@ -276,8 +278,9 @@ def export(module: nn.Module, example: torch.Tensor, path, dtype: str = "f32", c
       convrun: path of the convrun binary for the check.
       rtol: the check's tolerance: max |file - PyTorch| / max |PyTorch| per output (1e-4).
       input_layout: "auto", or the meaning of the example's axes, e.g. ("N", "C", "L"), ("C", "L")
-        (unbatched) or ("N", "L") (a batch of waveforms, one channel). "auto" reads a 3-D example as
-        (N, C, L) and tries (C, L), then (N, L) for a 2-D one.
+        (unbatched), ("N", "L") (a batch of waveforms, one channel) or ("N", "L", "C") (features last,
+        as speechbrain's models take them; the file's input is then (N, C, L)). "auto" tries (N, C, L),
+        then (N, L, C) for a 3-D example, and (C, L), then (N, L) for a 2-D one.
 
     Raises UnsupportedOperation (naming the ATen op, the module path and the source line) for anything
     .c1d cannot express, and ExportCheckError when the file does not reproduce PyTorch's shapes or
