@@ -65,16 +65,27 @@ def convtasnet_torchaudio():
     return model, torch.randn(1, 1, 4000)
 
 
+class _NoLengths(nn.Module):
+    """Calls a module that takes (x, lengths) with lengths None and keeps the first output."""
+
+    def __init__(self, inner):
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, x):
+        return self.inner(x, None)[0]
+
+
 def wav2vec2_feature_extractor():
     from torchaudio.models.wav2vec2.components import _get_feature_extractor
     layers = [(64, 10, 5)] + [(64, 3, 2)] * 4 + [(64, 2, 2)] * 2
-    return _get_feature_extractor("group_norm", layers, bias=False), torch.randn(2, 8000)
+    return _NoLengths(_get_feature_extractor("group_norm", layers, bias=False)), torch.randn(2, 8000)
 
 
 def wav2vec2_feature_extractor_layer_norm():
     from torchaudio.models.wav2vec2.components import _get_feature_extractor
     layers = [(64, 10, 5)] + [(64, 3, 2)] * 4 + [(64, 2, 2)] * 2
-    return _get_feature_extractor("layer_norm", layers, bias=True), torch.randn(2, 8000)
+    return _NoLengths(_get_feature_extractor("layer_norm", layers, bias=True)), torch.randn(2, 8000)
 
 
 def wav2vec2_base():

@@ -93,6 +93,7 @@ class Converter:
         self.env: dict = {}
         self.input = Val("input", tuple(input_axes), tuple(input_shape))
         self.node = None  # the FX node being converted, for error messages
+        self.progress = 0  # how many graph nodes were converted: which reading of the input went furthest
 
     # -- entry --------------------------------------------------------------------------------
     def run(self):
@@ -100,6 +101,7 @@ class Converter:
         outputs = []
         for node in self.program.graph.nodes:
             self.node = node
+            self.progress += 1
             if node.op == "placeholder":
                 continue
             if node.op == "output":
@@ -230,7 +232,9 @@ class Converter:
         return tuple(val.shape)
 
     def refuse(self, what, hint=None):
-        raise UnsupportedOperation(what, node=self.node, hint=hint)
+        error = UnsupportedOperation(what, node=self.node, hint=hint)
+        error.progress = self.progress
+        raise error
 
     # -- layout helpers -----------------------------------------------------------------------
     def seq(self, v, what):
@@ -431,7 +435,7 @@ class Converter:
     def binary(self, op, a, b):
         if isinstance(a, Val) and isinstance(b, Val):
             axes = self.broadcast_axes(a, b)
-            return self.out(self.emit(op, [a.name, b.name]), axes=axes)
+            return Val(self.emit(op, [a.name, b.name]), axes, tuple(torch.broadcast_shapes(a.shape, b.shape)))
         if not isinstance(a, Val) and not isinstance(b, Val):
             self.refuse(f"{op} of {type(a).__name__} and {type(b).__name__}")
         x = a if isinstance(a, Val) else b
@@ -440,12 +444,13 @@ class Converter:
             return x
         if op in ("sub", "div") and x is a and not isinstance(c, torch.Tensor) and c == (0 if op == "sub" else 1):
             return x
+        shape = tuple(torch.broadcast_shapes(x.shape, tuple(torch.as_tensor(c).shape)))
+        if len(shape) != len(x.axes):
+            self.refuse(f"{op} with a constant of higher rank {tuple(torch.as_tensor(c).shape)} than the "
+                        f"activation {x.shape}")
         name = self.const_operand(c, x)
         inputs = [x.name, name] if x is a else [name, x.name]
-        shape = self.result_shape()
-        axes = x.axes if len(shape) == len(x.axes) else self.refuse(
-            f"{op} with a constant of higher rank {tuple(torch.as_tensor(c).shape)} than the activation {x.shape}")
-        return Val(self.emit(op, inputs), axes, shape)
+        return Val(self.emit(op, inputs), x.axes, shape)
 
     def broadcast_axes(self, a, b):
         rank = max(len(a.axes), len(b.axes))
@@ -466,7 +471,6 @@ class Converter:
     def const_operand(self, c, x):
         """A constant broadcast against activation `x`, as a (C, L) `constant` node."""
         t = torch.as_tensor(c, dtype=torch.float32)
-        out_shape = self.result_shape()
         if t.dim() > len(x.axes):
             t = self.squeeze_leading(t, len(x.axes))
         t = t.reshape((1,) * (len(x.axes) - t.dim()) + tuple(t.shape))
@@ -490,7 +494,6 @@ class Converter:
         order = [d for d in (c_dim, l_dim) if d is not None]
         rest = [d for d in range(t.dim()) if d not in order]
         value = t.permute(*order, *rest).reshape(cs, ls)
-        del out_shape
         return self.constant(value, (cs, ls))
 
     def squeeze_leading(self, t, rank):
@@ -679,9 +682,6 @@ class Converter:
         if label in ("1",) or x.shape[d] == 1 and kind in ("mean", "sum", "max", "min"):
             y = x
         elif label in ("C", "L"):
-            if x.is_features:
-                self.refuse(f"{kind} over a features tensor")
-            self.seq(x, kind) if len(x.axes) == 3 else None
             attrs = {"kind": kind, "axis": "channels" if label == "C" else "time", "keepdim": True,
                      "correction": int(correction if correction is not None else 1)}
             shape = list(x.shape)
@@ -700,10 +700,41 @@ class Converter:
         dims = [dims] if isinstance(dims, int) else list(dims or range(len(x.axes)))
         real = [d for d in dims if x.shape[d % len(x.axes)] != 1]
         if kind in ("var", "std") and len(real) > 1:
-            self.refuse(f"{kind} over several axes {dims}")
+            return self.joint_variance(kind, x, real, keepdim, 1 if correction is None else correction)
         for d in sorted((d % len(x.axes) for d in dims), reverse=True):
             x = self.reduce_one(kind, x, d, keepdim, correction)
         return x
+
+    def joint_variance(self, kind, x, dims, keepdim, correction):
+        """var/std over channels and time together (global layer norms): the mean of squared deviations
+        from the joint mean, rescaled for the correction."""
+        count = 1
+        for d in dims:
+            count *= x.shape[d % len(x.axes)]
+        mean = self.reduce("mean", x, dims, True)
+        deviation = self.binary("sub", x, mean)
+        squared = self.out(self.emit("square", [deviation.name]), like=deviation)
+        var = self.reduce("mean", squared, dims, True)
+        if correction:
+            var = self.binary("mul", var, count / (count - correction))
+        if kind == "std":
+            var = Val(self.emit("sqrt", [var.name]), var.axes, var.shape)
+        if keepdim:
+            return var
+        drop = {d % len(x.axes) for d in dims}
+        return Val(var.name, tuple(a for i, a in enumerate(var.axes) if i not in drop),
+                   tuple(s for i, s in enumerate(var.shape) if i not in drop))
+
+    def op_linalg_vector_norm(self, _, x, ord=2, dim=None, keepdim=False, dtype=None):
+        if ord not in (1, 2):
+            self.refuse(f"a vector norm of order {ord} (only 1 and 2)")
+        dims = list(range(len(x.axes))) if dim is None else [dim] if isinstance(dim, int) else list(dim)
+        if ord == 1:
+            mag = self.out(self.emit("abs", [x.name]), like=x)
+            return self.reduce("sum", mag, dims, keepdim)
+        sq = self.out(self.emit("square", [x.name]), like=x)
+        total = self.reduce("sum", sq, dims, keepdim)
+        return Val(self.emit("sqrt", [total.name]), total.axes, total.shape)
 
     def reduce_stack(self, kind, s, dims, keepdim):
         dims = [dims] if isinstance(dims, int) else list(dims)

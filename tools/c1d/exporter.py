@@ -62,9 +62,27 @@ def _trace_batch(example):
     return example
 
 
+_FACTORIES = {torch.arange, torch.tensor, torch.linspace, torch.as_tensor}
+
+
+class _RealConstants(torch.overrides.TorchFunctionMode):
+    """Tensors made from Python numbers alone are made real, not fake, during capture: models call
+    `.tolist()` or `.item()` on them (asteroid's norms: `torch.arange(1, x.ndim).tolist()`), which a
+    fake tensor cannot answer. They are constants of the graph either way."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if func in _FACTORIES and not any(isinstance(a, torch.Tensor) for a in (*args, *kwargs.values())):
+            from torch._subclasses.fake_tensor import unset_fake_temporarily
+            with unset_fake_temporarily():
+                return func(*args, **kwargs)
+        return func(*args, **kwargs)
+
+
 def _capture(module, example):
     try:
-        program = torch.export.export(module, (example,), strict=False)
+        with _RealConstants():
+            program = torch.export.export(module, (example,), strict=False)
         return program.run_decompositions({})
     except UnsupportedOperation:
         raise
@@ -81,7 +99,9 @@ def _layouts(example):
         return [("N", "C", "L"), ("N", "L", "C")]
     if example.dim() == 2:
         return [("C", "L"), ("N", "L")]
-    raise ValueError(f"example must be (N, C, L), or 2-D (C, L) / (N, L); got shape {tuple(example.shape)}")
+    raise UnsupportedOperation(f"an example of shape {tuple(example.shape)}: .c1d inputs are sequences "
+                               "(N, C, L), or 2-D (C, L) / (N, L)",
+                               hint="2-D (image or spectrogram) models are not 1-D conv networks")
 
 
 def _convert(module, example, layout):
@@ -108,15 +128,16 @@ class _Export:
 def _build(module, example, *, name, description, license, fixed_length, sample_rate, input_layout):
     _refuse_torchscript(module)
     layouts = _layouts(example) if input_layout == "auto" else [tuple(input_layout)]
-    error = None
+    errors = []
     for layout in layouts:
         try:
             converter, outputs = _convert(module, example, layout)
             break
         except UnsupportedOperation as e:
-            error = error or e
+            errors.append(e)
     else:
-        raise error
+        # The reading of the input axes that got furthest into the graph is the one the user meant.
+        raise max(errors, key=lambda e: getattr(e, "progress", 0))
     length = int(example.shape[-1])
     graph = {"inputs": [{"name": "input", "channels": _channels(example, layout),
                          "length": length if fixed_length else None, "sample_rate": sample_rate}],
