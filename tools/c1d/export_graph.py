@@ -8,7 +8,8 @@ Every value of the captured graph is one of:
   ('N' batch, 'C' channels, 'L' time, 'F' features, '1' an inserted size-1 axis). A c1d sequence is
   (C, L) with C or L taken as 1 when its axis is absent; this lets transposes, squeezes, unsqueezes and
   views cost nothing and be resolved only where an op needs a particular layout;
-- a `Stack`: a torch.stack of Vals, expressible only when summed or averaged over the stacked axis.
+- a `Group`: Vals side by side along an axis .c1d has no axis for (sources of a separation model,
+  torch.stack results); ops apply item by item, and views, selects and sums over that axis resolve it.
 """
 
 from __future__ import annotations
@@ -41,13 +42,28 @@ class Val:
 
 
 @dataclass(frozen=True)
-class Stack:
+class Group:
+    """Tensors side by side along a real axis that .c1d has no axis for: the sources of a separation
+    model ((N, S, C, L) viewed from (N, S·C, L)), or a torch.stack. `dim` is that axis in the real
+    tensor; with `merged` it is folded into the batch ((N·S, C, L), source-minor) and every item is a
+    whole (N, C, L) tensor, so any op applies item by item."""
+
     items: tuple
     dim: int
+    merged: bool = False
+
+    @property
+    def shape(self):
+        shape = list(self.items[0].shape)
+        if self.merged:
+            shape[0] *= len(self.items)
+        else:
+            shape.insert(self.dim, len(self.items))
+        return tuple(shape)
 
 
 def _is_value(x):
-    if isinstance(x, (Val, Stack)):
+    if isinstance(x, (Val, Group)):
         return True
     if isinstance(x, (list, tuple)):
         return any(_is_value(a) for a in x)
@@ -79,6 +95,15 @@ _REFUSED = {
     "einsum": "einsum over activations has no .c1d op",
     "embedding": "embeddings have no .c1d op",
 }
+# Ops that know about Groups themselves; every other op is mapped over the items.
+_GROUP_AWARE = {"view", "reshape", "_unsafe_view", "flatten", "unflatten", "select", "unbind", "sum", "mean",
+                "stack", "squeeze", "unsqueeze", "cat"}
+# Ops that may be mapped over the items of a Group whose axis is not folded into the batch.
+_ITEMWISE = set(_UNARY) | _IDENTITY | {
+    "add", "sub", "rsub", "mul", "div", "true_divide", "pow", "maximum", "minimum", "gelu", "leaky_relu", "elu",
+    "selu", "celu", "softplus", "log_sigmoid", "hardtanh", "relu6", "clamp", "clamp_min", "clamp_max", "slice",
+    "narrow", "expand", "pad", "constant_pad_nd", "reflection_pad1d", "replication_pad1d"}
+_DIM_ARG = {"slice", "narrow"}
 _MODULE_HINTS = ("LSTM", "GRU", "RNN", "Attention", "Transformer", "Conformer")
 
 
@@ -93,6 +118,7 @@ class Converter:
         self.env: dict = {}
         self.input = Val("input", tuple(input_axes), tuple(input_shape))
         self.node = None  # the FX node being converted, for error messages
+        self.shape_override = None  # an item's result shape while an op is mapped over a Group
         self.progress = 0  # how many graph nodes were converted: which reading of the input went furthest
 
     # -- entry --------------------------------------------------------------------------------
@@ -165,6 +191,8 @@ class Converter:
         for v in values:
             if v is None:
                 continue
+            if isinstance(v, Group):
+                v = self.join(v)
             if not isinstance(v, Val):
                 raise UnsupportedOperation("an output of the module does not depend on its input (a constant); "
                                            ".c1d outputs must be computed from the input",
@@ -226,6 +254,8 @@ class Converter:
         return Val(name, axes, shape)
 
     def result_shape(self):
+        if self.shape_override is not None:
+            return self.shape_override
         val = self.node.meta["val"]
         if isinstance(val, (list, tuple)):
             val = val[0]
@@ -239,8 +269,8 @@ class Converter:
     # -- layout helpers -----------------------------------------------------------------------
     def seq(self, v, what):
         """Checks that `v` is laid out (N, C, L) (or (C, L)) as PyTorch's conv-family ops expect."""
-        if isinstance(v, Stack):
-            self.refuse(f"{what} of a torch.stack result", hint="only sums/means of stacks are supported")
+        if isinstance(v, Group):
+            self.refuse(f"{what} of a tensor with a source/stack axis .c1d cannot hold")
         if not isinstance(v, Val):
             self.refuse(f"{what} of a constant")
         if v.is_features:
@@ -292,12 +322,77 @@ class Converter:
         if op_base in _IDENTITY:
             return self.identity(op_base, args, kwargs)
         if op_base in _UNARY:
-            x = self.value(args[0])
-            return self.out(self.emit(_UNARY[op_base], [x.name]), like=x)
-        handler = getattr(self, "op_" + op_base, None)
+            handler = self.unary(_UNARY[op_base])
+        else:
+            handler = getattr(self, "op_" + op_base, None)
         if handler is None:
             self.refuse(f"no .c1d op for aten.{op}.{overload or 'default'}", hint=self.module_hint())
+        groups = [a for a in _flat(args) if isinstance(a, Group)]
+        if groups and op_base not in _GROUP_AWARE:
+            return self.map_op(op_base, handler, overload, groups[0], args, kwargs)
         return handler(overload, *args, **kwargs)
+
+    def map_op(self, op, handler, overload, group, args, kwargs):
+        """Applies an op to each item of a Group (the sources of a separation model)."""
+        if not group.merged and op not in _ITEMWISE:
+            self.refuse(f"{op} of a tensor with a source/stack axis at dim {group.dim}",
+                        hint="fold the source axis into the batch before such ops")
+        if not group.merged and op in _DIM_ARG:
+            args = list(args)
+            d = args[1] % len(group.shape)
+            if d == group.dim:
+                self.refuse(f"{op} along a source/stack axis")
+            args[1] = d - (1 if d > group.dim else 0)
+        return self.map_items(handler, overload, group, args, kwargs)
+
+    def map_items(self, handler, overload, group, args, kwargs):
+        results = []
+        for i in range(len(group.items)):
+            item_args = [self.item_of(a, group, i) for a in args]
+            item_kwargs = {k: self.item_of(v, group, i) for k, v in kwargs.items()}
+            self.shape_override = self.item_shape(group)
+            try:
+                results.append(handler(overload, *item_args, **item_kwargs))
+            finally:
+                self.shape_override = None
+        if isinstance(results[0], tuple):
+            return tuple(Group(tuple(r[j] for r in results), group.dim, group.merged) if results[0][j] is not None
+                         else None for j in range(len(results[0])))
+        return Group(tuple(results), group.dim, group.merged)
+
+    def map_group(self, fn, group, *args, **kwargs):
+        results = [fn(item, *args, **kwargs) for item in group.items]
+        return Group(tuple(results), group.dim, group.merged)
+
+    def item_of(self, a, group, i):
+        if isinstance(a, Group):
+            if len(a.items) != len(group.items) or a.merged != group.merged or a.dim != group.dim:
+                self.refuse("an op on tensors with different source/stack axes")
+            return a.items[i]
+        if isinstance(a, (list, tuple)):
+            return type(a)(self.item_of(x, group, i) for x in a)
+        if isinstance(a, Val) and not group.merged and len(a.axes) == len(group.shape):
+            d = group.dim
+            if a.shape[d] != 1:
+                self.refuse("an op between a tensor with a source axis and one that varies along it")
+            return Val(a.name, a.axes[:d] + a.axes[d + 1:], a.shape[:d] + a.shape[d + 1:])
+        if isinstance(a, Val) and group.merged:
+            self.refuse("an op between sources folded into the batch and an ordinary tensor")
+        return a
+
+    def item_shape(self, group):
+        shape = list(self.result_shape())
+        if group.merged:
+            shape[0] //= len(group.items)
+        else:
+            del shape[group.dim]
+        return tuple(shape)
+
+    def unary(self, op):
+        def handler(_, x, *rest, **kwargs):
+            x = self.value(x)
+            return self.out(self.emit(op, [x.name]), like=x)
+        return handler
 
     def module_hint(self):
         stack = self.node.meta.get("nn_module_stack") or {}
@@ -695,8 +790,8 @@ class Converter:
         return Val(y.name, y.axes[:d] + y.axes[d + 1:], y.shape[:d] + y.shape[d + 1:])
 
     def reduce(self, kind, x, dims, keepdim, correction=None):
-        if isinstance(x, Stack):
-            return self.reduce_stack(kind, x, dims, keepdim)
+        if isinstance(x, Group):
+            return self.reduce_group(kind, x, dims, keepdim)
         dims = [dims] if isinstance(dims, int) else list(dims or range(len(x.axes)))
         real = [d for d in dims if x.shape[d % len(x.axes)] != 1]
         if kind in ("var", "std") and len(real) > 1:
@@ -736,18 +831,24 @@ class Converter:
         total = self.reduce("sum", sq, dims, keepdim)
         return Val(self.emit("sqrt", [total.name]), total.axes, total.shape)
 
-    def reduce_stack(self, kind, s, dims, keepdim):
+    def reduce_group(self, kind, g, dims, keepdim):
         dims = [dims] if isinstance(dims, int) else list(dims)
-        rank = len(s.items[0].axes) + 1
-        if [d % rank for d in dims] != [s.dim] or keepdim or kind not in ("sum", "mean"):
-            self.refuse(f"torch.stack followed by {kind} over {dims}; only a sum or mean over the stacked axis "
-                        "is supported")
-        total = s.items[0]
-        for item in s.items[1:]:
+        rank = len(g.shape)
+        if g.merged or [d % rank for d in dims] != [g.dim] or kind not in ("sum", "mean"):
+            if not g.merged and g.dim not in [d % rank for d in dims]:
+                return self.map_group(lambda *a, **k: self.reduce(kind, *a, **k), g, [
+                    d % rank - (1 if d % rank > g.dim else 0) for d in dims], keepdim)
+            self.refuse(f"{kind} over {dims} of a tensor with a source/stack axis; only a sum or mean over "
+                        "that axis is supported")
+        total = g.items[0]
+        for item in g.items[1:]:
             axes = self.broadcast_axes(total, item)
-            total = Val(self.emit("add", [total.name, item.name]), axes, self.result_shape())
+            total = Val(self.emit("add", [total.name, item.name]), axes,
+                        tuple(torch.broadcast_shapes(total.shape, item.shape)))
         if kind == "mean":
-            total = self.binary("mul", total, 1.0 / len(s.items))
+            total = self.binary("mul", total, 1.0 / len(g.items))
+        if keepdim:
+            total = self.op_unsqueeze("", total, g.dim)
         return total
 
     def op_mean(self, overload, x, dim=None, keepdim=False, dtype=None):
@@ -938,7 +1039,7 @@ class Converter:
     def op_narrow(self, _, x, dim, start, length):
         return self.op_slice(_, x, dim, start, start + length)
 
-    def op_select(self, _, x, dim, index):
+    def select(self, x, dim, index):
         d = dim % len(x.axes)
         size = x.shape[d]
         i = index % size
@@ -976,11 +1077,6 @@ class Converter:
     def op_split_with_sizes(self, _, x, sizes, dim=0):
         return self.split(x, dim % len(x.axes), list(sizes))
 
-    def op_unbind(self, _, x, dim=0):
-        d = dim % len(x.axes)
-        parts = self.split(x, d, [1] * x.shape[d])
-        return [Val(p.name, p.axes[:d] + p.axes[d + 1:], p.shape[:d] + p.shape[d + 1:]) for p in parts]
-
     def split(self, x, d, sizes):
         label = x.axes[d]
         if len(sizes) == 1:
@@ -994,6 +1090,15 @@ class Converter:
         return [Val(n, x.axes, x.shape[:d] + (s,) + x.shape[d + 1:]) for n, s in zip(names, sizes)]
 
     def op_cat(self, _, tensors, dim=0):
+        groups = [t for t in tensors if isinstance(t, Group)]
+        if groups:
+            g = groups[0]
+            d = dim % len(g.shape)
+            if not g.merged and d == g.dim and len(groups) == len(tensors):
+                return Group(tuple(i for t in tensors for i in t.items), g.dim, False)
+            if not g.merged:
+                d -= 1 if d > g.dim else 0
+            return self.map_items(lambda o, ts, dd: self.op_cat(o, ts, dd), _, g, [tensors, d], {})
         if any(not isinstance(t, Val) for t in tensors):
             self.refuse("torch.cat with a constant operand", hint="concatenate activations only")
         tensors = [t for t in tensors if 0 not in t.shape]
@@ -1017,15 +1122,20 @@ class Converter:
     def op_stack(self, _, tensors, dim=0):
         if any(not isinstance(t, Val) for t in tensors):
             self.refuse("torch.stack with a constant operand")
-        return Stack(tuple(tensors), dim % (len(tensors[0].axes) + 1))
+        return Group(tuple(tensors), dim % (len(tensors[0].axes) + 1))
 
     # -- views --------------------------------------------------------------------------------
     def op_unsqueeze(self, _, x, dim):
+        if isinstance(x, Group):
+            return self.group_unsqueeze(x, dim)
         d = dim % (len(x.axes) + 1)
         return Val(x.name, x.axes[:d] + ("1",) + x.axes[d:], x.shape[:d] + (1,) + x.shape[d:])
 
     def op_squeeze(self, overload, x, dim=None):
-        dims = range(len(x.axes)) if dim is None else [dim] if isinstance(dim, int) else list(dim)
+        rank = len(x.shape)
+        dims = range(rank) if dim is None else [dim] if isinstance(dim, int) else list(dim)
+        if isinstance(x, Group):
+            return self.group_squeeze(x, dims)
         drop = {d % len(x.axes) for d in dims if x.shape[d % len(x.axes)] == 1}
         return Val(x.name, tuple(a for i, a in enumerate(x.axes) if i not in drop),
                    tuple(s for i, s in enumerate(x.shape) if i not in drop))
@@ -1043,8 +1153,8 @@ class Converter:
         return self.permute(x, [d % len(x.axes) for d in dims])
 
     def permute(self, x, perm):
-        if isinstance(x, Stack):
-            self.refuse("permuting a torch.stack result")
+        if isinstance(x, Group):
+            self.refuse("permuting a tensor with a source/stack axis")
         return Val(x.name, tuple(x.axes[p] for p in perm), tuple(x.shape[p] for p in perm))
 
     def op_expand(self, _, x, sizes, implicit=False):
@@ -1066,11 +1176,15 @@ class Converter:
         return self.reshape(x, self.result_shape())
 
     def reshape(self, x, shape):
-        """Views that only insert or drop size-1 axes, or flatten (C, L) into features."""
-        if isinstance(x, Stack):
-            self.refuse("reshaping a torch.stack result")
+        """Views that only insert or drop size-1 axes, or flatten (C, L) into features; views that split
+        channels into sources (N, S·C, L) -> (N, S, C, L) or fold sources into the batch and back."""
+        if isinstance(x, Group):
+            return self.reshape_group(x, shape)
         if shape == x.shape:
             return x
+        grouped = self.split_sources(x, shape)
+        if grouped is not None:
+            return grouped
         kept = [(a, s) for a, s in zip(x.axes, x.shape) if s != 1]
         target = [s for s in shape if s != 1]
         if [s for _, s in kept] == target:
@@ -1092,6 +1206,128 @@ class Converter:
         self.refuse(f"reshape of {x.shape} laid out as {self.layout(x)} to {shape}; .c1d supports views that "
                     "insert or drop size-1 axes and (C, L) -> C·L flattening",
                     hint="keep activations (N, C, L) between layers")
+
+
+    # -- sources: groups of tensors along an axis .c1d has no axis for --------------------------
+    def split_sources(self, x, shape):
+        """(N, S·C, L) -> (N, S, C, L) (or straight to (N·S, C, L)): the channels split into S sources."""
+        if x.is_features or "C" not in x.axes or "N" not in x.axes:
+            return None
+        n, c, length = x.size("N"), x.size("C"), x.size("L")
+        if list(x.axes) != ["N", "C", "L"][: len(x.axes)] or len(shape) < 3:
+            return None
+        if shape[0] == n and len(shape) == 4 and shape[-1] == length and shape[1] * shape[2] == c and shape[1] > 1:
+            sources, merged, item = shape[1], False, (n,) + tuple(shape[2:])
+        elif len(shape) == 3 and shape[0] % n == 0 and shape[0] > n and shape[0] // n * shape[1] == c \
+                and shape[2] == length:
+            sources, merged, item = shape[0] // n, True, (n,) + tuple(shape[1:])
+        else:
+            return None
+        parts = self.split(x, x.axes.index("C"), [c // sources] * sources)
+        return Group(tuple(_relabel(p, item) for p in parts), 1 if not merged else 0, merged)
+
+    def reshape_group(self, g, shape):
+        n_items = len(g.items)
+        item = g.items[0]
+        if g.merged and shape[0] == item.shape[0] and len(shape) > 1 and shape[1] == n_items:
+            # (N·S, ...) -> (N, S, ...): unfold the sources from the batch
+            rest = (item.shape[0],) + tuple(shape[2:])
+            return Group(tuple(self.reshape(i, rest) for i in g.items), 1, False)
+        if g.merged and shape[0] == g.shape[0]:
+            rest = (item.shape[0],) + tuple(shape[1:])
+            return Group(tuple(self.reshape(i, rest) for i in g.items), 0, True)
+        if not g.merged and g.dim == 1 and shape[0] == item.shape[0] * n_items:
+            # (N, S, ...) -> (N·S, ...): fold the sources into the batch
+            rest = (item.shape[0],) + tuple(shape[1:])
+            return Group(tuple(self.reshape(i, rest) for i in g.items), 0, True)
+        if not g.merged and len(shape) > g.dim and shape[g.dim] == n_items and \
+                tuple(shape[:g.dim]) == tuple(g.shape[:g.dim]):
+            rest = tuple(shape[:g.dim]) + tuple(shape[g.dim + 1:])
+            return Group(tuple(self.reshape(i, rest) for i in g.items), g.dim, False)
+        if not g.merged and g.dim == 1 and "C" in item.axes and item.axes.index("C") == 1 and len(shape) == len(
+                g.shape) - 1 and shape[1] == n_items * item.size("C"):
+            # (N, S, C, L) -> (N, S·C, L): the sources side by side as channels
+            joined = self.join(g)
+            return _relabel(joined, shape)
+        self.refuse(f"reshape of {g.shape} (with a source/stack axis at {g.dim}) to {tuple(shape)}")
+
+    def join(self, g):
+        """The items of a Group side by side along channels: one (N, S·C, L) value."""
+        if g.merged:
+            self.refuse("sources folded into the batch at an output; view them as (N, S, ...) first")
+        items = []
+        for v in g.items:
+            kept = [a for a, n in zip(v.axes, v.shape) if n != 1 or a in ("C", "L", "F")]
+            if v.is_features or "L" not in v.axes:
+                self.refuse("joining sources that are not sequences")
+            items.append(v)
+        first = items[0]
+        n, length = first.size("N"), first.size("L")
+        total = sum(v.size("C") for v in items)
+        del kept
+        name = self.emit("concat", [v.name for v in items])
+        return Val(name, ("N", "C", "L"), (n, total, length))
+
+    def op_select(self, overload, x, dim, index):
+        if isinstance(x, Group):
+            d = dim % len(x.shape)
+            if not x.merged and d == x.dim:
+                return x.items[index]
+            if not x.merged:
+                return self.map_group(lambda v: self.op_select(overload, v, d - (1 if d > x.dim else 0), index), x)
+            self.refuse("indexing sources folded into the batch")
+        return self.select(x, dim, index)
+
+    def op_unbind(self, _, x, dim=0):
+        if isinstance(x, Group):
+            if not x.merged and dim % len(x.shape) == x.dim:
+                return list(x.items)
+            self.refuse("unbinding a tensor with a source/stack axis along another axis")
+        d = dim % len(x.axes)
+        parts = self.split(x, d, [1] * x.shape[d])
+        return [Val(p.name, p.axes[:d] + p.axes[d + 1:], p.shape[:d] + p.shape[d + 1:]) for p in parts]
+
+    def group_unsqueeze(self, g, dim):
+        rank = len(g.shape) + 1
+        d = dim % rank
+        if g.merged:
+            if d == 0:
+                self.refuse("unsqueezing the batch of sources folded into the batch")
+            return self.map_group(lambda v: self.op_unsqueeze("", v, d), g)
+        if d <= g.dim:
+            return Group(tuple(self.op_unsqueeze("", v, d) for v in g.items), g.dim + 1, False)
+        return Group(tuple(self.op_unsqueeze("", v, d - 1) for v in g.items), g.dim, False)
+
+    def group_squeeze(self, g, dims):
+        rank = len(g.shape)
+        dims = sorted({d % rank for d in dims if g.shape[d % rank] == 1}, reverse=True)
+        for d in dims:
+            if g.merged:
+                g = self.map_group(lambda v: self.op_squeeze("", v, d), g)
+            elif d == g.dim:
+                return g.items[0]
+            elif d < g.dim:
+                g = Group(tuple(self.op_squeeze("", v, d) for v in g.items), g.dim - 1, False)
+            else:
+                g = Group(tuple(self.op_squeeze("", v, d - 1) for v in g.items), g.dim, False)
+        return g
+
+
+def _relabel(v, shape):
+    """`v` viewed as `shape`, which has the same non-1 sizes in the same order."""
+    labels = iter(a for a, n in zip(v.axes, v.shape) if n != 1)
+    return Val(v.name, tuple(next(labels) if n != 1 else "1" for n in shape), tuple(shape))
+
+
+def _flat(a):
+    if isinstance(a, (list, tuple)):
+        for x in a:
+            yield from _flat(x)
+    elif isinstance(a, dict):
+        for x in a.values():
+            yield from _flat(x)
+    else:
+        yield a
 
 
 def _one(value, what, conv):

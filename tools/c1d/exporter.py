@@ -20,6 +20,7 @@ from . import format as c1dformat
 from .export_errors import ExportCheckError, UnsupportedOperation
 from .export_graph import Converter
 from .export_optimize import fuse_pad_into_conv
+from .export_reference import run as reference_run
 from .export_shapes import ShapeError, infer
 
 __all__ = ["export", "to_model", "UnsupportedOperation", "ExportCheckError", "CheckSkipped"]
@@ -198,6 +199,8 @@ def _expected(ref, out_val, batch):
     """PyTorch's output as the file's per-sample layout gives it: (N, C, L) or (N, F)."""
     ref = ref.detach().to(torch.float32)
     axes = [a for a in out_val.axes]
+    if len(axes) != ref.dim():
+        return ref.reshape(batch, -1)  # sources joined along channels: the same order as PyTorch's
     if "N" not in axes:
         ref, axes = ref.unsqueeze(0), ["N"] + axes
     kept = [i for i, a in enumerate(axes) if a != "1"]
@@ -216,8 +219,12 @@ def _check_shapes(model, example, layout, refs, outputs):
         raise ExportCheckError(f"the exported graph is inconsistent at the example's length: {e}") from None
     for ref, out in zip(refs, outputs):
         mine = shapes[out.name]
-        theirs = [s for s, a in zip(ref.shape, out.axes) if a not in ("N", "1")]
-        if sorted(d for d in mine if d != 1) != sorted(d for d in theirs if d != 1):
+        if len(out.axes) == ref.dim():
+            theirs = [s for s, a in zip(ref.shape, out.axes) if a not in ("N", "1")]
+            same = sorted(d for d in mine if d != 1) == sorted(d for d in theirs if d != 1)
+        else:
+            same = int(np.prod(mine)) * int(x.shape[0]) == ref.numel()
+        if not same:
             raise ExportCheckError(f"output {out.name!r}: the file computes per-sample shape {mine}, PyTorch "
                                    f"{tuple(ref.shape)}")
 
@@ -228,48 +235,71 @@ def _find_convrun(convrun):
     return os.environ.get("CONVRUN") or shutil.which("convrun")
 
 
-def _run_convrun(convrun, path, x, workdir):
+def _run_convrun(convrun, path, x, workdir, names):
+    """Runs the file through convrun; returns its outputs in graph order, or (None, convrun's error)."""
     inp = os.path.join(workdir, "in.npy")
     np.save(inp, x.numpy().astype(np.float32))
-    outs = []
     proc = subprocess.run([convrun, str(path), inp, "-o", os.path.join(workdir, "out.npy")],
                           capture_output=True, text=True, timeout=600)
     if proc.returncode != 0:
         return None, proc.stderr.strip() or proc.stdout.strip()
-    for name in sorted(os.listdir(workdir)):
-        if name.startswith("out") and name.endswith(".npy"):
-            outs.append(np.load(os.path.join(workdir, name)))
-    return outs, None
+    if len(names) == 1:
+        return [np.load(os.path.join(workdir, "out.npy"))], None
+    # With several outputs convrun writes NAME.out.npy for each.
+    return [np.load(os.path.join(workdir, f"{name}.out.npy")) for name in names], None
 
 
-def _compare(got, refs, outputs, batch, rtol):
+def _compare(got, refs, outputs, batch, rtol, engine):
     worst = 0.0
     for i, (ref, out) in enumerate(zip(refs, outputs)):
         expect = _expected(ref, out, batch).numpy()
         mine = np.asarray(got[i], dtype=np.float32).reshape(batch, -1)
         if mine.shape != expect.shape:
-            raise ExportCheckError(f"output {out.name!r}: convrun gives {got[i].shape}, PyTorch {tuple(ref.shape)}")
+            raise ExportCheckError(f"output {out.name!r}: {engine} gives {tuple(got[i].shape)}, PyTorch "
+                                   f"{tuple(ref.shape)}")
         scale = max(float(np.abs(expect).max()), 1e-6)
         err = float(np.abs(mine - expect).max()) / scale
         if not np.isfinite(err) or err > rtol:
-            raise ExportCheckError(f"output {out.name!r}: convrun differs from PyTorch by {err:.3g} (max error "
+            raise ExportCheckError(f"output {out.name!r}: {engine} differs from PyTorch by {err:.3g} (max error "
                                    f"relative to the output's largest magnitude {scale:.3g}; tolerance {rtol:g})")
         worst = max(worst, err)
     return worst
 
 
-def _check_run(convrun, path, example, layout, refs, outputs, rtol):
+def _check_reference(model, example, layout, refs, outputs, rtol):
+    """The graph itself, run by the torch reference interpreter, against PyTorch: checks the mapping."""
     x = _c1d_input(example, layout)
+    with torch.no_grad():
+        got = [g.numpy() for g in reference_run(model, x)]
+    return _compare(got, refs, outputs, int(x.shape[0]), rtol, "the exported graph (reference interpreter)")
+
+
+def _check_run(convrun, path, example, layout, refs, outputs, rtol):
+    """The written file through convrun against PyTorch (or, for f16/bf16 files, against the reference
+    interpreter on the stored weights, since PyTorch ran with float32 weights)."""
+    x = _c1d_input(example, layout)
+    stored = c1dformat.load(path)
     with tempfile.TemporaryDirectory(prefix="c1d-check-") as workdir:
-        got, error = _run_convrun(convrun, path, x, workdir)
+        got, error = _run_convrun(convrun, path, x, workdir, stored.graph["outputs"])
     if got is None:
-        if "unknown op" in error or "unknown" in error and "op" in error:
-            warnings.warn(f"convrun could not run the file ({error}); written unchecked", CheckSkipped, stacklevel=3)
+        if "unknown op" in error:
+            warnings.warn(f"convrun could not run the file ({error}); checked with the reference interpreter only",
+                          CheckSkipped, stacklevel=3)
             return None
         raise ExportCheckError(f"convrun refused the exported file: {error}")
-    if len(got) < len(outputs):
-        raise ExportCheckError(f"convrun wrote {len(got)} outputs, the model has {len(outputs)}")
-    return _compare(got, refs, outputs, int(x.shape[0]), rtol)
+    if any(stored.encodings[name][0] != "f32" for name in stored.encodings):
+        with torch.no_grad():
+            refs = reference_run(stored, x)
+        outputs = [_Flat(o.name) for o in outputs]
+    return _compare(got, refs, outputs, int(x.shape[0]), rtol, "convrun")
+
+
+class _Flat:
+    """An output compared element by element in the file's own layout."""
+
+    def __init__(self, name):
+        self.name = name
+        self.axes = ()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -322,6 +352,8 @@ def export(module: nn.Module, example: torch.Tensor, path, dtype: str = "f32", c
     os.close(fd)
     try:
         c1dformat.save(result.model, staged, dtype=dtype, codec=codec, level=level)
+        if check is not False:
+            _check_reference(result.model, example, result.layout, refs, result.outputs, rtol)
         if runner:
             _check_run(runner, staged, example, result.layout, refs, result.outputs, rtol)
         os.replace(staged, path)
