@@ -62,8 +62,20 @@ class Group:
         return tuple(shape)
 
 
+@dataclass(frozen=True)
+class Broadcast:
+    """`val` expanded (expand/repeat) over size-1 axes to `shape`. Broadcasting ops read `val` itself; a
+    concatenation materialises it against a sibling operand of the full length."""
+
+    val: Val
+    shape: tuple
+
+
+_BROADCASTING = {"add", "sub", "rsub", "mul", "div", "true_divide", "pow", "maximum", "minimum"}
+
+
 def _is_value(x):
-    if isinstance(x, (Val, Group)):
+    if isinstance(x, (Val, Group, Broadcast)):
         return True
     if isinstance(x, (list, tuple)):
         return any(_is_value(a) for a in x)
@@ -261,7 +273,14 @@ class Converter:
             val = val[0]
         return tuple(val.shape)
 
+    def same(self, op, x, attributes=None):
+        """A shape-keeping op on `x` inside a decomposition (the node's own result shape may differ)."""
+        return Val(self.emit(op, [x.name], attributes or {}), x.axes, x.shape)
+
     def refuse(self, what, hint=None):
+        inside = self.unsupported_module()
+        if inside and inside not in what:
+            what = f"{what} (inside {inside})"
         error = UnsupportedOperation(what, node=self.node, hint=hint)
         error.progress = self.progress
         raise error
@@ -327,6 +346,8 @@ class Converter:
             handler = getattr(self, "op_" + op_base, None)
         if handler is None:
             self.refuse(f"no .c1d op for aten.{op}.{overload or 'default'}", hint=self.module_hint())
+        if any(isinstance(a, Broadcast) for a in _flat(args)):
+            args = self.resolve_broadcasts(op_base, args)
         groups = [a for a in _flat(args) if isinstance(a, Group)]
         if groups and op_base not in _GROUP_AWARE:
             return self.map_op(op_base, handler, overload, groups[0], args, kwargs)
@@ -394,6 +415,16 @@ class Converter:
             return self.out(self.emit(op, [x.name]), like=x)
         return handler
 
+    def unsupported_module(self):
+        """The enclosing recurrent/attention module, if any: the real reason behind most refusals there."""
+        stack = (self.node.meta.get("nn_module_stack") or {}) if self.node is not None else {}
+        for path, kind in stack.values():
+            name = kind if isinstance(kind, str) else getattr(kind, "__name__", str(kind))
+            if any(h in name.rsplit(".", 1)[-1] for h in _MODULE_HINTS):
+                path = path.replace("L['self'].", "").replace("L__self___", "")
+                return f"{name.rsplit('.', 1)[-1]} at {path}: recurrent and attention layers have no .c1d ops"
+        return None
+
     def module_hint(self):
         stack = self.node.meta.get("nn_module_stack") or {}
         for path, kind in stack.values():
@@ -448,9 +479,8 @@ class Converter:
 
     def op_log_sigmoid(self, _, x):
         # log σ(x) = −softplus(−x)
-        n = self.out(self.emit("neg", [x.name]), like=x)
-        s = self.out(self.emit("softplus", [n.name], {"beta": 1.0, "threshold": 20.0}), like=x)
-        return self.out(self.emit("neg", [s.name]), like=x)
+        n = self.same("neg", x)
+        return self.same("neg", self.same("softplus", n, {"beta": 1.0, "threshold": 20.0}))
 
     def op_log_sigmoid_forward(self, _, x):
         return (self.op_log_sigmoid(_, x), None)
@@ -480,8 +510,9 @@ class Converter:
         return self.op_clamp(_, x, None, hi)
 
     def op_prelu(self, _, x, weight):
-        self.seq(x, "prelu") if not x.is_features else None
         w = torch.as_tensor(weight).reshape(-1)
+        if w.numel() > 1 and not x.is_features:
+            self.seq(x, "prelu with one slope per channel")  # PyTorch's slopes follow dim 1
         return self.out(self.emit("prelu", [x.name], {"num_parameters": int(w.numel())}, {"weight": w}), like=x)
 
     def op__prelu_kernel(self, _, x, weight):
@@ -808,7 +839,7 @@ class Converter:
             count *= x.shape[d % len(x.axes)]
         mean = self.reduce("mean", x, dims, True)
         deviation = self.binary("sub", x, mean)
-        squared = self.out(self.emit("square", [deviation.name]), like=deviation)
+        squared = self.same("square", deviation)
         var = self.reduce("mean", squared, dims, True)
         if correction:
             var = self.binary("mul", var, count / (count - correction))
@@ -825,9 +856,9 @@ class Converter:
             self.refuse(f"a vector norm of order {ord} (only 1 and 2)")
         dims = list(range(len(x.axes))) if dim is None else [dim] if isinstance(dim, int) else list(dim)
         if ord == 1:
-            mag = self.out(self.emit("abs", [x.name]), like=x)
+            mag = self.same("abs", x)
             return self.reduce("sum", mag, dims, keepdim)
-        sq = self.out(self.emit("square", [x.name]), like=x)
+        sq = self.same("square", x)
         total = self.reduce("sum", sq, dims, keepdim)
         return Val(self.emit("sqrt", [total.name]), total.axes, total.shape)
 
@@ -1119,6 +1150,19 @@ class Converter:
             self.refuse("concatenating features")
         return self.out(self.emit(op, [t.name for t in tensors]), like=first)
 
+    def op_masked_fill(self, _, x, mask, value):
+        if isinstance(mask, torch.Tensor) and not bool(mask.any()):
+            return x  # nothing masked at the example (e.g. a full-length mask)
+        self.refuse("masked_fill with a mask that masks something (data-dependent masking)")
+
+    def op_where(self, _, cond, a, b):
+        if isinstance(cond, torch.Tensor):
+            if bool(cond.all()):
+                return a
+            if not bool(cond.any()):
+                return b
+        self.refuse("torch.where with a mask that selects from both sides")
+
     def op_stack(self, _, tensors, dim=0):
         if any(not isinstance(t, Val) for t in tensors):
             self.refuse("torch.stack with a constant operand")
@@ -1158,10 +1202,50 @@ class Converter:
         return Val(x.name, tuple(x.axes[p] for p in perm), tuple(x.shape[p] for p in perm))
 
     def op_expand(self, _, x, sizes, implicit=False):
-        target = self.result_shape()
-        if target != x.shape:
-            self.refuse(f"expanding an activation {x.shape} to {target}")
-        return x
+        return self.broadcast_to(x, self.result_shape())
+
+    def op_repeat(self, _, x, repeats):
+        return self.broadcast_to(x, self.result_shape())
+
+    def broadcast_to(self, x, target):
+        if isinstance(x, Broadcast):
+            x = x.val
+        if tuple(target) == tuple(x.shape):
+            return x
+        if len(target) != len(x.shape) or any(a != b and a != 1 for a, b in zip(x.shape, target)):
+            self.refuse(f"expanding or repeating an activation {x.shape} to {tuple(target)} (only size-1 axes "
+                        "can be broadcast)")
+        return Broadcast(x, tuple(target))
+
+    def resolve_broadcasts(self, op, args):
+        """Broadcasting ops read the unexpanded value; a concatenation materialises it."""
+        if op in _BROADCASTING:
+            return [a.val if isinstance(a, Broadcast) else a for a in args]
+        if op == "cat":
+            tensors = list(args[0])
+            full = next((t for t in tensors if isinstance(t, Val)), None)
+            if full is None:
+                self.refuse("concatenating only expanded tensors")
+            return [[self.materialize(t, full) if isinstance(t, Broadcast) else t for t in tensors], *args[1:]]
+        self.refuse(f"{op} of an expanded (broadcast) activation", hint="use the tensor before expand/repeat")
+
+    def materialize(self, b, like):
+        """`b.val` with its size-1 time axis made as long as `like`'s: val + 0·(a channel max of `like`)."""
+        v = b.val
+        if v.size("L") != 1 or like.size("L") == 1 or v.is_features:
+            self.refuse(f"materialising an expansion of {v.shape} to {b.shape} other than over time")
+        axes, shape = like.axes, like.shape
+        peak = self.reduce("max", like, [axes.index("C")] if "C" in axes else [], True) if "C" in axes else like
+        zero = self.binary("mul", peak, 0.0)
+        out = Val(self.emit("add", [v.name, zero.name]), self.broadcast_axes(
+            Val(v.name, self.align_axes(v, like), v.shape), zero), tuple(torch.broadcast_shapes(v.shape, zero.shape)))
+        del axes, shape
+        return out
+
+    def align_axes(self, v, like):
+        # v's size-1 time axis sits where like's time axis is
+        return tuple("L" if a == "1" and l == "L" else a for a, l in zip(v.axes, like.axes)) \
+            if len(v.axes) == len(like.axes) else v.axes
 
     def op_view(self, _, x, shape):
         return self.reshape(x, self.result_shape())
