@@ -109,7 +109,7 @@ _REFUSED = {
 }
 # Ops that know about Groups themselves; every other op is mapped over the items.
 _GROUP_AWARE = {"view", "reshape", "_unsafe_view", "flatten", "unflatten", "select", "unbind", "sum", "mean",
-                "stack", "squeeze", "unsqueeze", "cat"}
+                "stack", "squeeze", "unsqueeze", "cat", "permute", "transpose"}
 # Ops that may be mapped over the items of a Group whose axis is not folded into the batch.
 _ITEMWISE = set(_UNARY) | _IDENTITY | {
     "add", "sub", "rsub", "mul", "div", "true_divide", "pow", "maximum", "minimum", "gelu", "leaky_relu", "elu",
@@ -130,6 +130,7 @@ class Converter:
         self.env: dict = {}
         self.input = Val("input", tuple(input_axes), tuple(input_shape))
         self.node = None  # the FX node being converted, for error messages
+        self.group_outputs = {}  # output name -> the real axis its sources were joined from
         self.shape_override = None  # an item's result shape while an op is mapped over a Group
         self.progress = 0  # how many graph nodes were converted: which reading of the input went furthest
 
@@ -204,7 +205,9 @@ class Converter:
             if v is None:
                 continue
             if isinstance(v, Group):
+                dim = v.dim
                 v = self.join(v)
+                self.group_outputs[v.name] = dim
             if not isinstance(v, Val):
                 raise UnsupportedOperation("an output of the module does not depend on its input (a constant); "
                                            ".c1d outputs must be computed from the input",
@@ -1185,7 +1188,7 @@ class Converter:
                    tuple(s for i, s in enumerate(x.shape) if i not in drop))
 
     def op_transpose(self, _, x, d0, d1):
-        perm = list(range(len(x.axes)))
+        perm = list(range(len(x.shape)))
         a, b = d0 % len(perm), d1 % len(perm)
         perm[a], perm[b] = perm[b], perm[a]
         return self.permute(x, perm)
@@ -1194,11 +1197,16 @@ class Converter:
         return self.permute(x, list(range(len(x.axes)))[::-1])
 
     def op_permute(self, _, x, dims):
-        return self.permute(x, [d % len(x.axes) for d in dims])
+        return self.permute(x, [d % len(x.shape) for d in dims])
 
     def permute(self, x, perm):
         if isinstance(x, Group):
-            self.refuse("permuting a tensor with a source/stack axis")
+            if x.merged:
+                if perm[0] != 0:
+                    self.refuse("permuting the batch of sources folded into the batch")
+                return self.map_group(lambda v: self.permute(v, perm), x)
+            inner = [p - (1 if p > x.dim else 0) for p in perm if p != x.dim]
+            return Group(tuple(self.permute(v, inner) for v in x.items), perm.index(x.dim), False)
         return Val(x.name, tuple(x.axes[p] for p in perm), tuple(x.shape[p] for p in perm))
 
     def op_expand(self, _, x, sizes, implicit=False):
@@ -1294,11 +1302,19 @@ class Converter:
 
     # -- sources: groups of tensors along an axis .c1d has no axis for --------------------------
     def split_sources(self, x, shape):
-        """(N, S·C, L) -> (N, S, C, L) (or straight to (N·S, C, L)): the channels split into S sources."""
-        if x.is_features or "C" not in x.axes or "N" not in x.axes:
+        """(N, S·C, L) -> (N, S, C, L) (or straight to (N·S, C, L)): the channels split into S sources;
+        channels-last (N, L, S·C) -> (N, L, S, C) likewise."""
+        if x.is_features or "C" not in x.axes or "N" not in x.axes or len(shape) < 3:
             return None
         n, c, length = x.size("N"), x.size("C"), x.size("L")
-        if list(x.axes) != ["N", "C", "L"][: len(x.axes)] or len(shape) < 3:
+        ci = x.axes.index("C")
+        shape = tuple(shape)
+        if len(shape) == len(x.shape) + 1 and shape[:ci] == x.shape[:ci] and shape[ci + 2:] == x.shape[ci + 1:] \
+                and shape[ci] * shape[ci + 1] == c and shape[ci] > 1:
+            parts = self.split(x, ci, [c // shape[ci]] * shape[ci])
+            item = shape[:ci] + shape[ci + 1:]
+            return Group(tuple(_relabel(p, item) for p in parts), ci, False)
+        if list(x.axes) != ["N", "C", "L"][: len(x.axes)]:
             return None
         if shape[0] == n and len(shape) == 4 and shape[-1] == length and shape[1] * shape[2] == c and shape[1] > 1:
             sources, merged, item = shape[1], False, (n,) + tuple(shape[2:])
@@ -1339,18 +1355,19 @@ class Converter:
         """The items of a Group side by side along channels: one (N, S·C, L) value."""
         if g.merged:
             self.refuse("sources folded into the batch at an output; view them as (N, S, ...) first")
-        items = []
-        for v in g.items:
-            kept = [a for a, n in zip(v.axes, v.shape) if n != 1 or a in ("C", "L", "F")]
-            if v.is_features or "L" not in v.axes:
-                self.refuse("joining sources that are not sequences")
-            items.append(v)
+        if any(v.is_features or "L" not in v.axes for v in g.items):
+            self.refuse("joining sources that are not sequences")
+        items = [self.as_ncl(v) for v in g.items]
         first = items[0]
         n, length = first.size("N"), first.size("L")
         total = sum(v.size("C") for v in items)
-        del kept
         name = self.emit("concat", [v.name for v in items])
         return Val(name, ("N", "C", "L"), (n, total, length))
+
+    def as_ncl(self, v):
+        if [a for a in v.axes if a != "1"] in (["N", "L", "C"],):
+            self.refuse("joining channels-last sources (the file would hold them transposed)")
+        return v
 
     def op_select(self, overload, x, dim, index):
         if isinstance(x, Group):

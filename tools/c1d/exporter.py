@@ -110,6 +110,8 @@ def _convert(module, example, layout):
     program = _capture(module, traced_example)
     converter = Converter(program, layout, tuple(traced_example.shape))
     outputs = converter.run()
+    for out in outputs:
+        out.__dict__.setdefault("group_dim", converter.group_outputs.get(out.name, 1))
     return converter, outputs
 
 
@@ -200,7 +202,8 @@ def _expected(ref, out_val, batch):
     ref = ref.detach().to(torch.float32)
     axes = [a for a in out_val.axes]
     if len(axes) != ref.dim():
-        return ref.reshape(batch, -1)  # sources joined along channels: the same order as PyTorch's
+        # Sources joined along channels: move PyTorch's source axis next to the batch first.
+        return ref.movedim(out_val.group_dim, 1).reshape(batch, -1)
     if "N" not in axes:
         ref, axes = ref.unsqueeze(0), ["N"] + axes
     kept = [i for i, a in enumerate(axes) if a != "1"]
