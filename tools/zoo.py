@@ -197,13 +197,69 @@ def encodec_encoder_causal_lstm():
 
 def demucs_v2():
     from demucs.demucs import Demucs
-    return Demucs(sources=["a", "b"], audio_channels=1, channels=8, depth=3, lstm_layers=0,
+    return Demucs(sources=["a", "b"], audio_channels=1, channels=8, depth=3, lstm_layers=0, resample=False,
                   rescale=0.1), torch.randn(1, 1, 2048)
+
+
+def demucs_v2_resample():
+    from demucs.demucs import Demucs
+    return Demucs(sources=["a", "b"], audio_channels=1, channels=8, depth=3, lstm_layers=0), torch.randn(1, 1, 2048)
 
 
 def demucs_v2_lstm():
     from demucs.demucs import Demucs
     return Demucs(sources=["a", "b"], audio_channels=1, channels=8, depth=3, lstm_layers=1), torch.randn(1, 1, 2048)
+
+
+def dac_encoder():
+    from dac.model.dac import Encoder
+    return Encoder(d_model=16, strides=[2, 4], d_latent=32), torch.randn(2, 1, 1024)
+
+
+def dac_decoder():
+    from dac.model.dac import Decoder
+    return Decoder(input_channel=32, channels=64, rates=[4, 2], d_out=1), torch.randn(2, 32, 32)
+
+
+def dac_discriminator_mpd_free():
+    from dac.nn.layers import WNConv1d, Snake1d
+    return nn.Sequential(WNConv1d(1, 16, 7, padding=3), Snake1d(16), WNConv1d(16, 1, 3, padding=1)), \
+        torch.randn(2, 1, 256)
+
+
+def hifigan_generator():
+    from speechbrain.lobes.models.HifiGAN import HifiganGenerator
+    return HifiganGenerator(in_channels=20, out_channels=1, resblock_type="1", resblock_dilation_sizes=[[1, 3, 5]] * 2,
+                            resblock_kernel_sizes=[3, 7], upsample_kernel_sizes=[8, 8],
+                            upsample_initial_channel=32, upsample_factors=[4, 4]), torch.randn(1, 20, 30)
+
+
+def hifigan_generator_v2():
+    from speechbrain.lobes.models.HifiGAN import HifiganGenerator
+    return HifiganGenerator(in_channels=20, out_channels=1, resblock_type="2", resblock_dilation_sizes=[[1, 3]] * 2,
+                            resblock_kernel_sizes=[3, 5], upsample_kernel_sizes=[4, 4],
+                            upsample_initial_channel=16, upsample_factors=[2, 2]), torch.randn(2, 20, 30)
+
+
+def speechbrain_vanilla_nn():
+    from speechbrain.lobes.models.VanillaNN import VanillaNN
+    return VanillaNN(input_shape=[None, None, 40], dnn_neurons=32), torch.randn(2, 50, 40)
+
+
+def speechbrain_dual_path_decoder():
+    from speechbrain.lobes.models.dual_path import Decoder
+    return Decoder(in_channels=64, out_channels=1, kernel_size=16, stride=8, bias=False), torch.randn(2, 64, 50)
+
+
+def asteroid_tdconvnet():
+    from asteroid.masknn import TDConvNet
+    return TDConvNet(in_chan=32, n_src=2, n_blocks=2, n_repeats=1, bn_chan=16, hid_chan=32, skip_chan=16,
+                     norm_type="cLN", mask_act="softmax"), torch.randn(2, 32, 100)
+
+
+def asteroid_encoder_free():
+    from asteroid_filterbanks import Encoder, FreeFB
+    return Encoder(FreeFB(n_filters=64, kernel_size=16, stride=8)), torch.randn(2, 1, 1600)
 
 
 # (name, package, builder, quick)
@@ -232,6 +288,15 @@ MODELS = [
     ("conv_tasnet", "asteroid", asteroid_convtasnet, False),
     ("sudormrf", "asteroid", asteroid_sudormrf, False),
     ("dprnn_tasnet", "asteroid", asteroid_dprnn, False),
+    ("tdconvnet_cln_softmax", "asteroid", asteroid_tdconvnet, False),
+    ("free_filterbank_encoder", "asteroid", asteroid_encoder_free, False),
+    ("hifigan_generator_v1", "speechbrain", hifigan_generator, False),
+    ("hifigan_generator_v2", "speechbrain", hifigan_generator_v2, False),
+    ("vanilla_nn", "speechbrain", speechbrain_vanilla_nn, False),
+    ("dual_path_decoder", "speechbrain", speechbrain_dual_path_decoder, False),
+    ("dac_encoder", "descript-audio-codec", dac_encoder, False),
+    ("dac_decoder", "descript-audio-codec", dac_decoder, False),
+    ("dac_snake_block", "descript-audio-codec", dac_discriminator_mpd_free, False),
     ("tcn_causal_weight_norm", "pytorch-tcn", pytorch_tcn_causal, False),
     ("tcn_batch_norm_skips", "pytorch-tcn", pytorch_tcn_batchnorm, False),
     ("tcn_layer_norm_projection", "pytorch-tcn", pytorch_tcn_layer_norm, False),
@@ -239,6 +304,7 @@ MODELS = [
     ("seanet_decoder", "encodec", encodec_decoder, False),
     ("seanet_encoder_lstm", "encodec", encodec_encoder_causal_lstm, False),
     ("demucs_v2", "demucs", demucs_v2, False),
+    ("demucs_v2_resample", "demucs", demucs_v2_resample, False),
     ("demucs_v2_lstm", "demucs", demucs_v2_lstm, False),
 ]
 

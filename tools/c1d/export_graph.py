@@ -109,7 +109,7 @@ _REFUSED = {
 }
 # Ops that know about Groups themselves; every other op is mapped over the items.
 _GROUP_AWARE = {"view", "reshape", "_unsafe_view", "flatten", "unflatten", "select", "unbind", "sum", "mean",
-                "stack", "squeeze", "unsqueeze", "cat", "permute", "transpose"}
+                "stack", "squeeze", "unsqueeze", "cat", "permute", "transpose", "softmax", "_softmax"}
 # Ops that may be mapped over the items of a Group whose axis is not folded into the batch.
 _ITEMWISE = set(_UNARY) | _IDENTITY | {
     "add", "sub", "rsub", "mul", "div", "true_divide", "pow", "maximum", "minimum", "gelu", "leaky_relu", "elu",
@@ -935,7 +935,26 @@ class Converter:
             return "time"
         self.refuse(f"{what} over the {'batch' if label == 'N' else 'size-1'} axis of {self.layout(x)}")
 
+    def group_softmax(self, g, dim):
+        """Softmax across sources (a mask that sums to one over them): exp(x_i - max) / Σ exp(x_j - max)."""
+        d = dim % len(g.shape)
+        if g.merged or d != g.dim:
+            if g.merged:
+                self.refuse("softmax of sources folded into the batch")
+            inner = d - (1 if d > g.dim else 0)
+            return self.map_group(lambda v: self.op_softmax("", v, inner), g)
+        peak = g.items[0]
+        for item in g.items[1:]:
+            peak = self.binary("maximum", peak, item)
+        exps = [self.same("exp", self.binary("sub", item, peak)) for item in g.items]
+        total = exps[0]
+        for e in exps[1:]:
+            total = self.binary("add", total, e)
+        return Group(tuple(self.binary("div", e, total) for e in exps), g.dim, False)
+
     def op_softmax(self, _, x, dim, dtype=None):
+        if isinstance(x, Group):
+            return self.group_softmax(x, dim)
         return self.out(self.emit("softmax", [x.name], {"axis": self.axis_of(x, dim, "softmax")}), like=x)
 
     def op__softmax(self, _, x, dim, half_to_float=False):

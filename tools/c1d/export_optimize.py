@@ -36,3 +36,91 @@ def fuse_pad_into_conv(nodes, outputs):
         node["inputs"] = list(pad["inputs"])
         dropped.add(pad["name"])
     return [n for n in nodes if n["name"] not in dropped]
+
+
+def _producers(nodes):
+    return {out: n for n in nodes for out in n["outputs"]}
+
+
+def _constant_vector(node, tensors):
+    """The (C) values of a `constant` node of shape (C, 1), else None."""
+    if node is None or node["op"] != "constant":
+        return None
+    value = tensors[node["params"]["value"]]
+    return value[:, 0] if value.ndim == 2 and value.shape[1] == 1 else None
+
+
+def _split_const(node, producers, tensors):
+    """For a binary node with one `constant` (C, 1) operand: (constant node, its values, the other input)."""
+    if len(node["inputs"]) != 2:
+        return None
+    for i in (0, 1):
+        const = producers.get(node["inputs"][i])
+        values = _constant_vector(const, tensors)
+        if values is not None:
+            return const, values, node["inputs"][1 - i]
+    return None
+
+
+def fuse_snake(nodes, outputs, tensors):
+    """x + scale·sin²(alpha·x) (Snake, as DAC and BigVGAN write it, 1/alpha already folded) becomes one
+    `snake` node: one pass over the data instead of five."""
+    count = _consumers(nodes, outputs)
+    producers = _producers(nodes)
+    replaced, dropped = {}, set()
+    for add in nodes:
+        if add["op"] != "add" or len(add["inputs"]) != 2:
+            continue
+        for xi in (0, 1):
+            x, m_name = add["inputs"][xi], add["inputs"][1 - xi]
+            match = _match_snake(x, m_name, producers, tensors, count)
+            if match is None:
+                continue
+            chain, alpha, scale = match
+            if len(alpha) != len(scale):
+                continue
+            replaced[add["name"]] = {"name": add["name"], "op": "snake", "inputs": [x], "outputs": add["outputs"],
+                                     "attributes": {}, "params": {"alpha": add["name"] + ".alpha",
+                                                                  "scale": add["name"] + ".scale"}}
+            tensors[add["name"] + ".alpha"] = alpha.copy()
+            tensors[add["name"] + ".scale"] = scale.copy()
+            dropped.update(n["name"] for n in chain)
+            break
+    kept = []
+    for n in nodes:
+        if n["name"] in dropped:
+            continue
+        kept.append(replaced.get(n["name"], n))
+    used = {t for n in kept for t in n.get("params", {}).values()}
+    for name in list(tensors):
+        if name not in used:
+            del tensors[name]
+    return kept
+
+
+def _match_snake(x, m_name, producers, tensors, count):
+    m = producers.get(m_name)
+    if m is None or m["op"] != "mul" or count.get(m_name) != 1:
+        return None
+    scale_side = _split_const(m, producers, tensors)
+    if scale_side is None:
+        return None
+    scale_const, scale, q_name = scale_side
+    q = producers.get(q_name)
+    if q is None or q["op"] != "square" or count.get(q_name) != 1:
+        return None
+    s = producers.get(q["inputs"][0])
+    if s is None or s["op"] != "sin" or count.get(s["outputs"][0]) != 1:
+        return None
+    t = producers.get(s["inputs"][0])
+    if t is None or t["op"] != "mul" or count.get(t["outputs"][0]) != 1:
+        return None
+    alpha_side = _split_const(t, producers, tensors)
+    if alpha_side is None or alpha_side[2] != x:
+        return None
+    alpha_const, alpha, _ = alpha_side
+    chain = [m, q, s, t]
+    for const in (scale_const, alpha_const):
+        if count.get(const["outputs"][0]) == 1:
+            chain.append(const)
+    return chain, alpha, scale

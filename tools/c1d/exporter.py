@@ -19,7 +19,7 @@ import torch.nn as nn
 from . import format as c1dformat
 from .export_errors import ExportCheckError, UnsupportedOperation
 from .export_graph import Converter
-from .export_optimize import fuse_pad_into_conv
+from .export_optimize import fuse_pad_into_conv, fuse_snake
 from .export_reference import run as reference_run
 from .export_shapes import ShapeError, infer
 
@@ -144,8 +144,7 @@ def _build(module, example, *, name, description, license, fixed_length, sample_
     length = int(example.shape[-1])
     graph = {"inputs": [{"name": "input", "channels": _channels(example, layout),
                          "length": length if fixed_length else None, "sample_rate": sample_rate}],
-             "outputs": [o.name for o in outputs],
-             "nodes": fuse_pad_into_conv(converter.nodes, [o.name for o in outputs])}
+             "outputs": [o.name for o in outputs], "nodes": _optimize(converter, [o.name for o in outputs])}
     metadata = {"name": ("string", name or type(module).__name__), "description": ("string", description),
                 "producer": ("string", f"c1d.export (torch {torch.__version__})"), "license": ("string", license)}
     layouts = ["".join(a for a in o.axes if a != "1") for o in outputs]
@@ -155,6 +154,11 @@ def _build(module, example, *, name, description, license, fixed_length, sample_
                       stacklevel=3)
     model = c1dformat.Model(graph=graph, tensors=converter.tensors, metadata=metadata)
     return _Export(model, layout, outputs)
+
+
+def _optimize(converter, outputs):
+    nodes = fuse_pad_into_conv(converter.nodes, outputs)
+    return fuse_snake(nodes, outputs, converter.tensors)
 
 
 def to_model(module: nn.Module, example: torch.Tensor, *, name: str = "", description: str = "",

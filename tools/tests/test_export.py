@@ -169,13 +169,14 @@ def test_scalar_becomes_a_1_by_1_constant():
     assert reduce["attributes"]["kind"] == "mean" and reduce["attributes"]["axis"] == "time"
 
 
-def test_snake_alpha_reciprocal_is_folded():
+def test_snake_becomes_one_node_with_the_reciprocal_folded():
     module = nn.Sequential(nn.Conv1d(2, 3, 3), probes.Snake(3))
     model = c1d.to_model(module, torch.randn(2, 2, 10))
-    assert "reciprocal" not in ops(model)  # 1/(alpha + eps) is a parameter-only subgraph: folded
+    assert ops(model) == ["conv1d", "snake"]
+    snake = model.graph["nodes"][1]
     alpha = module[1].alpha.detach().reshape(-1)
-    folded = [model.tensors[n["params"]["value"]][:, 0] for n in model.graph["nodes"] if n["op"] == "constant"]
-    assert any(np.allclose(f, (1.0 / (alpha + 1e-9)).numpy()) for f in folded)
+    np.testing.assert_array_equal(model.tensors[snake["params"]["alpha"]], alpha.numpy())
+    np.testing.assert_allclose(model.tensors[snake["params"]["scale"]], (1.0 / (alpha + 1e-9)).numpy(), rtol=1e-7)
 
 
 def test_dropout_of_every_kind_is_dropped():
