@@ -130,6 +130,7 @@ class Converter:
         self.env: dict = {}
         self.input = Val("input", tuple(input_axes), tuple(input_shape))
         self.node = None  # the FX node being converted, for error messages
+        self.origin = {}  # value name -> how it was computed, to recognise hand-written norms
         self.group_outputs = {}  # output name -> the real axis its sources were joined from
         self.shape_override = None  # an item's result shape while an op is mapped over a Group
         self.progress = 0  # how many graph nodes were converted: which reading of the input went furthest
@@ -415,7 +416,7 @@ class Converter:
     def unary(self, op):
         def handler(_, x, *rest, **kwargs):
             x = self.value(x)
-            return self.out(self.emit(op, [x.name]), like=x)
+            return self.note(self.out(self.emit(op, [x.name]), like=x), op, x)
         return handler
 
     def unsupported_module(self):
@@ -558,10 +559,19 @@ class Converter:
             if b == 1:
                 return a
             if b in special:
-                return self.out(self.emit(special[b], [a.name]), like=a)
+                return self.note(self.same(special[b], a), special[b], a)
         return self.binary("pow", a, b)
 
     def binary(self, op, a, b):
+        norm = self.recognise_norm(op, a, b)
+        if norm is not None:
+            return norm
+        result = self.binary_op(op, a, b)
+        if result is a or result is b:
+            return result  # a neutral operand (x + 0, x · 1): nothing was computed
+        return self.note_binary(op, a, b, result)
+
+    def binary_op(self, op, a, b):
         if isinstance(a, Val) and isinstance(b, Val):
             axes = self.broadcast_axes(a, b)
             return Val(self.emit(op, [a.name, b.name]), axes, tuple(torch.broadcast_shapes(a.shape, b.shape)))
@@ -569,11 +579,11 @@ class Converter:
             self.refuse(f"{op} of {type(a).__name__} and {type(b).__name__}")
         x = a if isinstance(a, Val) else b
         c = b if isinstance(a, Val) else a
-        if op in ("add", "mul") and not isinstance(c, torch.Tensor) and c == (0 if op == "add" else 1):
-            return x
-        if op in ("sub", "div") and x is a and not isinstance(c, torch.Tensor) and c == (0 if op == "sub" else 1):
-            return x
         shape = tuple(torch.broadcast_shapes(x.shape, tuple(torch.as_tensor(c).shape)))
+        neutral = 0 if op in ("add", "sub") else 1 if op in ("mul", "div") else None
+        if neutral is not None and (op in ("add", "mul") or x is a) and shape == x.shape and \
+                bool((torch.as_tensor(c) == neutral).all()):
+            return x  # x + 0, x · 1 (a running sum started at 0.0)
         if len(shape) != len(x.axes):
             self.refuse(f"{op} with a constant of higher rank {tuple(torch.as_tensor(c).shape)} than the "
                         f"activation {x.shape}")
@@ -830,9 +840,86 @@ class Converter:
         real = [d for d in dims if x.shape[d % len(x.axes)] != 1]
         if kind in ("var", "std") and len(real) > 1:
             return self.joint_variance(kind, x, real, keepdim, 1 if correction is None else correction)
+        source = x
         for d in sorted((d % len(x.axes) for d in dims), reverse=True):
             x = self.reduce_one(kind, x, d, keepdim, correction)
-        return x
+        labels = {source.axes[d % len(source.axes)] for d in real} - {"1", "N"}
+        return self.note_reduction(kind, source, x, labels, correction)
+
+    # -- hand-written normalisations, recognised so that they become one norm node -------------
+    def note(self, val, *origin):
+        if isinstance(val, Val):
+            self.origin[val.name] = origin
+        return val
+
+    def why(self, v):
+        return self.origin.get(v.name) if isinstance(v, Val) else None
+
+    def note_reduction(self, kind, source, result, labels, correction):
+        if result is source or not labels:
+            return result
+        if kind in ("var",):
+            return self.note(result, "var", source, frozenset(labels), 1 if correction is None else correction)
+        if kind != "mean":
+            return result
+        inner = self.why(source)
+        if inner and inner[0] == "mean":
+            source, labels = inner[1], labels | inner[2]
+        squared = self.why(source)
+        if squared and squared[0] == "square":
+            centered = self.why(squared[1])
+            if centered and centered[0] == "centered" and centered[2] == frozenset(labels):
+                return self.note(result, "var", centered[1], frozenset(labels), 0)
+        return self.note(result, "mean", source, frozenset(labels))
+
+    def note_binary(self, op, a, b, result):
+        if op == "sub" and isinstance(a, Val) and isinstance(b, Val):
+            mean = self.why(b)
+            if mean and mean[0] == "mean" and mean[1].name == a.name:
+                self.note(result, "centered", a, mean[2])
+        elif op == "add" and (isinstance(a, Val) != isinstance(b, Val)):
+            v, c = (a, b) if isinstance(a, Val) else (b, a)
+            if torch.as_tensor(c).numel() == 1:
+                self.note(result, "eps", v, float(torch.as_tensor(c).reshape(())))
+        elif op == "mul" and (isinstance(a, Val) != isinstance(b, Val)):
+            v, c = (a, b) if isinstance(a, Val) else (b, a)
+            self.note(result, "scaled", v, c)
+        return result
+
+    def recognise_norm(self, op, a, b):
+        """(x − mean) / sqrt(var + eps), or (x − mean) · rsqrt(var + eps), with mean and biased var over the
+        same axes (possibly scaled by a constant first): group_norm(1) over channels and time, layer_norm
+        over channels, instance_norm over time. None when the pattern does not hold."""
+        if op not in ("div", "mul") or not (isinstance(a, Val) and isinstance(b, Val)):
+            return None
+        root = self.why(b)
+        if not root or root[0] != ("sqrt" if op == "div" else "rsqrt"):
+            return None
+        eps = self.why(root[1])
+        var = self.why(eps[1]) if eps and eps[0] == "eps" else None
+        if not var or var[0] != "var" or var[3] != 0:
+            return None
+        numerator, scale = self.why(a), None
+        if numerator and numerator[0] == "scaled":
+            scale, numerator = numerator[2], self.why(numerator[1])
+        if not numerator or numerator[0] != "centered" or numerator[1].name != var[1].name or numerator[2] != var[2]:
+            return None
+        y = numerator[1]
+        if y.is_features or y.shape != self.result_shape():
+            return None
+        normed = self.norm_op(y, var[2], eps[2])
+        return normed if scale is None else self.binary("mul", normed, scale)
+
+    def norm_op(self, y, labels, eps):
+        c = y.size("C")
+        if labels == {"C", "L"}:
+            attrs = {"num_groups": 1, "num_channels": c, "eps": eps, "affine": False}
+            return Val(self.emit("group_norm", [y.name], attrs), y.axes, y.shape)
+        if labels == {"C"}:
+            attrs = {"num_channels": c, "eps": eps, "affine": False}
+            return Val(self.emit("layer_norm", [y.name], attrs), y.axes, y.shape)
+        attrs = {"num_channels": c, "eps": eps, "affine": False}
+        return Val(self.emit("instance_norm", [y.name], attrs), y.axes, y.shape)
 
     def joint_variance(self, kind, x, dims, keepdim, correction):
         """var/std over channels and time together (global layer norms): the mean of squared deviations
@@ -846,6 +933,7 @@ class Converter:
         var = self.reduce("mean", squared, dims, True)
         if correction:
             var = self.binary("mul", var, count / (count - correction))
+        self.note(var, "var", x, frozenset(x.axes[d % len(x.axes)] for d in dims), correction)
         if kind == "std":
             var = Val(self.emit("sqrt", [var.name]), var.axes, var.shape)
         if keepdim:

@@ -124,3 +124,57 @@ def _match_snake(x, m_name, producers, tensors, count):
         if count.get(const["outputs"][0]) == 1:
             chain.append(const)
     return chain, alpha, scale
+
+
+def drop_dead_nodes(nodes, outputs, tensors):
+    """Nodes whose results nothing reads (left behind when a pattern became one node), and their tensors."""
+    while True:
+        count = _consumers(nodes, outputs)
+        live = [n for n in nodes if any(count.get(o, 0) for o in n["outputs"])]
+        if len(live) == len(nodes):
+            break
+        nodes = live
+    used = {t for n in nodes for t in n.get("params", {}).values()}
+    for name in list(tensors):
+        if name not in used:
+            del tensors[name]
+    return nodes
+
+
+_AFFINE_NORMS = {"group_norm", "layer_norm", "instance_norm"}
+
+
+def fuse_norm_affine(nodes, outputs, tensors):
+    """A norm without affine followed by `· gamma (C, 1)` and optionally `+ beta (C, 1)` (how hand-written
+    global/channel layer norms scale) takes gamma and beta as its own weight and bias."""
+    count = _consumers(nodes, outputs)
+    producers = _producers(nodes)
+    readers = {}
+    for n in nodes:
+        for name in n["inputs"]:
+            readers.setdefault(name, []).append(n)
+    dropped = set()
+    for norm in nodes:
+        if norm["op"] not in _AFFINE_NORMS or norm["attributes"].get("affine") or count.get(norm["outputs"][0]) != 1:
+            continue
+        mul = readers.get(norm["outputs"][0], [None])[0]
+        if mul is None or mul["op"] != "mul":
+            continue
+        side = _split_const(mul, producers, tensors)
+        c = norm["attributes"]["num_channels"]
+        if side is None or side[2] != norm["outputs"][0] or len(side[1]) != c:
+            continue
+        gamma, beta, last = side[1], None, mul
+        add = readers.get(mul["outputs"][0], [None])[0] if count.get(mul["outputs"][0]) == 1 else None
+        if add is not None and add["op"] == "add":
+            bias_side = _split_const(add, producers, tensors)
+            if bias_side is not None and bias_side[2] == mul["outputs"][0] and len(bias_side[1]) == c:
+                beta, last = bias_side[1], add
+        norm["attributes"]["affine"] = True
+        norm["params"] = {"weight": norm["name"] + ".weight", "bias": norm["name"] + ".bias"}
+        tensors[norm["name"] + ".weight"] = gamma.copy()
+        tensors[norm["name"] + ".bias"] = beta.copy() if beta is not None else gamma * 0
+        dropped.update({mul["name"], last["name"]})
+        # The norm takes over the value name of the last op it absorbed: its readers stay as they are.
+        norm["outputs"] = list(last["outputs"])
+    return drop_dead_nodes([n for n in nodes if n["name"] not in dropped], outputs, tensors)

@@ -19,7 +19,7 @@ import torch.nn as nn
 from . import format as c1dformat
 from .export_errors import ExportCheckError, UnsupportedOperation
 from .export_graph import Converter
-from .export_optimize import fuse_pad_into_conv, fuse_snake
+from .export_optimize import drop_dead_nodes, fuse_norm_affine, fuse_pad_into_conv, fuse_snake
 from .export_reference import run as reference_run
 from .export_shapes import ShapeError, infer
 
@@ -157,7 +157,9 @@ def _build(module, example, *, name, description, license, fixed_length, sample_
 
 
 def _optimize(converter, outputs):
-    nodes = fuse_pad_into_conv(converter.nodes, outputs)
+    nodes = drop_dead_nodes(converter.nodes, outputs, converter.tensors)
+    nodes = fuse_pad_into_conv(nodes, outputs)
+    nodes = fuse_norm_affine(nodes, outputs, converter.tensors)
     return fuse_snake(nodes, outputs, converter.tensors)
 
 
