@@ -233,3 +233,40 @@ class WithCumsum(nn.Module):
 
     def forward(self, x):
         return torch.cumsum(self.conv(x), dim=-1)
+
+
+class GlobalLayerNorm(nn.Module):
+    """Conv-TasNet's gLN as asteroid writes it: mean and biased var over channels and time, gamma/beta."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.gamma = nn.Parameter(torch.rand(1, channels, 1) + 0.5)
+        self.beta = nn.Parameter(torch.randn(1, channels, 1) * 0.1)
+
+    def forward(self, x):
+        mean = x.mean(dim=[1, 2], keepdim=True)
+        var = torch.var(x, dim=[1, 2], keepdim=True, unbiased=False)
+        return self.gamma * ((x - mean) / torch.sqrt(var + 1e-8)) + self.beta
+
+
+class ChannelLayerNorm(nn.Module):
+    """cLN as speechbrain writes it, on channels-last input: (y - mean) / pow(var + eps, 0.5) over C."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.gamma = nn.Parameter(torch.rand(1, 1, channels) + 0.5)
+        self.beta = nn.Parameter(torch.randn(1, 1, channels) * 0.1)
+
+    def forward(self, y):
+        y = y.transpose(1, 2)
+        mean = torch.mean(y, dim=2, keepdim=True)
+        var = torch.var(y, dim=2, keepdim=True, unbiased=False)
+        return (self.gamma * (y - mean) / torch.pow(var + 1e-8, 0.5) + self.beta).transpose(1, 2)
+
+
+class TimeNorm(nn.Module):
+    """Per-channel standardisation over time (an instance norm written out), unbiased=False."""
+
+    def forward(self, x):
+        mean = x.mean(-1, keepdim=True)
+        return (x - mean) * torch.rsqrt(x.var(-1, keepdim=True, unbiased=False) + 1e-5)

@@ -179,6 +179,36 @@ def test_snake_becomes_one_node_with_the_reciprocal_folded():
     np.testing.assert_allclose(model.tensors[snake["params"]["scale"]], (1.0 / (alpha + 1e-9)).numpy(), rtol=1e-7)
 
 
+NORMS = [
+    ("global", lambda: nn.Sequential(nn.Conv1d(2, 6, 3), probes.GlobalLayerNorm(6)), "group_norm", True),
+    ("channel", lambda: nn.Sequential(nn.Conv1d(2, 6, 3), probes.ChannelLayerNorm(6)), "layer_norm", True),
+    ("time", lambda: nn.Sequential(nn.Conv1d(2, 6, 3), probes.TimeNorm()), "instance_norm", False),
+]
+
+
+@pytest.mark.parametrize("name,make,op,affine", NORMS, ids=[n[0] for n in NORMS])
+def test_hand_written_norms_become_one_norm_node(name, make, op, affine):
+    torch.manual_seed(0)
+    model = c1d.to_model(make(), torch.randn(2, 2, 12))
+    assert ops(model) == ["conv1d", op]
+    assert model.graph["nodes"][1]["attributes"]["affine"] is affine
+
+
+@needs_convrun
+@pytest.mark.parametrize("name,make,op,affine", NORMS[:2], ids=[n[0] for n in NORMS[:2]])
+def test_hand_written_norms_match_pytorch(name, make, op, affine, tmp_path):
+    torch.manual_seed(0)
+    export_checked(make(), torch.randn(2, 2, 12), tmp_path)
+
+
+def test_biased_and_unbiased_variance_are_told_apart():
+    class Unbiased(nn.Module):
+        def forward(self, x):
+            return (x - x.mean(-1, keepdim=True)) / torch.sqrt(x.var(-1, keepdim=True) + 1e-5)
+
+    assert "instance_norm" not in ops(c1d.to_model(Unbiased(), torch.randn(2, 3, 12)))
+
+
 def test_dropout_of_every_kind_is_dropped():
     module = nn.Sequential(nn.Conv1d(2, 3, 3), nn.Dropout(0.5), nn.Dropout1d(0.3), nn.AlphaDropout(0.2))
     assert ops(c1d.to_model(module, torch.randn(2, 2, 10))) == ["conv1d"]
@@ -223,6 +253,17 @@ def test_1_1_mappings(make, op, attributes, tmp_path):
     node = next(n for n in model.graph["nodes"] if n["op"] == op)
     assert {k: node["attributes"][k] for k in attributes} == attributes
     assert header_version(tmp_path / "m.c1d") == (1, 1)
+
+
+@pytest.mark.parametrize("make,op,attributes", MAPPED_1_1, ids=[m[1] + str(i) for i, m in enumerate(MAPPED_1_1)])
+def test_1_1_graphs_compute_what_pytorch_does_in_the_reference_interpreter(make, op, attributes):
+    from c1d.export_reference import run
+
+    torch.manual_seed(0)
+    module, x = make().eval(), torch.randn(2, 2, 10)
+    model = c1d.to_model(module, x)
+    with torch.no_grad():
+        np.testing.assert_allclose(run(model, x)[0].numpy(), module(x).numpy(), rtol=1e-5, atol=1e-6)
 
 
 @needs_convrun
