@@ -131,6 +131,7 @@ class Converter:
         self.input = Val("input", tuple(input_axes), tuple(input_shape))
         self.node = None  # the FX node being converted, for error messages
         self.origin = {}  # value name -> how it was computed, to recognise hand-written norms
+        self.dropped_outputs = []  # indices (among non-None outputs) of constant outputs left out
         self.group_outputs = {}  # output name -> the real axis its sources were joined from
         self.shape_override = None  # an item's result shape while an op is mapped over a Group
         self.progress = 0  # how many graph nodes were converted: which reading of the input went furthest
@@ -202,20 +203,22 @@ class Converter:
         results = result if isinstance(result, (list, tuple)) else [result]
         values = [self.env[r] if isinstance(r, torch.fx.Node) else r for r in results]
         outs = []
-        for v in values:
-            if v is None:
-                continue
+        values = [v for v in values if v is not None]
+        for index, v in enumerate(values):
             if isinstance(v, Group):
                 dim = v.dim
                 v = self.join(v)
                 self.group_outputs[v.name] = dim
+            if isinstance(v, Broadcast):
+                self.refuse("an expanded (broadcast) tensor as an output")
             if not isinstance(v, Val):
-                raise UnsupportedOperation("an output of the module does not depend on its input (a constant); "
-                                           ".c1d outputs must be computed from the input",
-                                           hint="return only tensors computed from the input")
+                # Lengths or other constants returned beside the result: not part of the network.
+                self.dropped_outputs.append(index)
+                continue
             outs.append(self.output_value(v))
         if not outs:
-            raise UnsupportedOperation("the module returns no tensor computed from its input")
+            raise UnsupportedOperation("the module returns no tensor computed from its input",
+                                       hint="return the network's output tensor")
         return outs
 
     def output_value(self, v):
@@ -495,6 +498,14 @@ class Converter:
         attrs = {"min": None if lo is None else float(lo), "max": None if hi is None else float(hi)}
         return self.out(self.emit("clamp", [x.name], attrs), like=x)
 
+    def op_rrelu_with_noise(self, _, x, noise=None, lower=1 / 8, upper=1 / 3, training=False, generator=None):
+        if training:
+            self.refuse("RReLU in training mode")
+        return self.op_leaky_relu(_, x, (lower + upper) / 2)
+
+    def op_rrelu(self, _, x, lower=1 / 8, upper=1 / 3, training=False, generator=None):
+        return self.op_rrelu_with_noise(_, x, None, lower, upper, training)
+
     def op_hardtanh(self, _, x, min_val=-1.0, max_val=1.0):
         return self.clamp(x, min_val, max_val)
 
@@ -727,12 +738,24 @@ class Converter:
         return self.out(self.emit("batch_norm", [x.name], attrs, params), like=x)
 
     def op_layer_norm(self, _, x, normalized_shape, weight=None, bias=None, eps=1e-5, cudnn=True):
+        if len(normalized_shape) == 2 and x.axes[-2:] == ("C", "L"):
+            return self.layer_norm_channels_time(x, weight, bias, eps)
         if len(normalized_shape) != 1 or self.label(x, -1) != "C":
             what = "time" if self.label(x, -1) == "L" else self.label(x, -1)
             self.refuse(f"layer_norm over {list(normalized_shape)} of a tensor laid out as {self.layout(x)} "
                         f"(normalising over {what}); .c1d normalises over channels only",
                         hint="apply LayerNorm(C) to x.transpose(1, 2) of an (N, C, L) tensor")
         return self.norm_over_channels(x, weight, bias, eps)
+
+    def layer_norm_channels_time(self, x, weight, bias, eps):
+        """LayerNorm([C, L]) on (N, C, L): group_norm with one group, then its (C, L) affine as constants
+        (which fix the file to the example's length)."""
+        normed = self.norm_op(x, {"C", "L"}, float(eps))
+        if weight is not None:
+            normed = self.binary("mul", normed, weight)
+        if bias is not None:
+            normed = self.binary("add", normed, bias)
+        return normed
 
     def op_native_layer_norm(self, _, x, normalized_shape, weight, bias, eps):
         return (self.op_layer_norm(_, x, normalized_shape, weight, bias, eps), None, None)

@@ -122,10 +122,15 @@ def _channels(example, layout):
 class _Export:
     """The result of conversion: the c1d model and what is needed to check it."""
 
-    def __init__(self, model, layout, outputs):
+    def __init__(self, model, layout, outputs, dropped=()):
         self.model = model
         self.layout = layout
         self.outputs = outputs
+        self.dropped = set(dropped)
+
+    def kept(self, refs):
+        """PyTorch's outputs that the file has (constant outputs are left out of it)."""
+        return [r for i, r in enumerate(refs) if i not in self.dropped]
 
 
 def _build(module, example, *, name, description, license, fixed_length, sample_rate, input_layout):
@@ -152,8 +157,11 @@ def _build(module, example, *, name, description, license, fixed_length, sample_
         metadata["export.output_layout"] = ("string", ",".join(layouts))
         warnings.warn("an output is channels-last (N, L, C) in PyTorch; the .c1d file gives it as (N, C, L)",
                       stacklevel=3)
+    if converter.dropped_outputs:
+        warnings.warn(f"outputs {converter.dropped_outputs} of the module do not depend on its input (constants such "
+                      "as lengths); the file leaves them out", stacklevel=3)
     model = c1dformat.Model(graph=graph, tensors=converter.tensors, metadata=metadata)
-    return _Export(model, layout, outputs)
+    return _Export(model, layout, outputs, converter.dropped_outputs)
 
 
 def _optimize(converter, outputs):
@@ -354,6 +362,7 @@ def export(module: nn.Module, example: torch.Tensor, path, dtype: str = "f32", c
         refs = _reference(module, example)
         result = _build(module, example, name=name, description=description, license=license,
                         fixed_length=fixed_length, sample_rate=sample_rate, input_layout=input_layout)
+    refs = result.kept(refs)
     _check_shapes(result.model, example, result.layout, refs, result.outputs)
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))

@@ -383,3 +383,29 @@ def test_waveform_input_is_one_channel(tmp_path):
 
     model = export_checked(Wave(), torch.randn(2, 40), tmp_path)
     assert model.graph["inputs"][0]["channels"] == 1
+
+
+class _LengthsBeside(nn.Module):
+    """Returns (output, lengths), lengths a constant: the file holds the output only."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(2, 3, 3)
+        self.norm = nn.LayerNorm([3, 8])
+        with torch.no_grad():
+            self.norm.weight.uniform_(0.5, 1.5)
+            self.norm.bias.normal_()
+
+    def forward(self, x):
+        return F.rrelu(self.norm(self.conv(x)), training=False), torch.tensor([x.shape[-1]])
+
+
+def test_constant_outputs_are_left_out_and_layer_norm_over_channels_and_time_maps(tmp_path):
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = c1d.export(_LengthsBeside(), torch.randn(2, 2, 10), tmp_path / "m.c1d", check=None)
+    assert len(model.graph["outputs"]) == 1
+    assert any("leaves them out" in str(w.message) for w in caught)
+    assert ops(model)[:2] == ["conv1d", "group_norm"] and "leaky_relu" in ops(model)
