@@ -423,13 +423,15 @@ class Converter:
         return handler
 
     def unsupported_module(self):
-        """The enclosing recurrent/attention module, if any: the real reason behind most refusals there."""
+        """The innermost enclosing recurrent/attention module, if any: the real reason behind most refusals
+        there (the model's own root is not named, only its parts)."""
         stack = (self.node.meta.get("nn_module_stack") or {}) if self.node is not None else {}
-        for path, kind in stack.values():
+        for path, kind in reversed(list(stack.values())):
             name = kind if isinstance(kind, str) else getattr(kind, "__name__", str(kind))
-            if any(h in name.rsplit(".", 1)[-1] for h in _MODULE_HINTS):
-                path = path.replace("L['self'].", "").replace("L__self___", "")
-                return f"{name.rsplit('.', 1)[-1]} at {path}: recurrent and attention layers have no .c1d ops"
+            name = name.rsplit(".", 1)[-1]
+            path = path.replace("L['self'].", "").replace("L__self___", "")
+            if path and path != "L['self']" and any(h in name for h in _MODULE_HINTS):
+                return f"{name} at {path}: recurrent and attention layers have no .c1d ops"
         return None
 
     def module_hint(self):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 _PAD_MODES = {"constant": "zeros", "reflect": "reflect", "replicate": "replicate", "circular": "circular"}
 
 
@@ -62,7 +64,7 @@ def _split_const(node, producers, tensors):
     return None
 
 
-def fuse_snake(nodes, outputs, tensors):
+def fuse_snake(nodes, outputs, tensors, channels):
     """x + scale·sin²(alpha·x) (Snake, as DAC and BigVGAN write it, 1/alpha already folded) becomes one
     `snake` node: one pass over the data instead of five."""
     count = _consumers(nodes, outputs)
@@ -77,13 +79,15 @@ def fuse_snake(nodes, outputs, tensors):
             if match is None:
                 continue
             chain, alpha, scale = match
-            if len(alpha) != len(scale):
-                continue
+            c = channels(x)
+            # A factor of one (alpha or 1/alpha rounding to 1.0) was dropped as neutral at export.
+            alpha = np.ones(c, np.float32) if alpha is None else np.broadcast_to(alpha, (c,))
+            scale = np.ones(c, np.float32) if scale is None else np.broadcast_to(scale, (c,))
             replaced[add["name"]] = {"name": add["name"], "op": "snake", "inputs": [x], "outputs": add["outputs"],
                                      "attributes": {}, "params": {"alpha": add["name"] + ".alpha",
                                                                   "scale": add["name"] + ".scale"}}
-            tensors[add["name"] + ".alpha"] = alpha.copy()
-            tensors[add["name"] + ".scale"] = scale.copy()
+            tensors[add["name"] + ".alpha"] = np.array(alpha, np.float32)
+            tensors[add["name"] + ".scale"] = np.array(scale, np.float32)
             dropped.update(n["name"] for n in chain)
             break
     kept = []
@@ -99,30 +103,36 @@ def fuse_snake(nodes, outputs, tensors):
 
 
 def _match_snake(x, m_name, producers, tensors, count):
+    """x + scale·sin²(alpha·x) ending in `m_name`; scale or alpha None where the factor is absent."""
     m = producers.get(m_name)
-    if m is None or m["op"] != "mul" or count.get(m_name) != 1:
+    if m is None or count.get(m_name) != 1:
         return None
-    scale_side = _split_const(m, producers, tensors)
-    if scale_side is None:
-        return None
-    scale_const, scale, q_name = scale_side
-    q = producers.get(q_name)
-    if q is None or q["op"] != "square" or count.get(q_name) != 1:
+    chain, scale, q = [], None, m
+    if m["op"] == "mul":
+        side = _split_const(m, producers, tensors)
+        if side is None:
+            return None
+        scale_const, scale, q_name = side
+        chain += [m] + ([scale_const] if count.get(scale_const["outputs"][0]) == 1 else [])
+        q = producers.get(q_name)
+        if q is None or count.get(q_name) != 1:
+            return None
+    if q["op"] != "square":
         return None
     s = producers.get(q["inputs"][0])
     if s is None or s["op"] != "sin" or count.get(s["outputs"][0]) != 1:
         return None
-    t = producers.get(s["inputs"][0])
-    if t is None or t["op"] != "mul" or count.get(t["outputs"][0]) != 1:
-        return None
-    alpha_side = _split_const(t, producers, tensors)
-    if alpha_side is None or alpha_side[2] != x:
-        return None
-    alpha_const, alpha, _ = alpha_side
-    chain = [m, q, s, t]
-    for const in (scale_const, alpha_const):
-        if count.get(const["outputs"][0]) == 1:
-            chain.append(const)
+    chain += [q, s]
+    alpha = None
+    if s["inputs"][0] != x:
+        t = producers.get(s["inputs"][0])
+        if t is None or t["op"] != "mul" or count.get(t["outputs"][0]) != 1:
+            return None
+        side = _split_const(t, producers, tensors)
+        if side is None or side[2] != x:
+            return None
+        alpha_const, alpha, _ = side
+        chain += [t] + ([alpha_const] if count.get(alpha_const["outputs"][0]) == 1 else [])
     return chain, alpha, scale
 
 

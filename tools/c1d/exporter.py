@@ -149,7 +149,9 @@ def _build(module, example, *, name, description, license, fixed_length, sample_
     length = int(example.shape[-1])
     graph = {"inputs": [{"name": "input", "channels": _channels(example, layout),
                          "length": length if fixed_length else None, "sample_rate": sample_rate}],
-             "outputs": [o.name for o in outputs], "nodes": _optimize(converter, [o.name for o in outputs])}
+             "outputs": [o.name for o in outputs],
+             "nodes": _optimize(converter, [o.name for o in outputs], _channels(example, layout),
+                                _c1d_input(example, layout).shape[-1])}
     metadata = {"name": ("string", name or type(module).__name__), "description": ("string", description),
                 "producer": ("string", f"c1d.export (torch {torch.__version__})"), "license": ("string", license)}
     layouts = ["".join(a for a in o.axes if a != "1") for o in outputs]
@@ -164,11 +166,16 @@ def _build(module, example, *, name, description, license, fixed_length, sample_
     return _Export(model, layout, outputs, converter.dropped_outputs)
 
 
-def _optimize(converter, outputs):
+def _optimize(converter, outputs, channels, length):
     nodes = drop_dead_nodes(converter.nodes, outputs, converter.tensors)
     nodes = fuse_pad_into_conv(nodes, outputs)
     nodes = fuse_norm_affine(nodes, outputs, converter.tensors)
-    return fuse_snake(nodes, outputs, converter.tensors)
+    graph = {"inputs": [{"name": "input", "channels": channels}], "nodes": nodes}
+    try:
+        shapes = infer(graph, converter.tensors, length)
+    except ShapeError:
+        return nodes  # reported by the shape check after the export
+    return fuse_snake(nodes, outputs, converter.tensors, lambda name: shapes[name][0])
 
 
 def to_model(module: nn.Module, example: torch.Tensor, *, name: str = "", description: str = "",
