@@ -262,6 +262,29 @@ def asteroid_encoder_free():
     return Encoder(FreeFB(n_filters=64, kernel_size=16, stride=8)), torch.randn(2, 1, 1600)
 
 
+def encodec_encoder_norm(norm, causal):
+    def build():
+        from encodec.modules import SEANetEncoder
+        return SEANetEncoder(channels=1, dimension=16, n_filters=8, n_residual_layers=1, ratios=[2, 2], lstm=0,
+                             norm=norm, causal=causal), torch.randn(2, 1, 800)
+    return build
+
+
+def asteroid_param_sinc():
+    from asteroid_filterbanks import Encoder, ParamSincFB
+    return Encoder(ParamSincFB(n_filters=32, kernel_size=65, stride=16)), torch.randn(2, 1, 1600)
+
+
+def asteroid_stft_encoder():
+    from asteroid_filterbanks import Encoder, STFTFB
+    return Encoder(STFTFB(n_filters=64, kernel_size=64, stride=16)), torch.randn(2, 1, 1600)
+
+
+def speechbrain_sinc_conv():
+    from speechbrain.nnet.CNN import SincConv
+    return SincConv(input_shape=[None, 1600], out_channels=16, kernel_size=65), torch.randn(2, 1600)
+
+
 # (name, package, builder, quick)
 MODELS = [
     ("tcn", "torch.nn", _fixture("tcn", (2, 1, 256)), True),
@@ -303,6 +326,12 @@ MODELS = [
     ("seanet_encoder", "encodec", encodec_encoder, False),
     ("seanet_decoder", "encodec", encodec_decoder, False),
     ("seanet_encoder_lstm", "encodec", encodec_encoder_causal_lstm, False),
+    ("seanet_encoder_causal_spectral_norm", "encodec", encodec_encoder_norm("spectral_norm", True), False),
+    ("seanet_encoder_time_group_norm", "encodec", encodec_encoder_norm("time_group_norm", False), False),
+    ("seanet_encoder_time_layer_norm", "encodec", encodec_encoder_norm("time_layer_norm", True), False),
+    ("param_sinc_encoder", "asteroid", asteroid_param_sinc, False),
+    ("stft_encoder", "asteroid", asteroid_stft_encoder, False),
+    ("sinc_conv", "speechbrain", speechbrain_sinc_conv, False),
     ("demucs_v2", "demucs", demucs_v2, False),
     ("demucs_v2_resample", "demucs", demucs_v2_resample, False),
     ("demucs_v2_lstm", "demucs", demucs_v2_lstm, False),

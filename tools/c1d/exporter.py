@@ -105,10 +105,12 @@ def _layouts(example):
                                hint="2-D (image or spectrogram) models are not 1-D conv networks")
 
 
-def _convert(module, example, layout):
+def _convert(module, example, layout, programs):
     traced_example = _trace_batch(example) if layout[0] == "N" else example
-    program = _capture(module, traced_example)
-    converter = Converter(program, layout, tuple(traced_example.shape))
+    key = tuple(traced_example.shape)
+    if key not in programs:  # the capture does not depend on the reading of the axes: capture once
+        programs[key] = _capture(module, traced_example)
+    converter = Converter(programs[key], layout, tuple(traced_example.shape))
     outputs = converter.run()
     for out in outputs:
         out.__dict__.setdefault("group_dim", converter.group_outputs.get(out.name, 1))
@@ -136,10 +138,10 @@ class _Export:
 def _build(module, example, *, name, description, license, fixed_length, sample_rate, input_layout):
     _refuse_torchscript(module)
     layouts = _layouts(example) if input_layout == "auto" else [tuple(input_layout)]
-    errors = []
+    errors, programs = [], {}
     for layout in layouts:
         try:
-            converter, outputs = _convert(module, example, layout)
+            converter, outputs = _convert(module, example, layout, programs)
             break
         except UnsupportedOperation as e:
             errors.append(e)
@@ -201,8 +203,11 @@ def _as_example(example):
 
 
 def _reference(module, example):
-    with torch.no_grad():
-        result = module(example)
+    try:
+        with torch.no_grad():
+            result = module(example)
+    except Exception as e:  # the module's own failure, before any export
+        raise ValueError(f"the module fails on the example in PyTorch itself: {type(e).__name__}: {e}") from e
     results = result if isinstance(result, (list, tuple)) else [result]
     return [r for r in results if r is not None]
 
