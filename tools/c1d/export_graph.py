@@ -1370,17 +1370,16 @@ class Converter:
         self.refuse(f"{op} of an expanded (broadcast) activation", hint="use the tensor before expand/repeat")
 
     def materialize(self, b, like):
-        """`b.val` with its size-1 time axis made as long as `like`'s: val + 0·(a channel max of `like`)."""
+        """`b.val` with its size-1 time axis made as long as `like`'s, at any input length:
+        val + 0·(channel max of `like`). (`like` is an activation of the network, so finite.)"""
         v = b.val
-        if v.size("L") != 1 or like.size("L") == 1 or v.is_features:
+        if v.size("L") != 1 or like.size("L") == 1 or v.is_features or "C" not in like.axes:
             self.refuse(f"materialising an expansion of {v.shape} to {b.shape} other than over time")
-        axes, shape = like.axes, like.shape
-        peak = self.reduce("max", like, [axes.index("C")] if "C" in axes else [], True) if "C" in axes else like
+        peak = self.reduce("max", like, [like.axes.index("C")], True)
         zero = self.binary("mul", peak, 0.0)
-        out = Val(self.emit("add", [v.name, zero.name]), self.broadcast_axes(
-            Val(v.name, self.align_axes(v, like), v.shape), zero), tuple(torch.broadcast_shapes(v.shape, zero.shape)))
-        del axes, shape
-        return out
+        aligned = Val(v.name, self.align_axes(v, like), v.shape)
+        return Val(self.emit("add", [v.name, zero.name]), self.broadcast_axes(aligned, zero),
+                   tuple(torch.broadcast_shapes(v.shape, zero.shape)))
 
     def align_axes(self, v, like):
         # v's size-1 time axis sits where like's time axis is
