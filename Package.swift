@@ -17,10 +17,16 @@ let package = Package(
       path: "Sources/CZlib",
       providers: [.apt(["zlib1g-dev"])]
     ),
+    // libdeflate from the system (Debian: libdeflate-dev): the loader's inflate and CRC-32; zlib writes.
+    .systemLibrary(
+      name: "CLibDeflate",
+      path: "Sources/CLibDeflate",
+      providers: [.apt(["libdeflate-dev"])]
+    ),
     // Per-ISA numeric micro-kernels, selected at run time. Plain C so that
     // `__attribute__((target(...)))` reaches AVX-512 with no special compiler settings.
     .target(name: "CC1DKernels", path: "Sources/CC1DKernels"),
-    .target(name: "C1D", dependencies: ["CZlib", "CC1DKernels"]),
+    .target(name: "C1D", dependencies: ["CZlib", "CLibDeflate", "CC1DKernels"]),
     .executableTarget(
       name: "convrun",
       dependencies: [

@@ -96,7 +96,9 @@ def crc_hex(value: int) -> str:
 def main():
     os.makedirs(OUT, exist_ok=True)
     for name in os.listdir(OUT):
-        os.unlink(os.path.join(OUT, name))
+        # fuzz/ holds the fuzzers' crash regressions, kept across regenerations.
+        if os.path.isfile(os.path.join(OUT, name)):
+            os.unlink(os.path.join(OUT, name))
     cases: dict[str, tuple[str, bytes, str]] = {}
 
     def case(name, data, message, layer="container"):
@@ -288,11 +290,32 @@ def main():
     def unused(g):
         g["nodes"][1]["attributes"]["bias"] = False
         del g["nodes"][1]["params"]["bias"]
-    graph_case("unused_tensor.c1d", unused, "node '(none)': parameter 'b.bias' expected to be used by a node, got unused")
+    graph_case("unused_tensor.c1d", unused, "tensor 'b.bias' is not a parameter of any node: remove it from the file, or name it in a node's params")
 
     def missing_output(g):
         g["outputs"] = ["c"]
     graph_case("undefined_output.c1d", missing_output, "graph.outputs: expected names of defined values, got 'c'")
+
+    # Version 1.1 ops: attributes and operands a reader must check.
+    def appended(op, attributes, inputs=("b",)):
+        def mutate(g):
+            g["nodes"].append({"name": "c", "op": op, "inputs": list(inputs), "outputs": ["c"],
+                               "attributes": attributes, "params": {}})
+            g["outputs"] = ["c"]
+        return mutate
+    graph_case("v11_unknown_axis.c1d", appended("reduce", {"kind": "mean", "axis": "frequency"}),
+               "node 'c'.attributes.axis: unknown value 'frequency', expected one of 'channels', 'time'")
+    graph_case("v11_clamp_without_bounds.c1d", appended("clamp", {"min": None, "max": None}),
+               "node 'c': torch.clamp: At least one of 'min' or 'max' must not be None")
+    graph_case("v11_narrow_past_the_end.c1d", appended("narrow", {"axis": "channels", "start": 4, "length": 4}),
+               "node 'c': start (4) + length (4) exceeds dimension size (6).")
+    graph_case("v11_upsample_size_and_scale.c1d", appended("upsample", {"size": 10, "scale_factor": 2.0}),
+               "node 'c': only one of size or scale_factor should be defined")
+    graph_case("v11_broadcast_channels.c1d", appended("sub", {}, inputs=("a", "b")),
+               "node 'c': input 'b' expected a sequence of 5 channels, got a sequence of 6 channels: "
+               "The size of tensor a (5) must match the size of tensor b (6) at non-singleton dimension 1")
+    graph_case("v11_glu_odd_channels.c1d", appended("glu", {}, inputs=("a",)),
+               "node 'c': Halving dimension must be even, but dimension 1 is size 5")
 
     manifest = {}
     for name, (layer, data, message) in sorted(cases.items()):

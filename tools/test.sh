@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! { [ -f /usr/include/zlib.h ] || dpkg -s zlib1g-dev >/dev/null 2>&1; }; then
-  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq zlib1g-dev; else sudo apt-get update -qq && sudo apt-get install -y -qq zlib1g-dev; fi
+if ! { [ -f /usr/include/zlib.h ] && [ -f /usr/include/libdeflate.h ]; }; then
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq zlib1g-dev libdeflate-dev; else sudo apt-get update -qq && sudo apt-get install -y -qq zlib1g-dev libdeflate-dev; fi
 fi
 python3 -c "import numpy, pytest, jsonschema" 2>/dev/null || python3 -m pip install -q numpy pytest jsonschema
 

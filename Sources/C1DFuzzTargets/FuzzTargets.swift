@@ -22,7 +22,7 @@ public enum FuzzTargets {
     guard let shapes = try? model.shapes(forInputLength: length, batch: batch),
       (try? model.activationBytes(forInputLength: length, batch: batch)) != nil
     else { return }
-    let flops = model.flops(shapes: shapes).values.reduce(0) { $0 &+ $1 }
+    guard let flops = try? model.flops(shapes: shapes).values.reduce(0, { $0 &+ $1 }) else { return }
     guard flops >= 0, flops <= flopLimit / batch else { return }
     _ = try? model.run([model.graph.inputs[0].name: x], threads: 1, memoryLimit: memoryLimit)
   }

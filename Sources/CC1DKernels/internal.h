@@ -1,11 +1,10 @@
-// Helpers shared by the kernel files; not part of the module's interface (outside include/).
+// Helpers shared by the kernel files, and every micro-kernel the configs (config.c) hand out; not part of
+// the module's interface (outside include/). Micro-kernels are named XNNPACK's way:
+// c1d_f32_<family>[_<tile>]__<isa>.
 #ifndef C1D_INTERNAL_H
 #define C1D_INTERNAL_H
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define C1D_X86 1
-#endif
+#include "c1d_kernels.h"
 
 // Outputs [*from, *to) within [first, end) whose reads t·stride − left + j, j <= span, all lie in a row of
 // `length`: the interior a kernel runs without border checks. Clamped so that first <= *from <= *to <= end
@@ -19,22 +18,122 @@ static inline void interior_range(long length, long left, long stride, long span
   *to = high > end ? end : high < *from ? *from : high;
 }
 
-#if C1D_X86
-// Permute indices picking the even / odd elements of two concatenated vectors.
-__attribute__((target("avx512f"))) static inline __m512i even_lanes(void) {
-  return _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-}
-__attribute__((target("avx512f"))) static inline __m512i odd_lanes(void) {
-  return _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+// The value at index i of a row of length n under a padding mode (C1D_BORDER_*), for every index the
+// validated padding can reach (reflect: pad < n; circular: pad <= n).
+static inline float border_value(const float *x, long n, long i, int mode, float value) {
+  if (i >= 0 && i < n) return x[i];
+  switch (mode) {
+  case C1D_BORDER_REFLECT: return x[i < 0 ? -i : 2 * (n - 1) - i];
+  case C1D_BORDER_REPLICATE: return x[i < 0 ? 0 : n - 1];
+  case C1D_BORDER_CIRCULAR: return x[i < 0 ? i + n : i - n];
+  default: return value;
+  }
 }
 
-// Stores even[0], odd[0], even[1], odd[1], … : 32 outputs at y.
-__attribute__((target("avx512f"))) static inline void store_interleaved(float *y, __m512 even, __m512 odd) {
-  const __m512i low = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-  const __m512i high = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-  _mm512_storeu_ps(y, _mm512_permutex2var_ps(even, low, odd));
-  _mm512_storeu_ps(y + 16, _mm512_permutex2var_ps(even, high, odd));
-}
-#endif
+// ---- GEMM, 8×32 tile (f32-gemm-8x32-*.c) ----------------------------------------------------------------
+enum { C1D_GEMM_8X32_MR = 8, C1D_GEMM_8X32_NR = 32 };
+typedef void (*c1d_gemm_fn)(long kc, const float *a, const float *b, float *c, long ldc, long rows, long cols,
+                            int accumulate, const float *bias);
+void c1d_f32_gemm_8x32__scalar(long kc, const float *a, const float *b, float *c, long ldc, long rows, long cols,
+                               int accumulate, const float *bias);
+void c1d_f32_gemm_8x32__avx2(long kc, const float *a, const float *b, float *c, long ldc, long rows, long cols,
+                             int accumulate, const float *bias);
+void c1d_f32_gemm_8x32__avx512f(long kc, const float *a, const float *b, float *c, long ldc, long rows, long cols,
+                                int accumulate, const float *bias);
+void c1d_f32_igemm_8x32__scalar(long kc, const float *a, const float *const *rows, long offset, float *c, long ldc,
+                                long row_count, long cols, int accumulate, const float *bias);
+void c1d_f32_igemm_8x32__avx2(long kc, const float *a, const float *const *rows, long offset, float *c, long ldc,
+                              long row_count, long cols, int accumulate, const float *bias);
+void c1d_f32_igemm_8x32__avx512f(long kc, const float *a, const float *const *rows, long offset, float *c, long ldc,
+                                 long row_count, long cols, int accumulate, const float *bias);
+/// The indirect GEMM of ISAs without a direct one: rows gathered into packed panels, in blocks that fit on
+/// the stack, then `gemm`.
+void c1d_f32_igemm_8x32_by_packing(c1d_gemm_fn gemm, long kc, const float *a, const float *const *rows, long offset,
+                                   float *c, long ldc, long row_count, long cols, int accumulate, const float *bias);
+void c1d_f32_pack_rows_x32__scalar(long kc, const float *const *rows, long offset, long cols, float *panel);
+void c1d_f32_pack_rows_x32__avx512f(long kc, const float *const *rows, long offset, long cols, float *panel);
+
+// ---- strided-conv phase split (f32-phases-*.c) ------------------------------------------------------------
+void c1d_f32_phases__scalar(const float *x, long length, long stride, long phase_length, float *y);
+void c1d_f32_phases__avx512f(const float *x, long length, long stride, long phase_length, float *y);
+/// Elements from index `done` (a multiple of the stride) on.
+void c1d_f32_phases_tail(const float *x, long length, long stride, long phase_length, float *y, long done);
+
+// ---- depthwise (f32-dwconv-*.c) -------------------------------------------------------------------------
+typedef void (*c1d_dwconv_interior_fn)(const float *x, const float *w, long k, long d, long s, float bias, float *y,
+                                       long count);
+/// Outputs whose taps all lie in the (unpadded) row: y[t] = bias + sum_k w[k] x[t s + k d], t < count.
+void c1d_f32_dwconv_interior__scalar(const float *x, const float *w, long k, long d, long s, float bias, float *y,
+                                     long count);
+void c1d_f32_dwconv_interior__avx2(const float *x, const float *w, long k, long d, long s, float bias, float *y,
+                                   long count);
+void c1d_f32_dwconv_interior__avx512f(const float *x, const float *w, long k, long d, long s, float bias, float *y,
+                                      long count);
+/// A whole row: border outputs one at a time, the interior by `interior`.
+void c1d_f32_dwconv_row_with(c1d_dwconv_interior_fn interior, const float *x, long length, long left, int mode,
+                             float value, const float *w, long kernel_size, long dilation, long stride, float bias,
+                             float *y, long count);
+void c1d_f32_dwconv__scalar(const float *x, long length, long left, int mode, float value, const float *w,
+                            long kernel_size, long dilation, long stride, float bias, float *y, long count);
+void c1d_f32_dwconv__avx2(const float *x, long length, long left, int mode, float value, const float *w,
+                          long kernel_size, long dilation, long stride, float bias, float *y, long count);
+void c1d_f32_dwconv__avx512f(const float *x, long length, long left, int mode, float value, const float *w,
+                             long kernel_size, long dilation, long stride, float bias, float *y, long count);
+
+// ---- kernel 3 by output pairs: Winograd F(2, 3) (f32-winograd23-*.c), stride 2 (f32-pairs-stride2-*.c) ----
+void c1d_f32_winograd23_pairs__scalar(const float *x, long length, long left, int mode, float value, long reach_high,
+                                      long first, long pairs, float *d0, float *d1, float *d2, float *d3);
+void c1d_f32_winograd23_pairs__avx512f(const float *x, long length, long left, int mode, float value, long reach_high,
+                                       long first, long pairs, float *d0, float *d1, float *d2, float *d3);
+/// Pairs [from, to) whose four positions all lie in the row.
+void c1d_f32_winograd23_pairs_interior(const float *x, long from, long to, long left, long first, float *d0,
+                                       float *d1, float *d2, float *d3);
+/// Pairs [from, to) near the edges.
+void c1d_f32_winograd23_pairs_bordered(const float *x, long length, long left, int mode, float value,
+                                       long reach_high, long from, long to, long first, float *d0, float *d1,
+                                       float *d2, float *d3);
+void c1d_f32_winograd23_combine__scalar(const float *m0, const float *m1, const float *m2, const float *m3, float *y,
+                                        long count);
+void c1d_f32_winograd23_combine__avx512f(const float *m0, const float *m1, const float *m2, const float *m3,
+                                         float *y, long count);
+/// Pairs j from `done` on.
+void c1d_f32_winograd23_combine_tail(const float *m0, const float *m1, const float *m2, const float *m3, float *y,
+                                     long count, long done);
+
+void c1d_f32_stride2_pairs__scalar(const float *x, long length, long left, int mode, float value, long reach_high,
+                                   long first, long pairs, float *d1, float *e, float *d2, float *d3, float *f);
+void c1d_f32_stride2_pairs__avx512f(const float *x, long length, long left, int mode, float value, long reach_high,
+                                    long first, long pairs, float *d1, float *e, float *d2, float *d3, float *f);
+/// Pairs [from, to) whose five positions all lie in the row.
+void c1d_f32_stride2_pairs_interior(const float *x, long from, long to, long left, long first, float *d1, float *e,
+                                    float *d2, float *d3, float *f);
+/// Pairs [from, to) near the edges.
+void c1d_f32_stride2_pairs_bordered(const float *x, long length, long left, int mode, float value, long reach_high,
+                                    long from, long to, long first, float *d1, float *e, float *d2, float *d3,
+                                    float *f);
+void c1d_f32_stride2_combine__scalar(const float *p, const float *q, const float *r, float *y, long count);
+void c1d_f32_stride2_combine__avx512f(const float *p, const float *q, const float *r, float *y, long count);
+/// Pairs j from `done` on.
+void c1d_f32_stride2_combine_tail(const float *p, const float *q, const float *r, float *y, long count, long done);
+
+// ---- pooling (f32-maxpool-*.c) --------------------------------------------------------------------------
+void c1d_f32_maxpool__scalar(const float *x, long length, long kernel, long stride, long dilation, long padding,
+                             float *y, long count);
+void c1d_f32_maxpool__avx512f(const float *x, long length, long kernel, long stride, long dilation, long padding,
+                              float *y, long count);
+/// Output t of a max pool whose window starts at `start`, taps in the padding skipped.
+float c1d_f32_maxpool_window(const float *x, long length, long start, long kernel, long dilation);
+
+// ---- element-wise (f32-vact-*.c, f32-vbinary-*.c) and reductions (f32-moments-*.c) ----------------------
+void c1d_f32_vact__scalar(int kind, float *data, long count, float parameter);
+void c1d_f32_vact__avx512f(int kind, float *data, long count, float parameter);
+void c1d_f32_vgate__scalar(int value_kind, float value_parameter, const float *value, int gate_kind,
+                           float gate_parameter, const float *gate, float *y, long count);
+void c1d_f32_vgate__avx512f(int value_kind, float value_parameter, const float *value, int gate_kind,
+                            float gate_parameter, const float *gate, float *y, long count);
+void c1d_f32_vbinary__scalar(int product, float *y, const float *other, long count);
+void c1d_f32_vbinary__avx512f(int product, float *y, const float *other, long count);
+void c1d_f32_moments__scalar(const float *x, long n, double *mean, double *variance);
+void c1d_f32_moments__avx512f(const float *x, long n, double *mean, double *variance);
 
 #endif

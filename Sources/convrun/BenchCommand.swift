@@ -50,7 +50,7 @@ struct BenchCommand: ParsableCommand {
       tensor = try Tensor(shape: [batch, input.channels, length], values: values)
     }
     let (batch, length) = (tensor.shape[0], tensor.shape[2])
-    let flops = model.flops(shapes: try model.shapes(forInputLength: length)).values.reduce(0, +) * batch
+    let flops = try model.flops(forInputLength: length).values.reduce(0, +) * batch
     for _ in 0..<warmup { _ = try model.run([input.name: tensor], threads: threads) }
     var times: [Double] = []
     for _ in 0..<iterations {

@@ -19,7 +19,7 @@ struct ConvRun: ParsableCommand {
 
   /// Maps errors to the documented exit codes: 1 for files and inputs, 2 for usage.
   static func main() {
-    Model.retainFreedMemory()
+    Model.keepFreedMemoryForReuse()
     do {
       var command = try parseAsRoot()
       try command.run()

@@ -33,7 +33,7 @@ struct InspectCommand: ParsableCommand {
     print("  outputs: \(model.graph.outputs.joined(separator: ", "))")
     let length = self.length ?? model.graph.inputs[0].length
     let shapes = try length.map { try model.shapes(forInputLength: $0) }
-    let flops = shapes.map { model.flops(shapes: $0) }
+    let flops = try shapes.map { try model.flops(shapes: $0) }
 
     var rows = [["node", "op", "hyperparameters", "storage", "params", "output", "FLOPs"]]
     var totalParameters = 0
@@ -51,7 +51,7 @@ struct InspectCommand: ParsableCommand {
         }
       }
       rows.append([
-        node.name, node.op.name, hyperparameters(node.op), storage.sorted().joined(separator: ","),
+        node.name, node.op.name, node.op.summary, storage.sorted().joined(separator: ","),
         parameters == 0 ? "" : "\(parameters)",
         shapes.map { "\($0[node.outputs[0]]!.dimensions)" } ?? "",
         flops.map { formatCount($0[node.name]!) } ?? "",
@@ -80,34 +80,7 @@ struct InspectCommand: ParsableCommand {
     }
   }
 
-  private func hyperparameters(_ op: Op) -> String {
-    switch op {
-    case .conv1d(let a):
-      var parts = ["\(a.inChannels)→\(a.outChannels)", "k\(a.kernelSize)"]
-      if a.stride != 1 { parts.append("s\(a.stride)") }
-      switch a.padding {
-      case .explicit(let p) where p != 0: parts.append("p\(p)")
-      case .same: parts.append("p=same")
-      default: break
-      }
-      if a.dilation != 1 { parts.append("d\(a.dilation)") }
-      if a.groups != 1 { parts.append("g\(a.groups)") }
-      if !a.bias { parts.append("no bias") }
-      if a.paddingMode != .zeros { parts.append(a.paddingMode.rawValue) }
-      return parts.joined(separator: " ")
-    case .pad(let a): return "(\(a.left), \(a.right)) \(a.mode.rawValue)"
-    case .slice(let a): return "[\(a.start):\(a.stop.map(String.init) ?? "")]"
-    case .leakyRelu(let slope): return "slope \(slope)"
-    case .prelu(let count): return "\(count) slopes"
-    case .elu(let alpha): return "alpha \(alpha)"
-    case .gelu(let approximation): return approximation == .tanh ? "tanh" : ""
-    case .batchNorm(let a), .layerNorm(let a): return "\(a.channels) eps \(a.eps)"
-    case .groupNorm(let a): return "\(a.groups) groups of \(a.channels) eps \(a.eps)"
-    case .maxPool1d(let a), .avgPool1d(let a): return "k\(a.kernelSize) s\(a.stride) p\(a.padding)"
-    case .linear(let a): return "\(a.inFeatures)→\(a.outFeatures)"
-    default: return ""
-    }
-  }
+
 }
 
 func formatCount(_ count: Int) -> String {

@@ -1,3 +1,4 @@
+import Foundation
 import CC1DKernels
 import Testing
 
@@ -25,12 +26,12 @@ struct ArchitectureTests {
     let model = try Model(contentsOf: Fixtures.path("architectures/\(name)/model.c1d"))
     let input = try Fixtures.npy("architectures/\(name)/input.npy")
     let expected = try Fixtures.npy("architectures/\(name)/expected.npy")
-    for isa in ISAs.available {
-      let output = try model.run([model.graph.inputs[0].name: input], threads: threads, isa: isa)[model.graph.outputs[0]]!
+    for kernels in KernelConfig.supported {
+      let output = try model.run([model.graph.inputs[0].name: input], threads: threads, kernels: kernels)[model.graph.outputs[0]]!
       #expect(output.shape == expected.shape)
       let error = relativeError(output, expected)
-      print("\(name) isa \(isa.rawValue) threads \(threads): max relative error \(error)")
-      #expect(error <= tolerance, "\(name) at ISA \(isa.rawValue)")
+      print("\(name) kernels \(kernels.name) threads \(threads): max relative error \(error)")
+      #expect(error <= tolerance, "\(name) at ISA \(kernels.name)")
     }
   }
 
@@ -41,19 +42,24 @@ struct ArchitectureTests {
     let model = try Model(contentsOf: Fixtures.path("ops/\(name)/model.c1d"))
     let input = try Fixtures.npy("ops/\(name)/input.npy")
     let expected = try Fixtures.npy("ops/\(name)/expected.npy")
-    for isa in ISAs.available {
-      let output = try model.run([model.graph.inputs[0].name: input], threads: threads, isa: isa)[model.graph.outputs[0]]!
+    for kernels in KernelConfig.supported {
+      let output = try model.run([model.graph.inputs[0].name: input], threads: threads, kernels: kernels)[model.graph.outputs[0]]!
       #expect(output.shape == expected.shape)
       let error = relativeError(output, expected)
-      print("ops/\(name) isa \(isa.rawValue) threads \(threads): max relative error \(error)")
-      #expect(error <= tolerance, "\(name) at ISA \(isa.rawValue)")
+      print("ops/\(name) kernels \(kernels.name) threads \(threads): max relative error \(error)")
+      #expect(error <= tolerance, "\(name) at ISA \(kernels.name)")
     }
   }
 
-  @Test("there are seven architectures")
-  func architecturesPresent() {
-    #expect(Self.architectures.count == 7)
-    #expect(Self.ops.count >= 4)
+  @Test("every fixture folder is complete: a model, an input and PyTorch's output")
+  func fixturesComplete() {
+    #expect(!Self.architectures.isEmpty)
+    #expect(!Self.ops.isEmpty)
+    for folder in Self.architectures.map({ "architectures/\($0)" }) + Self.ops.map({ "ops/\($0)" }) {
+      for file in ["model.c1d", "input.npy", "expected.npy"] {
+        #expect(FileManager.default.fileExists(atPath: Fixtures.path("\(folder)/\(file)")), "\(folder)/\(file)")
+      }
+    }
   }
 }
 

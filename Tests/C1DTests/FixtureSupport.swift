@@ -23,14 +23,6 @@ enum Fixtures {
   }
 }
 
-/// The ISAs this CPU can run, so every fast path is held to the same fixtures.
-enum ISAs {
-  static let available: [c1d_isa] = {
-    let best = ExecutionContext.bestISA
-    return [C1D_ISA_PORTABLE, C1D_ISA_AVX2, C1D_ISA_AVX512].filter { $0.rawValue <= best.rawValue }
-  }()
-}
-
 import CC1DKernels
 
 /// max |a − b| / max(1, max |b|), the tolerance measure of the interpreter issue.

@@ -33,8 +33,10 @@ struct MalformedFileTests {
 
   @Test("the same bytes from memory give the same error", arguments: files)
   func refusedFromBytes(_ file: String) throws {
+    let expectation = try #require(Self.expected[file])
     let bytes = try Files.read(Fixtures.path("malformed/\(file)"))
-    #expect(throws: C1DError.self) { try Model(bytes: bytes) }
+    let error = #expect(throws: C1DError.self) { try Model(bytes: bytes) }
+    #expect(error?.description == expectation.error)
   }
 
   @Test("every truncation of a valid file is refused cleanly")

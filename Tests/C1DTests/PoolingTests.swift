@@ -55,15 +55,15 @@ struct PoolingTests {
       values[index] = value
     }
     let input = try Tensor(shape: [2, channels, c.length], values: values)
-    for isa in ISAs.available {
+    for kernels in KernelConfig.supported {
       for threads in [1, 2] {
-        let output = try model.run(["input": input], threads: threads, isa: isa)[pooled]!
+        let output = try model.run(["input": input], threads: threads, kernels: kernels)[pooled]!
         let outLength = output.shape[2]
         for row in 0..<2 * channels {
           let expected = Self.reference(values[row * c.length..<(row + 1) * c.length], c, outLength: outLength)
           let actual = Array(output.values[row * outLength..<(row + 1) * outLength])
           let same = zip(actual, expected).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }
-          #expect(same, "\(c) row \(row) ISA \(isa.rawValue) threads \(threads): \(actual) vs \(expected)")
+          #expect(same, "\(c) row \(row) ISA \(kernels.name) threads \(threads): \(actual) vs \(expected)")
         }
       }
     }

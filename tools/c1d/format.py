@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 MAGIC = b"\x89C1D\r\n\x1a\n"
-MAJOR, MINOR = 1, 0
+MAJOR, MINOR = 1, 1  # MINOR: the newest minor version this module reads and writes
 PREAMBLE = 32
 ALIGN = 64
 DTYPE_SIZE = {"f32": 4, "f16": 2, "bf16": 2}
@@ -47,29 +47,28 @@ ATTRIBUTES = {
                    "count_include_pad": True},
     "linear": {"in_features": REQUIRED, "out_features": REQUIRED, "bias": True},
 }
-# The ops of version 1.0; a file whose nodes use only these is written as 1.0 (OPS-1.1.md, version rule).
-OPS_1_0 = frozenset(ATTRIBUTES)
+FLOAT_ATTRIBUTES = {"value", "negative_slope", "alpha", "eps"}
 
-# OPS-1.1.md: the ops version 1.1 adds.
-_AXIS = REQUIRED
-ATTRIBUTES.update({
+# Version 1.1 (schema/FORMAT.md §6.1): a file is written as 1.1 when it uses one of these ops, else as 1.0.
+ATTRIBUTES_1_1 = {
     "sub": {}, "div": {}, "pow": {}, "maximum": {}, "minimum": {}, "constant": {},
     "clamp": {"min": None, "max": None},
     "abs": {}, "neg": {}, "exp": {}, "log": {}, "sqrt": {}, "rsqrt": {}, "square": {}, "reciprocal": {},
     "sin": {}, "cos": {}, "mish": {}, "hardswish": {}, "hardsigmoid": {},
     "softplus": {"beta": 1.0, "threshold": 20.0},
     "snake": {},
-    "reduce": {"kind": REQUIRED, "axis": _AXIS, "keepdim": True, "correction": 1},
-    "softmax": {"axis": _AXIS}, "log_softmax": {"axis": _AXIS},
+    "reduce": {"kind": REQUIRED, "axis": REQUIRED, "keepdim": True, "correction": 1},
+    "softmax": {"axis": REQUIRED}, "log_softmax": {"axis": REQUIRED},
     "glu": {"axis": "channels"},
     "instance_norm": {"num_channels": REQUIRED, "eps": 1e-05, "affine": False},
-    "split": {"axis": _AXIS, "sizes": REQUIRED},
+    "narrow": {"axis": REQUIRED, "start": REQUIRED, "length": REQUIRED},
     "concat_time": {},
     "upsample": {"mode": "nearest", "scale_factor": None, "size": None, "align_corners": False},
     "adaptive_avg_pool1d": {"output_size": REQUIRED}, "adaptive_max_pool1d": {"output_size": REQUIRED},
     "conv_transpose1d": {"in_channels": REQUIRED, "out_channels": REQUIRED, "kernel_size": REQUIRED, "stride": 1,
                          "padding": 0, "output_padding": 0, "dilation": 1, "groups": 1, "bias": True},
-})
+}
+ATTRIBUTES.update(ATTRIBUTES_1_1)
 FLOAT_ATTRIBUTES = {"value", "negative_slope", "alpha", "eps", "min", "max", "beta", "threshold", "scale_factor"}
 
 
@@ -323,7 +322,7 @@ def dumps(model: Model, dtype: str | None = None, codec: str | None = None, leve
             break
         data_start = needed
 
-    minor = MINOR if all(n["op"] in OPS_1_0 for n in graph["nodes"]) else 1
+    minor = 1 if any(node["op"] in ATTRIBUTES_1_1 for node in graph["nodes"]) else 0
     head = MAGIC + struct.pack("<HHIQI", MAJOR, minor, 0, len(header), zlib.crc32(header))
     out = bytearray(head + struct.pack("<I", zlib.crc32(head)) + header)
     for entry, stored in blobs:

@@ -190,3 +190,23 @@ def test_convrun_raw_input_and_errors(tmp_path):
     assert convrun("--no-such-flag", check=False).returncode == 2
     result = convrun("validate", os.path.join(FIXTURES, "malformed", "cycle.c1d"), check=False)
     assert result.returncode == 1 and "cycle" in result.stderr
+
+
+def test_attribute_defaults_agree_with_the_json_schema():
+    """The JSON Schema is the one statement of every op's attributes and defaults; the reader and
+    writer's table must say the same (the Swift definitions are held to it by OpRegistryTests)."""
+    schema = json.load(open(os.path.join(ROOT, "schema", "header.schema.json")))
+    ops = {}
+    for branch in schema["$defs"]["node"]["allOf"]:
+        name = branch["if"]["properties"]["op"]["const"]
+        attributes = branch["then"]["properties"].get("attributes", {})
+        ops[name] = (attributes.get("properties", {}), set(attributes.get("required", [])))
+    assert set(ops) == set(f.ATTRIBUTES)
+    for name, (properties, required) in ops.items():
+        table = f.ATTRIBUTES[name]
+        assert set(properties) == set(table), name
+        for key, default in table.items():
+            if default is f.REQUIRED:
+                assert key in required, f"{name}.{key}"
+            else:
+                assert key not in required and properties[key].get("default", "missing") == default, f"{name}.{key}"

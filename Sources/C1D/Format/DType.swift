@@ -68,6 +68,15 @@ extension DType {
     return out
   }
 
+  /// The dtype's code for `c1d_decode_chunk`.
+  var kernelCode: Int32 {
+    switch self {
+    case .f32: 0
+    case .f16: 1
+    case .bf16: 2
+    }
+  }
+
   /// Rounds each value to what this dtype can hold, as a save and load would.
   func rounded(_ values: [Float]) -> [Float] {
     self == .f32 ? values : decode(encode(values))

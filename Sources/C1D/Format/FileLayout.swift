@@ -2,7 +2,9 @@
 enum FileLayout {
   static let magic: [UInt8] = [0x89, 0x43, 0x31, 0x44, 0x0D, 0x0A, 0x1A, 0x0A]
   static let majorVersion = 1
-  static let minorVersion = 0
+  /// The newest minor version this library reads and writes; a file is written with the least minor
+  /// version whose ops it uses (`OpDefinition.minorVersion`), so 1.0 files keep their bytes.
+  static let minorVersion = 1
   /// Size of the fixed preamble; the header starts right after it.
   static let preambleSize = 32
   /// Every tensor blob starts at a multiple of this file offset.

@@ -6,7 +6,7 @@
 ///
 /// Integers and non-integral numbers are kept apart so that a hyperparameter such as
 /// `stride` can insist on an integer while `eps` accepts either.
-public enum JSONValue: Sendable, Hashable {
+enum JSONValue: Sendable, Hashable {
   case null
   case bool(Bool)
   case int(Int64)

@@ -1,4 +1,5 @@
 import Dispatch
+import CC1DKernels
 
 extension Model {
   /// Loads and validates a model from a file, memory-mapping it while the tensors are decoded.
@@ -28,7 +29,7 @@ extension Model {
       weights[entry.name] = Tensor(uncheckedShape: entry.shape, values: values)
       encodings[entry.name] = encoding
     }
-    try self.init(graph: header.graph, weights: weights, metadata: header.metadata, storedEncodings: encodings)
+    try self.init(graph: header.graph, weights: weights, metadata: header.metadata, storedEncodings: encodings, limits: limits)
   }
 
   private static func readUInt(_ file: UnsafeRawBufferPointer, at offset: Int, size: Int) -> UInt64 {
@@ -161,16 +162,15 @@ extension Model {
         do { _ = try decodeTensor(entry, file: file.bytes) } catch { found.append(C1DError.wrap(error)) }
       }
     }
-    let graphProblems = GraphValidator(graph: header.graph, weights: weights, limits: limits).problems()
+    let validator = GraphValidator(graph: header.graph, weights: weights, limits: limits)
+    let graphProblems = validator.problems()
     found += graphProblems
-    if graphProblems.isEmpty {
-      let lengths = header.graph.inputs.map { input in (input.name, length ?? input.length) }
-      if lengths.allSatisfy({ $0.1 != nil }) {
-        do {
-          _ = try ShapeInference.infer(header.graph, lengths: Dictionary(uniqueKeysWithValues: lengths.map { ($0.0, $0.1!) }))
-        } catch {
-          found.append(C1DError.wrap(error))
-        }
+    let lengths = header.graph.inputs.compactMap { length ?? $0.length }
+    if graphProblems.isEmpty, lengths.count == header.graph.inputs.count {
+      do {
+        _ = try validator.validate().shapes(lengths: lengths, batch: nil)
+      } catch {
+        found.append(C1DError.wrap(error))
       }
     }
     return found
@@ -193,27 +193,52 @@ extension Model {
 
   static func decodeTensor(_ entry: TensorEntry, file: UnsafeRawBufferPointer) throws -> ([Float], StoredEncoding) {
     let stored = UnsafeRawBufferPointer(rebasing: file[entry.offset..<entry.offset + entry.storedSize])
-    func checkedValues(_ raw: UnsafeRawBufferPointer) throws -> [Float] {
-      let crc = Zlib.crc32(raw)
-      guard crc == entry.crc32 else {
-        throw C1DError.checksumMismatch(what: "tensor '\(entry.name)'", stored: entry.crc32, computed: crc)
-      }
-      return entry.dtype.decode(raw)
-    }
     let values: [Float]
     switch entry.codec {
     case .none:
-      values = try checkedValues(stored)
+      values = try checkedDecode(entry, raw: stored, shuffled: false)
     case .deflate, .shuffleDeflate:
-      var raw: [UInt8]
       switch Zlib.decompress(stored, expectedSize: entry.rawSize) {
-      case .success(let bytes): raw = bytes
-      case .failure(.corrupt(let reason)): throw C1DError.corruptTensorData(tensor: entry.name, reason: reason)
+      case .success(let raw):
+        values = try raw.withUnsafeBytes { try checkedDecode(entry, raw: $0, shuffled: entry.codec == .shuffleDeflate) }
+      case .failure(.corrupt(let reason)):
+        throw C1DError.corruptTensorData(tensor: entry.name, reason: reason)
       }
-      if entry.codec == .shuffleDeflate { raw = Codec.unshuffle(raw, elementSize: entry.dtype.size) }
-      values = try raw.withUnsafeBytes(checkedValues)
     }
     return (values, StoredEncoding(dtype: entry.dtype, codec: entry.codec, stored: stored))
+  }
+
+  /// Unshuffles, checksums and converts a tensor's raw bytes in one pass of cache-sized chunks.
+  /// - Throws: `checksumMismatch` when the CRC-32 of the raw (unshuffled) bytes is not the stored one.
+  static func checkedDecode(_ entry: TensorEntry, raw: UnsafeRawBufferPointer, shuffled: Bool) throws -> [Float] {
+    let size = entry.dtype.size
+    let count = raw.count / size
+    let chunk = 4096
+    var scratch = [UInt8](repeating: 0, count: shuffled ? chunk * size : 0)
+    var crc: UInt32 = 0
+    let values = [Float](unsafeUninitializedCapacity: count) { out, initialized in
+      guard let source = raw.baseAddress?.assumingMemoryBound(to: UInt8.self), let destination = out.baseAddress else {
+        initialized = 0
+        return
+      }
+      scratch.withUnsafeMutableBufferPointer { scratch in
+        for first in stride(from: 0, to: count, by: chunk) {
+          let n = min(chunk, count - first)
+          var bytes = source + first * size
+          if shuffled, let gathered = scratch.baseAddress {
+            c1d_unshuffle_chunk(source, count, Int32(size), first, n, gathered)
+            bytes = UnsafePointer(gathered)
+          }
+          crc = Zlib.crc32(UnsafeRawBufferPointer(start: bytes, count: n * size), continuing: crc)
+          c1d_decode_chunk(entry.dtype.kernelCode, bytes, n, destination + first)
+        }
+      }
+      initialized = count
+    }
+    guard crc == entry.crc32 else {
+      throw C1DError.checksumMismatch(what: "tensor '\(entry.name)'", stored: entry.crc32, computed: crc)
+    }
+    return values
   }
 }
 

@@ -79,7 +79,7 @@ extension Model {
       for byte in 0..<size { file.append(UInt8(truncatingIfNeeded: value >> (8 * byte))) }
     }
     append(UInt64(FileLayout.majorVersion), size: 2)
-    append(UInt64(FileLayout.minorVersion), size: 2)
+    append(UInt64(graph.nodes.map { type(of: $0.op.definition).minorVersion }.max() ?? 0), size: 2)
     append(0, size: 4)
     append(UInt64(headerBytes.count), size: 8)
     append(UInt64(Zlib.crc32(headerBytes)), size: 4)

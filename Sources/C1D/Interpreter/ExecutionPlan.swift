@@ -27,9 +27,7 @@ protocol OpKernel: Sendable {
 struct ExecutionContext: Sendable {
   var threads: Int
   /// Which micro-kernels to call; the best the CPU has unless a test pins another.
-  var isa: c1d_isa = ExecutionContext.bestISA
-
-  static let bestISA = c1d_detect_isa()
+  var kernels: KernelConfig = .current
 }
 
 /// The graph turned into steps once, at load: kernels with packed weights, value slots, and the
@@ -37,52 +35,44 @@ struct ExecutionContext: Sendable {
 struct ExecutionPlan: Sendable {
   struct Step: Sendable {
     var node: Node
-    /// The value this step writes (after fusion, the last fused node's output).
-    var output: String
     var kernel: any OpKernel
     var inputs: [Int]
+    /// The slot this step writes (after fusion, the last fused node's output).
     var outputSlot: Int
     /// Slots whose last reader is this step; their buffers are released after it.
     var releases: [Int]
   }
 
-  let graph: Graph
   let steps: [Step]
   let inputSlots: [Int]
   let outputSlots: [Int]
   let slotCount: Int
 
-  init(graph: Graph, weights: [String: Tensor]) {
-    self.graph = graph
-    let planned = Fusion.plan(graph, weights: weights)
-    var slots: [String: Int] = [:]
-    for input in graph.inputs { slots[input.name] = slots.count }
-    for step in planned { slots[step.output] = slots.count }
+  init(_ validated: ValidatedGraph) {
+    let planned = Fusion.plan(validated)
+    let slots = validated.slots
     var lastUse = [Int](repeating: -1, count: slots.count)
     for (index, step) in planned.enumerated() {
       for input in step.inputs { lastUse[slots[input]!] = index }
     }
-    let outputSlots = graph.outputs.map { slots[$0]! }
-    for slot in outputSlots { lastUse[slot] = Int.max }
+    for slot in validated.outputSlots { lastUse[slot] = Int.max }
     steps = planned.enumerated().map { index, step in
       let inputs = step.inputs.map { slots[$0]! }
       return Step(
-        node: step.node, output: step.output, kernel: step.kernel, inputs: inputs, outputSlot: slots[step.output]!,
+        node: step.node, kernel: step.kernel, inputs: inputs, outputSlot: slots[step.output]!,
         releases: Array(Set(inputs.filter { lastUse[$0] == index })))
     }
-    inputSlots = graph.inputs.map { slots[$0.name]! }
-    self.outputSlots = outputSlots
+    inputSlots = validated.graph.inputs.map { slots[$0.name]! }
+    outputSlots = validated.outputSlots
     slotCount = slots.count
   }
 
-  /// The most activation memory alive at once (bytes) for `batch` samples of the given shapes: the
-  /// inputs, then at each step its output plus everything not yet released. nil when it overflows.
-  func peakActivationBytes(shapes: [String: ValueShape], batch: Int) -> Int? {
-    var names = [String](repeating: "", count: slotCount)
-    for (input, slot) in zip(graph.inputs, inputSlots) { names[slot] = input.name }
-    for step in steps { names[step.outputSlot] = step.output }
+  /// The most activation memory alive at once (bytes) for `batch` samples of the given shapes (by
+  /// slot): the inputs, then at each step its output plus everything not yet released. nil when it
+  /// overflows.
+  func peakActivationBytes(shapes: [ValueShape], batch: Int) -> Int? {
     func bytes(_ slot: Int) -> Int? {
-      let (perSample, o1) = shapes[names[slot]]!.channels.multipliedReportingOverflow(by: shapes[names[slot]]!.length ?? 1)
+      let (perSample, o1) = shapes[slot].channels.multipliedReportingOverflow(by: shapes[slot].length ?? 1)
       let (all, o2) = perSample.multipliedReportingOverflow(by: batch)
       let (result, o3) = all.multipliedReportingOverflow(by: MemoryLayout<Float>.size)
       return o1 || o2 || o3 ? nil : result
@@ -102,8 +92,8 @@ struct ExecutionPlan: Sendable {
     return peak
   }
 
-  /// Runs the steps in order on batched inputs, given every value's inferred shape.
-  func execute(_ inputs: [Activation], shapes: [String: ValueShape], context: ExecutionContext) -> [Activation] {
+  /// Runs the steps in order on batched inputs, given every value's inferred shape (by slot).
+  func execute(_ inputs: [Activation], shapes: [ValueShape], context: ExecutionContext) -> [Activation] {
     var values = [Activation?](repeating: nil, count: slotCount)
     for (slot, input) in zip(inputSlots, inputs) { values[slot] = input }
     for step in steps {
@@ -111,7 +101,7 @@ struct ExecutionPlan: Sendable {
       // Released before the call, so that the kernel holds the last reference to those buffers and
       // may write its output over its input (`Activation.takeData()`) without a copy.
       for slot in step.releases { values[slot] = nil }
-      values[step.outputSlot] = step.kernel.run(arguments, output: shapes[step.output]!, context: context)
+      values[step.outputSlot] = step.kernel.run(arguments, output: shapes[step.outputSlot], context: context)
     }
     return outputSlots.map { values[$0]! }
   }

@@ -30,107 +30,168 @@ struct PlannedStep {
 ///   gated unit) becomes one conv over both weight sets, with f·g applied per tile.
 /// A fused step runs where its last node stood, so operands computed in between are ready.
 enum Fusion {
-  static func plan(_ graph: Graph, weights: [String: Tensor]) -> [PlannedStep] {
-    let nodes = graph.nodes
-    var readers: [String: [Int]] = [:]
-    for (index, node) in nodes.enumerated() {
-      for input in node.inputs { readers[input, default: []].append(index) }
+  /// Who reads each value, and which values are graph outputs (which no rewrite may hide).
+  struct Readers {
+    let byValue: [String: [Int]]
+    let graphOutputs: Set<String>
+
+    init(_ graph: Graph) {
+      var byValue: [String: [Int]] = [:]
+      for (index, node) in graph.nodes.enumerated() {
+        for input in node.inputs { byValue[input, default: []].append(index) }
+      }
+      self.byValue = byValue
+      graphOutputs = Set(graph.outputs)
     }
-    let graphOutputs = Set(graph.outputs)
-    func soleReader(of value: String) -> Int? {
-      guard !graphOutputs.contains(value), let list = readers[value], list.count == 1 else { return nil }
+
+    /// The one node reading `value`, when exactly one does and it is not a graph output.
+    func sole(_ value: String) -> Int? {
+      guard !graphOutputs.contains(value), let list = byValue[value], list.count == 1 else { return nil }
       return list[0]
     }
+  }
 
-    var absorbed = Set<Int>()
-    // Zero pads that every reader (all zero-padded convs) can absorb.
-    var padSource: [String: (input: String, left: Int, right: Int)] = [:]
-    for (index, node) in nodes.enumerated() {
-      guard case .pad(let p) = node.op, p.mode == .constant, p.value == 0, !graphOutputs.contains(node.outputs[0]),
-        let list = readers[node.outputs[0]], !list.isEmpty,
-        list.allSatisfy({ if case .conv1d(let a) = nodes[$0].op { a.paddingMode == .zeros } else { false } })
-      else { continue }
-      padSource[node.outputs[0]] = (node.inputs[0], p.left, p.right)
-      absorbed.insert(index)
-    }
+  /// A conv's input and padding after absorbing a zero `pad` in front of it.
+  struct PadSource {
+    var input: String
+    var left: Int
+    var right: Int
+  }
 
-    let gatedPairs = Self.gatedPairs(nodes, soleReader: soleReader)
+  static func plan(_ validated: ValidatedGraph) -> [PlannedStep] {
+    let nodes = validated.graph.nodes
+    let readers = Readers(validated.graph)
+    let (padSources, absorbedPads) = absorbablePads(nodes, readers)
+    let gatedPairs = Self.gatedPairs(nodes, soleReader: readers.sole)
+    var absorbed = absorbedPads
     for pair in gatedPairs.values { absorbed.formUnion(pair.absorbed) }
 
     var steps: [(position: Int, step: PlannedStep)] = []
     for (index, node) in nodes.enumerated() where !absorbed.contains(index) {
-      guard case .conv1d(let attributes) = node.op else {
-        if !absorbed.contains(index) {
-          let kernel = KernelFactory.make(node, weights: weights)
-          steps.append((index, PlannedStep(node: node, kernel: kernel, inputs: node.inputs, output: node.outputs[0])))
-        }
+      guard let attributes = node.op.attributes(as: Conv1dAttributes.self) else {
+        let kernel = node.op.definition.makeKernel(validated.parameters(ofNode: index))
+        steps.append((index, PlannedStep(node: node, kernel: kernel, inputs: node.inputs, output: node.outputs[0])))
         continue
       }
-      var input = node.inputs[0]
-      var (left, right) = attributes.padAmounts
-      if let source = padSource[input] {
-        input = source.input
-        left += source.left
-        right += source.right
-      }
-      var weight = weights[node.parameters["weight"]!]!.values
-      var bias = node.parameters["bias"].map { weights[$0]!.values } ?? [Float](repeating: 0, count: attributes.outChannels)
-      var epilogue: [Epilogue] = []
-      var operands: [String] = []
-      var value = node.outputs[0]
-      var position = index
-      var combined = attributes
-      var gate: Gate?
-      if let pair = gatedPairs[index] {
-        let other = nodes[pair.gateConv]
-        weight += weights[other.parameters["weight"]!]!.values
-        bias += other.parameters["bias"].map { weights[$0]!.values } ?? [Float](repeating: 0, count: attributes.outChannels)
-        combined.outChannels *= 2
-        gate = pair.gate
-        value = nodes[pair.product].outputs[0]
-        position = pair.product
-      }
-      while let next = soleReader(of: value), !absorbed.contains(next) {
-        let reader = nodes[next]
-        var fused = true
-        switch reader.op {
-        case .slice(let s) where epilogue.isEmpty && gate == nil && attributes.stride == 1 && s.start == 0:
-          guard let stop = s.stop, stop < 0, -stop <= right else { fused = false; break }
-          right += stop
-        case .batchNorm(let a) where epilogue.isEmpty && gate == nil:
-          let p = reader.parameters
-          let kernel = BatchNormKernel(
-            attributes: a, mean: weights[p["running_mean"]!]!, variance: weights[p["running_var"]!]!,
-            weight: p["weight"].map { weights[$0]! }, bias: p["bias"].map { weights[$0]! })
-          let perChannel = weight.count / attributes.outChannels
-          for o in 0..<attributes.outChannels {
-            for i in o * perChannel..<(o + 1) * perChannel { weight[i] *= kernel.scale[o] }
-            bias[o] = bias[o] * kernel.scale[o] + kernel.shift[o]
-          }
-        case .add, .mul:
-          let other = reader.inputs[0] == value ? reader.inputs[1] : reader.inputs[0]
-          guard other != value else { fused = false; break }
-          operands.append(other)
-          epilogue.append(reader.op == .add ? .add(operand: operands.count) : .mul(operand: operands.count))
-        case .prelu:
-          epilogue.append(.prelu(slopes: weights[reader.parameters["weight"]!]!.values))
-        default:
-          if let (kind, parameter) = activation(reader.op) {
-            epilogue.append(.activation(kind: kind, parameter: parameter))
-          } else {
-            fused = false
-          }
-        }
-        guard fused else { break }
-        absorbed.insert(next)
-        value = reader.outputs[0]
-        position = next
-      }
-      let kernel = Conv1dKernel(
-        attributes: combined, weight: weight, bias: bias, padLeft: left, epilogue: epilogue, gate: gate)
-      steps.append((position, PlannedStep(node: node, kernel: kernel, inputs: [input] + operands, output: value)))
+      var chain = ConvChain(index: index, attributes: attributes, validated: validated, padSource: padSources[node.inputs[0]])
+      if let pair = gatedPairs[index] { chain.gate(with: pair, validated: validated) }
+      chain.absorbReaders(readers: readers, absorbed: &absorbed, validated: validated)
+      steps.append((chain.position, chain.step(node)))
     }
     return steps.sorted { $0.position < $1.position }.map(\.step)
+  }
+
+  /// Zero pads that every reader (all zero-padded convs) can absorb: their sources by pad output, and
+  /// the pad nodes absorbed.
+  static func absorbablePads(_ nodes: [Node], _ readers: Readers) -> ([String: PadSource], Set<Int>) {
+    var sources: [String: PadSource] = [:]
+    var absorbed = Set<Int>()
+    for (index, node) in nodes.enumerated() {
+      guard let p = node.op.attributes(as: PadAttributes.self), p.mode == .constant, p.value == 0,
+        !readers.graphOutputs.contains(node.outputs[0]), let list = readers.byValue[node.outputs[0]], !list.isEmpty,
+        list.allSatisfy({ nodes[$0].op.attributes(as: Conv1dAttributes.self)?.paddingMode == .zeros })
+      else { continue }
+      sources[node.outputs[0]] = PadSource(input: node.inputs[0], left: p.left, right: p.right)
+      absorbed.insert(index)
+    }
+    return (sources, absorbed)
+  }
+
+  /// A conv and what fuses into it: padding, a gate partner, a chomp, a batch norm, an epilogue.
+  struct ConvChain {
+    var attributes: Conv1dAttributes
+    var combined: Conv1dAttributes
+    var input: String
+    var left: Int
+    var right: Int
+    var weight: [Float]
+    var bias: [Float]
+    var epilogue: [Epilogue] = []
+    var operands: [String] = []
+    var value: String
+    var position: Int
+    var gate: Gate?
+
+    init(index: Int, attributes: Conv1dAttributes, validated: ValidatedGraph, padSource: PadSource?) {
+      let node = validated.graph.nodes[index]
+      let parameters = validated.parameters(ofNode: index)
+      self.attributes = attributes
+      combined = attributes
+      input = node.inputs[0]
+      (left, right) = attributes.padAmounts
+      if let padSource {
+        input = padSource.input
+        left += padSource.left
+        right += padSource.right
+      }
+      weight = parameters("weight")!.values
+      bias = parameters.values("bias", orZeros: attributes.outChannels)
+      value = node.outputs[0]
+      position = index
+    }
+
+    /// Doubles the conv with its gated partner's weights; the product node becomes the chain's end.
+    mutating func gate(with pair: GatedPair, validated: ValidatedGraph) {
+      let other = validated.parameters(ofNode: pair.gateConv)
+      weight += other("weight")!.values
+      bias += other.values("bias", orZeros: attributes.outChannels)
+      combined.outChannels *= 2
+      gate = pair.gate
+      value = validated.graph.nodes[pair.product].outputs[0]
+      position = pair.product
+    }
+
+    /// Follows the chain of sole readers while each can fuse.
+    mutating func absorbReaders(readers: Readers, absorbed: inout Set<Int>, validated: ValidatedGraph) {
+      let nodes = validated.graph.nodes
+      while let next = readers.sole(value), !absorbed.contains(next), absorb(nodes[next], validated: validated, index: next) {
+        absorbed.insert(next)
+        value = nodes[next].outputs[0]
+        position = next
+      }
+    }
+
+    /// Fuses `reader` into the conv if it can; false when it cannot.
+    private mutating func absorb(_ reader: Node, validated: ValidatedGraph, index: Int) -> Bool {
+      let op = reader.op
+      let parameters = validated.parameters(ofNode: index)
+      if let s = op.attributes(as: SliceAttributes.self) {
+        guard epilogue.isEmpty, gate == nil, attributes.stride == 1, s.start == 0, let stop = s.stop, stop < 0, -stop <= right
+        else { return false }
+        right += stop
+      } else if op.definition is BatchNormOp {
+        guard epilogue.isEmpty, gate == nil, let kernel = op.definition.makeKernel(parameters) as? BatchNormKernel else { return false }
+        foldBatchNorm(kernel)
+      } else if op.definition is AddOp || op.definition is MulOp {
+        let other = reader.inputs[0] == value ? reader.inputs[1] : reader.inputs[0]
+        // The epilogue reads the operand element for element: no broadcasting, no batch-free constant.
+        guard other != value, validated.kinds[validated.slots[other]!] == validated.kinds[validated.slots[value]!],
+          !validated.isConstant(other)
+        else { return false }
+        operands.append(other)
+        epilogue.append(op.definition is AddOp ? .add(operand: operands.count) : .mul(operand: operands.count))
+      } else if op.definition is PReLUOp {
+        epilogue.append(.prelu(slopes: parameters("weight")!.values))
+      } else if let function = op.definition.activationFunction {
+        epilogue.append(.activation(kind: function.kind, parameter: function.parameter))
+      } else {
+        return false
+      }
+      return true
+    }
+
+    private mutating func foldBatchNorm(_ norm: BatchNormKernel) {
+      let perChannel = weight.count / attributes.outChannels
+      for o in 0..<attributes.outChannels {
+        for i in o * perChannel..<(o + 1) * perChannel { weight[i] *= norm.scale[o] }
+        bias[o] = bias[o] * norm.scale[o] + norm.shift[o]
+      }
+    }
+
+    func step(_ node: Node) -> PlannedStep {
+      let kernel = Conv1dKernel.make(attributes: combined, weight: weight, bias: bias, padLeft: left, epilogue: epilogue, gate: gate)
+      return PlannedStep(node: node, kernel: kernel, inputs: [input] + operands, output: value)
+    }
   }
 
   /// A gated unit found in the graph, keyed (in `gatedPairs`) by its first conv.
@@ -152,20 +213,21 @@ enum Fusion {
     /// The conv behind a factor of the product, and the activation between them.
     func branch(_ value: String, product: Int) -> (conv: Int, activation: Int?, function: Gate.Function)? {
       guard soleReader(value) == product, let index = producer[value] else { return nil }
-      if case .conv1d = nodes[index].op {
+      if nodes[index].op.definition is Conv1dAttributes {
         return (index, nil, Gate.Function(kind: Int32(C1D_ACT_IDENTITY), parameter: 0))
       }
-      guard let (kind, parameter) = activation(nodes[index].op), let input = nodes[index].inputs.first,
-        soleReader(input) == index, let conv = producer[input], case .conv1d = nodes[conv].op
+      guard let function = nodes[index].op.definition.activationFunction, let input = nodes[index].inputs.first,
+        soleReader(input) == index, let conv = producer[input], nodes[conv].op.definition is Conv1dAttributes
       else { return nil }
-      return (conv, index, Gate.Function(kind: kind, parameter: parameter))
+      return (conv, index, Gate.Function(kind: function.kind, parameter: function.parameter))
     }
     var pairs: [Int: GatedPair] = [:]
     var used = Set<Int>()
     for (index, node) in nodes.enumerated() {
-      guard case .mul = node.op, node.inputs.count == 2, node.inputs[0] != node.inputs[1],
+      guard node.op.definition is MulOp, node.inputs.count == 2, node.inputs[0] != node.inputs[1],
         let a = branch(node.inputs[0], product: index), let b = branch(node.inputs[1], product: index),
-        case .conv1d(var first) = nodes[a.conv].op, case .conv1d(var second) = nodes[b.conv].op,
+        var first = nodes[a.conv].op.attributes(as: Conv1dAttributes.self),
+        var second = nodes[b.conv].op.attributes(as: Conv1dAttributes.self),
         nodes[a.conv].inputs == nodes[b.conv].inputs, first.groups == 1
       else { continue }
       first.bias = false
@@ -178,21 +240,5 @@ enum Fusion {
         absorbed: [gate.conv, index] + [value.activation, gate.activation].compactMap { $0 })
     }
     return pairs
-  }
-
-  /// The C kernel and parameter of an activation op; nil for other ops (and PReLU). The one table
-  /// from activation ops to `C1D_ACT_*` kernels.
-  static func activation(_ op: Op) -> (Int32, Float)? {
-    switch op {
-    case .relu: (Int32(C1D_ACT_RELU), 0)
-    case .leakyRelu(let slope): (Int32(C1D_ACT_LEAKY_RELU), Float(slope))
-    case .elu(let alpha): (Int32(C1D_ACT_ELU), Float(alpha))
-    case .gelu(.none): (Int32(C1D_ACT_GELU_ERF), 0)
-    case .gelu(.tanh): (Int32(C1D_ACT_GELU_TANH), 0)
-    case .silu: (Int32(C1D_ACT_SILU), 0)
-    case .sigmoid: (Int32(C1D_ACT_SIGMOID), 0)
-    case .tanh: (Int32(C1D_ACT_TANH), 0)
-    default: nil
-    }
   }
 }

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
 import CC1DKernels
 import Dispatch
 
@@ -24,7 +21,7 @@ extension Model {
   ///   - memoryLimit: the most activation memory (bytes) the run may need at once; checked before
   ///     anything is allocated. Defaults to `Model.defaultMemoryLimit`.
   public func run(_ inputs: [String: Tensor], threads: Int? = nil, memoryLimit: Int = Model.defaultMemoryLimit) throws -> [String: Tensor] {
-    try run(inputs, threads: threads, isa: ExecutionContext.bestISA, memoryLimit: memoryLimit)
+    try run(inputs, threads: threads, kernels: .current, memoryLimit: memoryLimit)
   }
 
   /// The default bound on a run's activation memory: 8 GiB.
@@ -33,14 +30,20 @@ extension Model {
   /// The most activation memory (bytes) a run on inputs of `length` and `batch` needs at once.
   /// - Throws: `C1DError` if the length does not fit the model, or `limitExceeded` if the size overflows.
   public func activationBytes(forInputLength length: Int, batch: Int = 1) throws -> Int {
-    let shapes = try shapes(forInputLength: length, batch: batch)
+    let shapes = try validated.explainedShapes(lengths: graph.inputs.map { _ in length }, batch: batch)
     guard let bytes = plan.peakActivationBytes(shapes: shapes, batch: batch) else {
       throw C1DError.limitExceeded(what: "activation memory for input length \(length) and batch \(batch)", limit: Int.max, actual: Int.max)
     }
     return bytes
   }
 
-  func run(_ inputs: [String: Tensor], threads: Int?, isa: c1d_isa, memoryLimit: Int = Model.defaultMemoryLimit) throws -> [String: Tensor] {
+  func run(_ inputs: [String: Tensor], threads: Int?, kernels: KernelConfig, memoryLimit: Int = Model.defaultMemoryLimit) throws -> [String: Tensor] {
+    if let threads, threads < 1 {
+      throw C1DError.invalidInput("threads must be at least 1, got \(threads); pass nil to use every core")
+    }
+    guard memoryLimit >= 0 else {
+      throw C1DError.invalidInput("memoryLimit must be a number of bytes ≥ 0, got \(memoryLimit)")
+    }
     var activations: [Activation] = []
     var batched: Bool?
     var batch = 1
@@ -56,8 +59,11 @@ extension Model {
       }
       batched = isBatched
       let n = isBatched ? shape[0] : 1
+      guard n >= 1 else {
+        throw C1DError.invalidInput("input '\(input.name)': batch size must be at least 1, got an input of shape \(shape)")
+      }
       if activations.isEmpty { batch = n }
-      guard n == batch, n >= 1 else {
+      guard n == batch else {
         throw C1DError.invalidInput("input '\(input.name)': batch size \(n), expected \(batch) like the other inputs")
       }
       let channels = shape[shape.count - 2]
@@ -68,13 +74,13 @@ extension Model {
       guard length >= 1 else { throw C1DError.invalidInput("input '\(input.name)': length must be at least 1, got \(length)") }
       activations.append(Activation(shape: ValueShape(channels: channels, length: length), batch: batch, data: tensor.values))
     }
-    let lengths = Dictionary(uniqueKeysWithValues: zip(graph.inputs.map(\.name), activations.map { $0.shape.length! }))
-    let shapes = try shapes(forInputLengths: lengths, batch: batched == true ? batch : nil)
+    let lengths = activations.map { $0.shape.length! }
+    let shapes = try validated.explainedShapes(lengths: lengths, batch: batched == true ? batch : nil)
     let needed = plan.peakActivationBytes(shapes: shapes, batch: batch) ?? Int.max
     guard needed <= memoryLimit else {
-      throw C1DError.limitExceeded(what: "activation memory for input length \(lengths.values.max()!) and batch \(batch) (bytes)", limit: memoryLimit, actual: needed)
+      throw C1DError.limitExceeded(what: "activation memory for input length \(lengths.max()!) and batch \(batch) (bytes)", limit: memoryLimit, actual: needed)
     }
-    let context = ExecutionContext(threads: threads ?? Self.defaultThreads, isa: isa)
+    let context = ExecutionContext(threads: threads ?? Self.defaultThreads, kernels: kernels)
     let outputs = plan.execute(activations, shapes: shapes, context: context)
     var result: [String: Tensor] = [:]
     for (name, output) in zip(graph.outputs, outputs) {
@@ -89,16 +95,14 @@ extension Model {
   /// above 32 MiB anew by default). `convrun` calls it; a library user decides for their own process.
   /// - Returns: whether the allocator accepted the setting.
   @discardableResult
-  public static func retainFreedMemory() -> Bool {
+  public static func keepFreedMemoryForReuse() -> Bool {
     c1d_retain_freed_memory() == 1
   }
 
+  @available(*, deprecated, renamed: "keepFreedMemoryForReuse()")
+  @discardableResult
+  public static func retainFreedMemory() -> Bool { keepFreedMemoryForReuse() }
+
   /// Every online core.
-  public static var defaultThreads: Int {
-    #if canImport(Glibc)
-      return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-    #else
-      return 1
-    #endif
-  }
+  public static var defaultThreads: Int { Platform.coreCount }
 }

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
 import Dispatch
 import Synchronization
 
@@ -13,7 +10,7 @@ import Synchronization
 /// back to `concurrentPerform`, so concurrent callers stay correct, only less quick.
 final class WorkerPool: @unchecked Sendable {
   /// Workers for every core but the caller's; started on first use.
-  static let shared = WorkerPool(workers: Model.defaultThreads - 1)
+  static let shared = WorkerPool(workers: Platform.coreCount - 1)
 
   /// How long an idle worker spins before it sleeps: longer than the gap between two layers, far
   /// shorter than a user would notice as a busy core.
@@ -32,8 +29,8 @@ final class WorkerPool: @unchecked Sendable {
   /// The current job: written by the owning caller before it bumps `generation`, read by workers after
   /// they see the bump (the bump releases, their load acquires), cleared after every worker acknowledged.
   private var job: Job?
-  private let lock: UnsafeMutablePointer<pthread_mutex_t>
-  private let wake: UnsafeMutablePointer<pthread_cond_t>
+  /// Where idle workers sleep.
+  private let wake = SleepLock()
 
   private struct Job {
     let participants: Int
@@ -41,10 +38,6 @@ final class WorkerPool: @unchecked Sendable {
   }
 
   private init(workers requested: Int) {
-    lock = .allocate(capacity: 1)
-    wake = .allocate(capacity: 1)
-    pthread_mutex_init(lock, nil)
-    pthread_cond_init(wake, nil)
     // A thread that cannot be created only makes the pool smaller.
     while workers < requested, start(worker: workers + 1) { workers += 1 }
   }
@@ -71,9 +64,9 @@ final class WorkerPool: @unchecked Sendable {
     pending.store(workers, ordering: .sequentiallyConsistent)
     generation.add(1, ordering: .sequentiallyConsistent)
     if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
-      pthread_mutex_lock(lock)
-      pthread_cond_broadcast(wake)
-      pthread_mutex_unlock(lock)
+      wake.lock()
+      wake.wakeAll()
+      wake.unlock()
     }
     body(0)
     while pending.load(ordering: .acquiring) > 0 {}
@@ -81,28 +74,9 @@ final class WorkerPool: @unchecked Sendable {
     busy.store(false, ordering: .releasing)
   }
 
-  private static func monotonicNanoseconds() -> Int {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return time.tv_sec * 1_000_000_000 + time.tv_nsec
-  }
-
   /// - Returns: whether the thread started.
   private func start(worker index: Int) -> Bool {
-    let context = Unmanaged.passRetained(WorkerContext(pool: self, index: index)).toOpaque()
-    var thread = pthread_t()
-    let created = pthread_create(
-      &thread, nil,
-      { raw in
-        let context = Unmanaged<WorkerContext>.fromOpaque(raw!).takeRetainedValue()
-        context.pool.work(as: context.index)
-      }, context)
-    guard created == 0 else {
-      Unmanaged<WorkerContext>.fromOpaque(context).release()
-      return false
-    }
-    pthread_detach(thread)
-    return true
+    Platform.startDetachedThread { self.work(as: index) }
   }
 
   private func work(as index: Int) -> Never {
@@ -114,31 +88,21 @@ final class WorkerPool: @unchecked Sendable {
         checks &+= 1
         // The clock is read now and then only: a check of the counter is far cheaper.
         guard checks & 1023 == 0 else { continue }
-        let now = Self.monotonicNanoseconds()
+        let now = Platform.monotonicNanoseconds()
         guard now - (spinStart ?? now) >= Self.spinNanoseconds else {
           if spinStart == nil { spinStart = now }
           continue
         }
-        pthread_mutex_lock(lock)
+        wake.lock()
         sleepers.add(1, ordering: .sequentiallyConsistent)
-        while generation.load(ordering: .sequentiallyConsistent) == seen { pthread_cond_wait(wake, lock) }
+        while generation.load(ordering: .sequentiallyConsistent) == seen { wake.wait() }
         sleepers.subtract(1, ordering: .sequentiallyConsistent)
-        pthread_mutex_unlock(lock)
+        wake.unlock()
       }
       seen += 1
       let job = self.job!
       if index < job.participants { job.body(index) }
       pending.subtract(1, ordering: .releasing)
     }
-  }
-}
-
-private final class WorkerContext {
-  let pool: WorkerPool
-  let index: Int
-
-  init(pool: WorkerPool, index: Int) {
-    self.pool = pool
-    self.index = index
   }
 }

@@ -41,14 +41,11 @@ public struct Conv1d: Sendable, Hashable {
   }
 
   private static func check(_ a: Conv1dAttributes, weightShape: [Int], bias: Tensor? = nil) throws {
-    var parameters = ["weight": "weight"]
-    var weights = ["weight": Tensor(uncheckedShape: weightShape, values: [])]
-    if a.bias {
-      parameters["bias"] = "bias"
-      weights["bias"] = bias ?? Tensor(uncheckedShape: [a.outChannels], values: [])
-    }
-    let node = Node(name: "Conv1d", op: .conv1d(a), inputs: ["input"], outputs: ["output"], parameters: parameters)
-    _ = try NodeChecker(node: node, weights: weights, limits: .default)
-      .outputKind(inputs: [ValueKind(channels: a.inChannels, isSequence: true)])
+    var parameters = ["weight": (tensor: "weight", shape: weightShape)]
+    if a.bias { parameters["bias"] = ("bias", bias?.shape ?? [a.outChannels]) }
+    let check = NodeCheck(
+      node: "Conv1d", opName: Conv1dAttributes.name, inputNames: ["input"],
+      inputs: [ValueKind(channels: a.inChannels, isSequence: true)], parameters: parameters, limits: .default)
+    _ = try a.outputKind(check)
   }
 }

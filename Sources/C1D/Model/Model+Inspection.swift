@@ -18,33 +18,25 @@ extension Model {
   }
 
   /// Floating-point operations per sample of each node (a multiply-add counts 2), for the given shapes.
-  /// - Parameter shapes: from `shapes(forInputLength:)`.
-  public func flops(shapes: [String: ValueShape]) -> [String: Int] {
+  /// - Parameter shapes: every value's shape, from `shapes(forInputLength:)`.
+  /// - Throws: `C1DError.invalidInput` naming the first value whose shape is missing.
+  public func flops(shapes: [String: ValueShape]) throws -> [String: Int] {
     var result: [String: Int] = [:]
     for node in graph.nodes {
-      let output = shapes[node.outputs[0]]!
-      let input = shapes[node.inputs[0]]!
-      let flops: Int
-      switch node.op {
-      case .conv1d(let a):
-        flops = output.elementCount * (2 * (a.inChannels / a.groups) * a.kernelSize + (a.bias ? 1 : 0))
-      case .linear(let a):
-        flops = a.outFeatures * (2 * a.inFeatures + (a.bias ? 1 : 0))
-      case .maxPool1d(let a), .avgPool1d(let a):
-        flops = output.elementCount * a.kernelSize
-      case .batchNorm, .prelu, .leakyRelu, .relu, .add, .mul:
-        flops = output.elementCount * 2
-      case .groupNorm, .layerNorm:
-        flops = output.elementCount * 7
-      case .gelu, .silu, .tanh, .sigmoid, .elu:
-        flops = output.elementCount * 8
-      case .globalAvgPool1d:
-        flops = input.elementCount
-      case .pad, .slice, .concat, .flatten:
-        flops = 0
+      func shape(_ value: String) throws -> ValueShape {
+        guard let shape = shapes[value] else {
+          throw C1DError.invalidInput("flops(shapes:): no shape for value '\(value)' of node '\(node.name)'; pass the result of shapes(forInputLength:)")
+        }
+        return shape
       }
-      result[node.name] = flops
+      result[node.name] = node.op.definition.flops(inputs: try node.inputs.map(shape), output: try shape(node.outputs[0]))
     }
     return result
+  }
+
+  /// Floating-point operations per sample of each node for inputs of `length`.
+  /// - Throws: `C1DError` when the length does not fit the model.
+  public func flops(forInputLength length: Int) throws -> [String: Int] {
+    try flops(shapes: shapes(forInputLength: length))
   }
 }

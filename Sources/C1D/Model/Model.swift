@@ -101,6 +101,8 @@ public struct Model: Sendable {
   /// Parameter tensors by name, decoded to float32.
   public let weights: [String: Tensor]
   let storedEncodings: [String: StoredEncoding]
+  /// The graph as validation left it: what shape inference and the plan work from.
+  let validated: ValidatedGraph
   let plan: ExecutionPlan
 
   /// Validates `graph` against `weights` and plans its execution.
@@ -108,23 +110,32 @@ public struct Model: Sendable {
   ///   - graph: nodes in topological order.
   ///   - weights: every parameter tensor the nodes name, and no other.
   ///   - metadata: descriptive key-values.
+  ///   - limits: bounds on node count, hyperparameters and sizes (`LoadLimits.default` unless lowered).
   /// - Throws: `C1DError` naming the first node or tensor that is inconsistent.
-  public init(graph: Graph, weights: [String: Tensor], metadata: Metadata = Metadata()) throws {
-    try self.init(graph: graph, weights: weights, metadata: metadata, storedEncodings: [:])
+  public init(graph: Graph, weights: [String: Tensor], metadata: Metadata = Metadata(), limits: LoadLimits = .default) throws {
+    try self.init(graph: graph, weights: weights, metadata: metadata, storedEncodings: [:], limits: limits)
   }
 
-  init(graph: Graph, weights: [String: Tensor], metadata: Metadata, storedEncodings: [String: StoredEncoding]) throws {
-    _ = try GraphValidator(graph: graph, weights: weights).validate()
+  init(
+    graph: Graph, weights: [String: Tensor], metadata: Metadata, storedEncodings: [String: StoredEncoding], limits: LoadLimits
+  ) throws {
+    validated = try GraphValidator(graph: graph, weights: weights, limits: limits).validate()
     self.graph = graph
     self.weights = weights
     self.metadata = metadata
     self.storedEncodings = storedEncodings
-    self.plan = ExecutionPlan(graph: graph, weights: weights)
-    let fixedLengths = graph.inputs.compactMap { input in input.length.map { (input.name, $0) } }
+    self.plan = ExecutionPlan(validated)
+    let fixedLengths = graph.inputs.compactMap(\.length)
     if fixedLengths.count == graph.inputs.count {
-      _ = try shapes(forInputLengths: Dictionary(uniqueKeysWithValues: fixedLengths))
+      _ = try validated.shapes(lengths: fixedLengths, batch: nil)
     }
   }
+
+  /// The graph's inputs: name, channels, and the fixed length and sample rate when the model has them.
+  public var inputs: [GraphInput] { graph.inputs }
+
+  /// The names of the graph's outputs, in order.
+  public var outputs: [String] { graph.outputs }
 
   /// The number of parameters (elements of all weight tensors).
   public var parameterCount: Int { weights.values.reduce(0) { $0 + $1.values.count } }

@@ -57,6 +57,59 @@ public struct ModelBuilder: Sendable {
 
   public mutating func relu(_ x: String) -> String { add(.relu, [x]) }
 
+  /// Applies a parameterless op (an activation, unary math, a pool, a shape op) to `x`.
+  public mutating func apply(_ op: Op, _ x: String, name: String? = nil) -> String { add(op, [x], name: name) }
+
+  /// A two-operand op (`.add`, `.sub`, `.mul`, `.div`, `.pow`, `.maximum`, `.minimum`, `.concat`).
+  public mutating func combine(_ op: Op, _ a: String, _ b: String, name: String? = nil) -> String { add(op, [a, b], name: name) }
+
+  /// A constant operand `(C, L)` or `(F)`, broadcast over the batch (for the broadcasting ops).
+  public mutating func constant(_ value: Tensor, name: String? = nil) -> String {
+    add(.constant, [], parameters: ["value": value], name: name)
+  }
+
+  /// Inference-mode `BatchNorm1d` with running statistics, affine when `weight` and `bias` are given.
+  public mutating func batchNorm(
+    _ x: String, mean: Tensor, variance: Tensor, weight: Tensor? = nil, bias: Tensor? = nil, eps: Double = 1e-5, name: String? = nil
+  ) -> String {
+    var parameters = ["running_mean": mean, "running_var": variance]
+    parameters["weight"] = weight
+    parameters["bias"] = bias
+    let attributes = NormAttributes(channels: mean.shape.first ?? 0, eps: eps, affine: weight != nil || bias != nil)
+    return add(.batchNorm(attributes), [x], parameters: parameters, name: name)
+  }
+
+  /// `GroupNorm` (or, with `groups: nil`, `LayerNorm` over channels), affine when `weight` and `bias` are given.
+  public mutating func norm(
+    _ x: String, channels: Int, groups: Int? = nil, weight: Tensor? = nil, bias: Tensor? = nil, eps: Double = 1e-5, name: String? = nil
+  ) -> String {
+    var parameters: [String: Tensor] = [:]
+    parameters["weight"] = weight
+    parameters["bias"] = bias
+    let affine = weight != nil || bias != nil
+    let op: Op = groups.map { .groupNorm(NormAttributes(channels: channels, groups: $0, eps: eps, affine: affine)) }
+      ?? .layerNorm(NormAttributes(channels: channels, eps: eps, affine: affine))
+    return add(op, [x], parameters: parameters, name: name)
+  }
+
+  /// `nn.PReLU` with one slope or one per channel.
+  public mutating func prelu(_ x: String, slopes: Tensor, name: String? = nil) -> String {
+    add(.prelu(numParameters: slopes.shape.first ?? 0), [x], parameters: ["weight": slopes], name: name)
+  }
+
+  /// `nn.Linear` on features: `weight` `(out, in)`, optional `bias` `(out)`.
+  public mutating func linear(_ x: String, weight: Tensor, bias: Tensor? = nil, name: String? = nil) -> String {
+    var parameters = ["weight": weight]
+    parameters["bias"] = bias
+    let shape = weight.shape + [0, 0]
+    return add(.linear(LinearAttributes(inFeatures: shape[1], outFeatures: shape[0], bias: bias != nil)), [x], parameters: parameters, name: name)
+  }
+
+  /// Snake: `x + scale · sin²(alpha · x)` per channel.
+  public mutating func snake(_ x: String, alpha: Tensor, scale: Tensor, name: String? = nil) -> String {
+    add(.snake, [x], parameters: ["alpha": alpha, "scale": scale], name: name)
+  }
+
   /// Validates the graph and plans it.
   /// - Throws: `C1DError` for the first inconsistency.
   public func build(outputs: [String], metadata: Metadata = Metadata(producer: "c1d-swift")) throws -> Model {

@@ -38,6 +38,8 @@ public enum C1DError: Error, Sendable, Hashable, CustomStringConvertible {
   case invalidHyperparameter(node: String, message: String)
   /// A parameter tensor is missing, unused, or has the wrong shape.
   case parameterMismatch(node: String, tensor: String, expected: String, actual: String)
+  /// A tensor in the file that no node names as a parameter.
+  case unusedTensor(String)
   /// A node reads a value that no earlier node or graph input defines.
   case undefinedValue(node: String, value: String)
   /// The graph's nodes depend on each other in a cycle.
@@ -88,6 +90,8 @@ public enum C1DError: Error, Sendable, Hashable, CustomStringConvertible {
       return "node '\(node)': \(message)"
     case .parameterMismatch(let node, let tensor, let expected, let actual):
       return "node '\(node)': parameter '\(tensor)' expected \(expected), got \(actual)"
+    case .unusedTensor(let tensor):
+      return "tensor '\(tensor)' is not a parameter of any node: remove it from the file, or name it in a node's params"
     case .undefinedValue(let node, let value):
       return "node '\(node)': input '\(value)' is used before it is defined"
     case .cycle(let nodes):

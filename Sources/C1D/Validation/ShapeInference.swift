@@ -21,132 +21,79 @@ extension Model {
 
   /// Every value's per-sample shape for the given length of each graph input.
   public func shapes(forInputLengths lengths: [String: Int], batch: Int? = nil) throws -> [String: ValueShape] {
-    try ShapeInference.infer(graph, lengths: lengths, batch: batch)
-  }
-}
-
-enum ShapeInference {
-  /// Largest input length accepted; keeps every length product inside `Int`.
-  static let maxLength = 1 << 31
-
-  static func infer(_ graph: Graph, lengths: [String: Int], batch: Int? = nil) throws -> [String: ValueShape] {
-    var shapes: [String: ValueShape] = [:]
-    for input in graph.inputs {
+    let bySlot = try validated.explainedShapes(lengths: graph.inputs.map { input in
       guard let length = lengths[input.name] else {
         throw C1DError.invalidInput("no length given for graph input '\(input.name)'")
       }
-      guard (1...maxLength).contains(length) else {
-        throw C1DError.invalidInput("input '\(input.name)' length must be between 1 and \(maxLength), got \(length)")
-      }
-      shapes[input.name] = ValueShape(channels: input.channels, length: length)
+      return length
+    }, batch: batch)
+    return validated.slots.mapValues { bySlot[$0] }
+  }
+}
+
+extension Model {
+  /// The shortest input length (every graph input) the model accepts, or nil when no length up to
+  /// the largest accepted one fits. wav2vec 2.0's feature encoder needs 400 samples.
+  public var minimumInputLength: Int? { validated.minimumLength() }
+}
+
+extension ValidatedGraph {
+  /// Largest input length accepted; keeps every length product inside `Int`.
+  static let maxLength = 1 << 31
+
+  /// `shapes`, with a too-short input's error also giving the model's minimum input length, which
+  /// the node-level message (a padded size against a kernel size deep in the graph) does not tell.
+  func explainedShapes(lengths: [Int], batch: Int?) throws -> [ValueShape] {
+    do {
+      return try shapes(lengths: lengths, batch: batch)
+    } catch C1DError.inputTooShort(let node, let message) {
+      let hint = minimumLength().map { " — this model needs inputs of at least \($0) samples" } ?? ""
+      throw C1DError.inputTooShort(node: node, message: message + hint)
     }
-    for node in graph.nodes {
-      let inputs = node.inputs.map { shapes[$0]! }
-      let shape = try outputShape(node, inputs, batch: batch)
+  }
+
+  /// The least length that shape inference accepts for every input, found by bisection: each op's
+  /// output length grows with its input's, so acceptance is monotone in the length.
+  func minimumLength() -> Int? {
+    func fits(_ length: Int) -> Bool {
+      (try? shapes(lengths: graph.inputs.map { _ in length }, batch: nil)) != nil
+    }
+    var high = 1
+    while !fits(high) {
+      guard high < Self.maxLength else { return nil }
+      high = min(high * 2, Self.maxLength)
+    }
+    var low = high / 2  // fails, or 0
+    while high - low > 1 {
+      let middle = low + (high - low) / 2
+      if fits(middle) { high = middle } else { low = middle }
+    }
+    return high
+  }
+
+  /// Every value's shape, by slot, for the given length of each graph input (in graph order).
+  func shapes(lengths: [Int], batch: Int?) throws -> [ValueShape] {
+    var shapes = [ValueShape](repeating: ValueShape(channels: 0, length: nil), count: slots.count)
+    for (index, (input, length)) in zip(graph.inputs, lengths).enumerated() {
+      guard (1...Self.maxLength).contains(length) else {
+        throw C1DError.invalidInput("input '\(input.name)' length must be between 1 and \(Self.maxLength), got \(length)")
+      }
+      shapes[index] = ValueShape(channels: input.channels, length: length)
+    }
+    for (index, node) in graph.nodes.enumerated() {
+      let check = ShapeCheck(
+        node: node.name, inputNames: node.inputs, inputs: nodeInputs[index].map { shapes[$0] },
+        kinds: nodeInputs[index].map { kinds[$0] }, parameterShapes: parameterShapes[index], batch: batch)
+      let shape = try node.op.definition.outputShape(check)
       // Lengths can grow (padding); keep every per-sample size far from overflow.
-      if let length = shape.length, length > maxLength {
-        throw C1DError.limitExceeded(what: "node '\(node.name)' output length", limit: maxLength, actual: length)
+      if let length = shape.length, length > Self.maxLength {
+        throw C1DError.limitExceeded(what: "node '\(node.name)' output length", limit: Self.maxLength, actual: length)
       }
       if shape.channels.multipliedReportingOverflow(by: shape.length ?? 1).overflow || shape.elementCount > 1 << 48 {
         throw C1DError.limitExceeded(what: "node '\(node.name)' output elements per sample", limit: 1 << 48, actual: Int.max)
       }
-      shapes[node.outputs[0]] = shape
+      shapes[nodeOutputs[index]] = shape
     }
     return shapes
-  }
-
-  static func outputShape(_ node: Node, _ inputs: [ValueShape], batch: Int?) throws -> ValueShape {
-    let x = inputs[0]
-    func tooShort(_ message: String) -> C1DError { .inputTooShort(node: node.name, message: message) }
-    switch node.op {
-    case .conv1d(let a):
-      let length = x.length!
-      let (left, right) = a.padAmounts
-      if a.paddingMode != .zeros, left + right > 0 {
-        try checkPadding(node, mode: a.paddingMode.rawValue, left: left, right: right, input: x, batch: batch)
-      }
-      let padded = length + left + right
-      guard padded >= a.effectiveKernel else {
-        throw tooShort("Calculated padded input size per channel: (\(padded)). Kernel size: (\(a.effectiveKernel)). Kernel size can't be greater than actual input size")
-      }
-      return ValueShape(channels: a.outChannels, length: (padded - a.effectiveKernel) / a.stride + 1)
-
-    case .pad(let a):
-      if a.mode != .constant {
-        try checkPadding(node, mode: a.mode.rawValue, left: a.left, right: a.right, input: x, batch: batch)
-      }
-      return ValueShape(channels: x.channels, length: x.length! + a.left + a.right)
-
-    case .slice(let a):
-      let range = a.range(forLength: x.length!)
-      guard !range.isEmpty else {
-        throw tooShort("slice [\(a.start):\(a.stop.map(String.init) ?? "")] of an input of length \(x.length!) is empty")
-      }
-      return ValueShape(channels: x.channels, length: range.count)
-
-    case .add, .mul:
-      if inputs[0] != inputs[1] {
-        let dimension = inputs[0].channels != inputs[1].channels ? 1 : 2
-        let (a, b) = dimension == 1 ? (inputs[0].channels, inputs[1].channels) : (inputs[0].length ?? 0, inputs[1].length ?? 0)
-        throw C1DError.shapeMismatch(node: node.name, value: node.inputs[1], expected: "\(inputs[0])", actual: "\(inputs[1]): The size of tensor a (\(a)) must match the size of tensor b (\(b)) at non-singleton dimension \(dimension)")
-      }
-      return x
-
-    case .concat:
-      for (index, other) in inputs.enumerated() where other.length != x.length {
-        throw C1DError.shapeMismatch(node: node.name, value: node.inputs[index], expected: "length \(x.length!)", actual: "Sizes of tensors must match except in dimension 1. Expected size \(x.length!) but got size \(other.length!) for tensor number \(index) in the list.")
-      }
-      return ValueShape(channels: inputs.reduce(0) { $0 + $1.channels }, length: x.length)
-
-    case .maxPool1d(let a), .avgPool1d(let a):
-      let length = x.length!
-      let span = a.dilation * (a.kernelSize - 1) + 1
-      let numerator = length + 2 * a.padding - span
-      var out: Int
-      if a.ceilMode {
-        out = (numerator >= 0 ? (numerator + a.stride - 1) / a.stride : -((-numerator) / a.stride)) + 1
-        // PyTorch: the last window must start inside the input or the left padding.
-        if (out - 1) * a.stride >= length + a.padding { out -= 1 }
-      } else {
-        out = numerator >= 0 ? numerator / a.stride + 1 : (numerator - a.stride + 1) / a.stride + 1
-      }
-      guard out >= 1 else {
-        throw tooShort("Given input size: (\(x.channels)x1x\(length)). Calculated output size: (\(x.channels)x1x\(out)). Output size is too small")
-      }
-      return ValueShape(channels: x.channels, length: out)
-
-    case .globalAvgPool1d:
-      return ValueShape(channels: x.channels, length: 1)
-
-    case .flatten:
-      return ValueShape(channels: x.channels * x.length!, length: nil)
-
-    case .linear(let a):
-      guard x.channels == a.inFeatures else {
-        throw C1DError.shapeMismatch(node: node.name, value: node.inputs[0], expected: "\(a.inFeatures) features", actual: "\(x.channels) features: mat1 and mat2 shapes cannot be multiplied (Nx\(x.channels) and \(a.inFeatures)x\(a.outFeatures))")
-      }
-      return ValueShape(channels: a.outFeatures, length: nil)
-
-    case .relu, .leakyRelu, .prelu, .elu, .gelu, .silu, .tanh, .sigmoid, .batchNorm, .groupNorm, .layerNorm:
-      return x
-    }
-  }
-
-  /// PyTorch's limits on non-constant padding: reflect needs pad < L, circular pad ≤ L.
-  private static func checkPadding(_ node: Node, mode: String, left: Int, right: Int, input: ValueShape, batch: Int?) throws {
-    let length = input.length!
-    let dims = (batch.map { [$0] } ?? []) + input.dimensions
-    switch mode {
-    case "reflect":
-      guard left < length, right < length else {
-        throw C1DError.inputTooShort(node: node.name, message: "Argument #4: Padding size should be less than the corresponding input dimension, but got: padding (\(left), \(right)) at dimension \(dims.count - 1) of input \(dims)")
-      }
-    case "circular":
-      guard left <= length, right <= length else {
-        throw C1DError.inputTooShort(node: node.name, message: "Padding value causes wrapping around more than once.")
-      }
-    default:
-      break
-    }
   }
 }

@@ -51,12 +51,12 @@ final class OutputPairs: Sendable {
   /// Pair columns per unit of work: a unit's products stay in L2 until combined.
   static let tileColumns = 64
   /// Fewer pairs than a micro-kernel panel's columns leave most of each panel idle.
-  static let minimumPairs = Conv1dKernel.nr
+  static func minimumPairs(_ kernels: KernelConfig) -> Int { kernels.nr }
 
   /// nil unless the conv is one this applies to, and big enough for the GEMM path to pay.
-  init?(_ a: Conv1dAttributes, weight: [Float], bias: [Float]) {
+  init?(_ a: Conv1dAttributes, weight: [Float], bias: [Float], kernels: KernelConfig) {
     guard a.kernelSize == 3, a.stride <= 2, a.dilation == 1, a.groups == 1, a.inChannels >= 8,
-      a.outChannels >= 2 * Conv1dKernel.mr
+      a.outChannels >= 2 * kernels.mr
     else { return nil }
     let (c, m) = (a.inChannels, a.outChannels)
     inChannels = c
@@ -76,7 +76,8 @@ final class OutputPairs: Sendable {
     func product(_ taps: [(Int, Int) -> Float], firstRow: Int, bias: [Float]) -> Product {
       let attributes = Conv1dAttributes(inChannels: taps.count * c, outChannels: m, kernelSize: 1)
       return Product(
-        kernel: Conv1dKernel(attributes: attributes, weight: weights(taps), bias: bias, padLeft: 0, epilogue: []),
+        kernel: Conv1dKernel.make(
+          attributes: attributes, weight: weights(taps), bias: bias, padLeft: 0, epilogue: [], kernels: kernels),
         firstRow: firstRow)
     }
     switch form {
@@ -106,11 +107,11 @@ extension Conv1dKernel {
     _ pairs: OutputPairs, _ x: SharedPointer, _ y: SharedPointer, batch: Int, length: Int, outLength: Int,
     _ finish: EpilogueRunner, _ context: ExecutionContext
   ) {
-    let (c, m, mr) = (pairs.inChannels, pairs.outChannels, Self.mr)
+    let (c, m, mr) = (pairs.inChannels, pairs.outChannels, self.mr)
+    let kernels = context.kernels
     let pairCount = (outLength + 1) / 2
     let threads = Parallel.threads(
       context.threads, work: Parallel.work(2, batch, m, 3 * c, outLength), perThread: 1 << 19)
-    let border = Border(attributes.paddingMode)
     let reachHigh = (outLength - 1) * pairs.stride + 2 - padLeft
     let width = OutputPairs.tileColumns
     let tiles = (pairCount + width - 1) / width
@@ -125,22 +126,10 @@ extension Conv1dKernel {
       let rowCount = min(m, panels.upperBound * mr) - firstRow
       let firstPair = tile * width
       let columns = min(width, pairCount - firstPair)
-      let transformed = UnsafeMutablePointer<Float>.allocate(capacity: pairs.rowsPerChannel * c * columns)
+      let transformed = transform(
+        pairs, x.base + n * c * length, length: length, firstPair: firstPair, columns: columns, reachHigh: reachHigh,
+        kernels)
       defer { transformed.deallocate() }
-      for channel in 0..<c {
-        func part(_ index: Int) -> UnsafeMutablePointer<Float> { transformed + (index * c + channel) * columns }
-        let row = x.base + (n * c + channel) * length
-        switch pairs.form {
-        case .winograd23:
-          c1d_winograd23_pairs(
-            context.isa, row, length, padLeft, border.code, border.constant, reachHigh, firstPair, columns,
-            part(0), part(1), part(2), part(3))
-        case .stride2:
-          c1d_stride2_pairs(
-            context.isa, row, length, padLeft, border.code, border.constant, reachHigh, firstPair, columns,
-            part(0), part(1), part(2), part(3), part(4))
-        }
-      }
       let input = PhasedInput(
         original: SharedPointer(base: transformed), phased: SharedPointer(base: transformed), length: columns,
         stride: 1, phases: 1, phaseLength: columns)
@@ -152,7 +141,7 @@ extension Conv1dKernel {
         // The GEMM addresses rows by their panel's absolute index; the scratch holds this unit's rows only.
         product.kernel.gemmTile(
           input, firstChannel: product.firstRow * c, tile: scratch + index * block - firstRow * width, ldc: width,
-          outLength: columns, firstColumn: 0, columns: columns, panels: panels, isa: context.isa)
+          outLength: columns, firstColumn: 0, columns: columns, panels: panels, kernels: kernels)
       }
       let firstOutput = 2 * firstPair
       let outputs = min(2 * columns, outLength - firstOutput)
@@ -161,9 +150,9 @@ extension Conv1dKernel {
         let out = y.base + (n * m + firstRow + row) * outLength + firstOutput
         switch pairs.form {
         case .winograd23:
-          c1d_winograd23_combine(context.isa, p, p + block, p + 2 * block, p + 3 * block, out, outputs)
+          kernels.winograd23_combine(p, p + block, p + 2 * block, p + 3 * block, out, outputs)
         case .stride2:
-          c1d_pairs_combine(context.isa, p, p + block, p + 2 * block, out, outputs)
+          kernels.stride2_combine(p, p + block, p + 2 * block, out, outputs)
         }
       }
       finish.apply(
@@ -172,17 +161,43 @@ extension Conv1dKernel {
     }
   }
 
+  /// The transformed rows of one sample's pairs `firstPair ..< firstPair + columns`: for each of the form's
+  /// rows, C channels of `columns` values. The caller deallocates them.
+  private func transform(
+    _ pairs: OutputPairs, _ sample: UnsafeMutablePointer<Float>, length: Int, firstPair: Int, columns: Int,
+    reachHigh: Int, _ kernels: KernelConfig
+  ) -> UnsafeMutablePointer<Float> {
+    let c = pairs.inChannels
+    let border = Border(attributes.paddingMode)
+    let transformed = UnsafeMutablePointer<Float>.allocate(capacity: pairs.rowsPerChannel * c * columns)
+    for channel in 0..<c {
+      func part(_ index: Int) -> UnsafeMutablePointer<Float> { transformed + (index * c + channel) * columns }
+      let row = sample + channel * length
+      switch pairs.form {
+      case .winograd23:
+        kernels.winograd23_pairs(
+          row, length, padLeft, border.code, border.constant, reachHigh, firstPair, columns,
+          part(0), part(1), part(2), part(3))
+      case .stride2:
+        kernels.stride2_pairs(
+          row, length, padLeft, border.code, border.constant, reachHigh, firstPair, columns,
+          part(0), part(1), part(2), part(3), part(4))
+      }
+    }
+    return transformed
+  }
+
   /// One tile of this (ungrouped) kernel's GEMM.
   func gemmTile(
     _ input: PhasedInput, firstChannel: Int, tile: UnsafeMutablePointer<Float>, ldc: Int, outLength: Int,
-    firstColumn: Int, columns: Int, panels: Range<Int>, isa: c1d_isa
+    firstColumn: Int, columns: Int, panels: Range<Int>, kernels: KernelConfig
   ) {
     packed.withUnsafeBufferPointer { pb in
       bias.withUnsafeBufferPointer { bb in
         indirectGEMMTile(
           input, firstChannel: firstChannel, tile: tile, ldc: ldc, outLength: outLength, group: 0,
           firstColumn: firstColumn, columns: columns, panels: panels, packed: UnsafeMutablePointer(mutating: pb.baseAddress!),
-          bias: UnsafeMutablePointer(mutating: bb.baseAddress!), isa: isa)
+          bias: UnsafeMutablePointer(mutating: bb.baseAddress!), kernels: kernels)
       }
     }
   }

@@ -1,6 +1,6 @@
 import CC1DKernels
 
-/// Activations, vectorised per ISA in C (CC1DKernels/activations.c).
+/// Activations, vectorised per ISA in C (CC1DKernels/f32-vact-*.c).
 struct ActivationKernel: OpKernel {
   let kind: Int32
   let parameter: Float
@@ -15,7 +15,7 @@ struct ActivationKernel: OpKernel {
       let count = v.count
       Parallel.forEach((count + Self.chunk - 1) / Self.chunk, threads: context.threads) { chunk in
         let start = chunk * Self.chunk
-        c1d_activation(context.isa, kind, base.base + start, min(Self.chunk, count - start), parameter)
+        context.kernels.activation(kind, base.base + start, min(Self.chunk, count - start), parameter)
       }
     }
     return Activation(shape: output, batch: batch, data: y)
@@ -35,26 +35,10 @@ struct PReLUKernel: OpKernel {
       // PReLU is a leaky ReLU whose slope is the row's channel's.
       for row in 0..<x.batch * channels {
         let slope = slopes.count == 1 ? slopes[0] : slopes[row % channels]
-        c1d_activation(context.isa, Int32(C1D_ACT_LEAKY_RELU), v.baseAddress! + row * innerLength, innerLength, slope)
+        context.kernels.activation(Int32(C1D_ACT_LEAKY_RELU), v.baseAddress! + row * innerLength, innerLength, slope)
       }
     }
     return Activation(shape: output, batch: x.batch, data: y)
-  }
-}
-
-/// `add` and `mul` of two values of the same shape.
-struct BinaryKernel: OpKernel {
-  let isProduct: Bool
-
-  func run(_ inputs: consuming [Activation], output: ValueShape, context: ExecutionContext) -> Activation {
-    let batch = inputs[0].batch
-    var y = inputs[0].takeData()
-    inputs[1].data.withUnsafeBufferPointer { b in
-      y.withUnsafeMutableBufferPointer { a in
-        c1d_binary(context.isa, isProduct ? 1 : 0, a.baseAddress!, b.baseAddress!, a.count)
-      }
-    }
-    return Activation(shape: output, batch: batch, data: y)
   }
 }
 

@@ -94,7 +94,7 @@ struct NormalizationKernel: OpKernel {
       let start = data.base + unit * count
       var mean = 0.0
       var variance = 0.0
-      c1d_moments(context.isa, start, count, &mean, &variance)
+      context.kernels.moments(start, count, &mean, &variance)
       let rstd = 1 / (variance + eps).squareRoot()
       for c in 0..<groupChannels {
         let channel = g * groupChannels + c

@@ -21,7 +21,7 @@ struct PoolKernel: OpKernel {
           let row = input.base + r * length
           let out = result.base + r * outLength
           if isMax {
-            c1d_max_pool_row(context.isa, row, length, a.kernelSize, a.stride, a.dilation, a.padding, out, outLength)
+            context.kernels.max_pool_row(row, length, a.kernelSize, a.stride, a.dilation, a.padding, out, outLength)
           } else {
             averageRow(row, length: length, out, outLength)
           }

@@ -6,7 +6,7 @@
   import Darwin
 #endif
 
-/// A read-only memory map of a whole file. Every POSIX call of the library lives in this file.
+/// A read-only memory map of a whole file. Every POSIX call of the library lives in this directory.
 final class MappedFile: @unchecked Sendable {
   /// The mapped bytes; valid for the lifetime of the object, never written.
   let bytes: UnsafeRawBufferPointer

@@ -1,0 +1,34 @@
+/// `LayerNorm(C)` applied over the channels at each time step.
+struct LayerNormOp: OpDefinition, WrapsPublicAttributes {
+  static let name = "layer_norm"
+  var norm: NormAttributes
+  var publicAttributes: any Sendable { norm }
+
+  init(_ norm: NormAttributes) { self.norm = norm }
+  init(attributes a: FieldReader, node: String) throws {
+    norm = NormAttributes(channels: try a.int("num_channels"), eps: try a.double("eps", default: 1e-5), affine: try a.bool("affine", default: true))
+  }
+
+  var attributes: [String: JSONValue] {
+    ["num_channels": .int(Int64(norm.channels)), "eps": .double(norm.eps), "affine": .bool(norm.affine)]
+  }
+
+  func outputKind(_ check: NodeCheck) throws -> ValueKind {
+    try norm.check(check, groupsMeaningful: false)
+    try check.expectChannels(norm.channels, because: "LayerNorm normalized_shape [\(norm.channels)]")
+    try check.expectParameters(norm.affineShapes)
+    return check.inputs[0]
+  }
+
+  func flops(inputs: [ValueShape], output: ValueShape) -> Int { output.elementCount * 7 }
+
+  func makeKernel(_ parameters: KernelParameters) -> any OpKernel {
+    NormalizationKernel(attributes: norm, overChannels: true, weight: parameters("weight")?.values, bias: parameters("bias")?.values)
+  }
+
+  var summary: String { "\(norm.channels) eps \(norm.eps)" }
+}
+
+extension Op {
+  public static func layerNorm(_ attributes: NormAttributes) -> Op { Op(LayerNormOp(attributes)) }
+}

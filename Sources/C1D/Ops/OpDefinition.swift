@@ -1,0 +1,114 @@
+/// Everything the library knows about one op, in one place: how its attributes are read and written,
+/// what it checks, the shape it produces, its cost, which input frames it reads, and the kernel it plans to.
+///
+/// Each op's definition lives in its own file under `Ops/` and is listed once in `OpRegistry`. Header
+/// decoding, validation, shape inference, inspection and planning ask the definition; nothing outside an
+/// op's file switches over ops.
+protocol OpDefinition: Sendable, Hashable {
+  /// The op's name in the file.
+  static var name: String { get }
+
+  /// The format's minor version that introduced the op: files using it are written as 1.`minorVersion`.
+  static var minorVersion: Int { get }
+
+  /// Reads the attributes as written in the file, filling PyTorch's defaults.
+  /// - Parameter node: the node's name, for errors.
+  init(attributes: FieldReader, node: String) throws
+
+  /// The attributes as written in the file: every attribute, defaults included.
+  var attributes: [String: JSONValue] { get }
+
+  /// Checks hyperparameters, arity and parameter shapes, and gives the kind of the output: everything
+  /// that does not depend on the input length.
+  func outputKind(_ check: NodeCheck) throws -> ValueKind
+
+  /// The per-sample output shape for the given input shapes, or PyTorch's error when it would be empty.
+  func outputShape(_ infer: ShapeCheck) throws -> ValueShape
+
+  /// Floating-point operations per sample (a multiply-add counts 2).
+  func flops(inputs: [ValueShape], output: ValueShape) -> Int
+
+  /// Which input frames an output frame reads: what streaming and time tiling build on.
+  var timeLocality: TimeLocality { get }
+
+  /// The kernel that computes the op, with its parameters prepared once.
+  func makeKernel(_ parameters: KernelParameters) -> any OpKernel
+
+  /// The hyperparameters in a few words, for `convrun inspect` (empty when there are none).
+  var summary: String { get }
+
+  /// The activation's C kernel when the op is one that can run as a convolution's epilogue.
+  var activationFunction: ActivationFunction? { get }
+
+  /// Whether the op may read a `constant` (one sample, broadcast over the batch).
+  var acceptsConstantOperands: Bool { get }
+}
+
+extension OpDefinition {
+  static var minorVersion: Int { 0 }
+  var attributes: [String: JSONValue] { [:] }
+  var summary: String { "" }
+  var activationFunction: ActivationFunction? { nil }
+  var acceptsConstantOperands: Bool { false }
+
+  /// Most ops keep the shape of their first input.
+  func outputShape(_ infer: ShapeCheck) throws -> ValueShape { infer.inputs[0] }
+
+  func flops(inputs: [ValueShape], output: ValueShape) -> Int { 0 }
+
+  var timeLocality: TimeLocality { .pointwise }
+}
+
+/// An activation computed by `c1d_activation` (a `C1D_ACT_*` kind and its one parameter).
+struct ActivationFunction: Sendable, Hashable {
+  var kind: Int32
+  var parameter: Float
+}
+
+/// The parameter tensors of a node being planned, by role.
+struct KernelParameters {
+  let tensors: [String: Tensor]
+
+  /// The tensor for `role`; validation has established that required roles are present.
+  func callAsFunction(_ role: String) -> Tensor? { tensors[role] }
+
+  /// A tensor's values, or `count` zeros when the role is absent (an optional bias).
+  func values(_ role: String, orZeros count: Int) -> [Float] {
+    tensors[role]?.values ?? [Float](repeating: 0, count: count)
+  }
+}
+
+/// For an output window, which input window an op reads: the basis of streaming and time tiling.
+public enum TimeLocality: Sendable, Hashable {
+  /// Output frame `t` reads input frame `t` of every input only.
+  case pointwise
+  /// Output frame `t` reads frames `[t·stride − padLeft, t·stride − padLeft + span)` of its input; frames
+  /// outside the input come from the padding (`padding` says how). Negative padding crops (a slice).
+  case window(TimeWindow)
+  /// The time axis collapses to one frame (a global pool); streams by accumulating until the end.
+  case reduction
+  /// The op works on features `(N, F)`, after the time axis is gone.
+  case features
+  /// The output depends on the whole time axis; `reason` says why (statistics over time, wrap-around).
+  case wholeAxis(reason: String)
+}
+
+/// The input frames a windowed op reads for each output frame.
+public struct TimeWindow: Sendable, Hashable {
+  /// Input frames one output frame sees: `dilation · (kernel − 1) + 1`.
+  public var span: Int
+  public var stride: Int
+  public var padLeft: Int
+  public var padRight: Int
+  /// How frames outside the input read: `"zeros"`, `"constant"`, `"reflect"`, `"replicate"` (none
+  /// needs more than a bounded look-ahead at either end).
+  public var padding: String
+
+  public init(span: Int, stride: Int = 1, padLeft: Int = 0, padRight: Int = 0, padding: String = "zeros") {
+    self.span = span
+    self.stride = stride
+    self.padLeft = padLeft
+    self.padRight = padRight
+    self.padding = padding
+  }
+}

@@ -1,0 +1,97 @@
+// The one place that knows which micro-kernels each ISA has, and which of them this CPU runs. A new ISA
+// (arm64 NEON, say) is its kernel files plus one table below and one line in c1d_kernel_config_for.
+#include "x86.h"
+
+#include <stddef.h>
+
+static const float zeros_x32[C1D_GEMM_8X32_NR];
+
+static const c1d_kernel_config scalar_config = {
+    .name = "scalar",
+    .mr = C1D_GEMM_8X32_MR,
+    .nr = C1D_GEMM_8X32_NR,
+    .zeros = zeros_x32,
+    .gemm = c1d_f32_gemm_8x32__scalar,
+    .gemm_indirect = c1d_f32_igemm_8x32__scalar,
+    .pack_rows = c1d_f32_pack_rows_x32__scalar,
+    .split_phases = c1d_f32_phases__scalar,
+    .depthwise_row = c1d_f32_dwconv__scalar,
+    .winograd23_pairs = c1d_f32_winograd23_pairs__scalar,
+    .winograd23_combine = c1d_f32_winograd23_combine__scalar,
+    .stride2_pairs = c1d_f32_stride2_pairs__scalar,
+    .stride2_combine = c1d_f32_stride2_combine__scalar,
+    .max_pool_row = c1d_f32_maxpool__scalar,
+    .activation = c1d_f32_vact__scalar,
+    .gate = c1d_f32_vgate__scalar,
+    .binary = c1d_f32_vbinary__scalar,
+    .moments = c1d_f32_moments__scalar,
+};
+
+#if C1D_X86
+// AVX2 has its own GEMM and depthwise bodies only; everything else is the portable code.
+static const c1d_kernel_config avx2_config = {
+    .name = "avx2",
+    .mr = C1D_GEMM_8X32_MR,
+    .nr = C1D_GEMM_8X32_NR,
+    .zeros = zeros_x32,
+    .gemm = c1d_f32_gemm_8x32__avx2,
+    .gemm_indirect = c1d_f32_igemm_8x32__avx2,
+    .pack_rows = c1d_f32_pack_rows_x32__scalar,
+    .split_phases = c1d_f32_phases__scalar,
+    .depthwise_row = c1d_f32_dwconv__avx2,
+    .winograd23_pairs = c1d_f32_winograd23_pairs__scalar,
+    .winograd23_combine = c1d_f32_winograd23_combine__scalar,
+    .stride2_pairs = c1d_f32_stride2_pairs__scalar,
+    .stride2_combine = c1d_f32_stride2_combine__scalar,
+    .max_pool_row = c1d_f32_maxpool__scalar,
+    .activation = c1d_f32_vact__scalar,
+    .gate = c1d_f32_vgate__scalar,
+    .binary = c1d_f32_vbinary__scalar,
+    .moments = c1d_f32_moments__scalar,
+};
+
+static const c1d_kernel_config avx512_config = {
+    .name = "avx512f",
+    .mr = C1D_GEMM_8X32_MR,
+    .nr = C1D_GEMM_8X32_NR,
+    .zeros = zeros_x32,
+    .gemm = c1d_f32_gemm_8x32__avx512f,
+    .gemm_indirect = c1d_f32_igemm_8x32__avx512f,
+    .pack_rows = c1d_f32_pack_rows_x32__avx512f,
+    .split_phases = c1d_f32_phases__avx512f,
+    .depthwise_row = c1d_f32_dwconv__avx512f,
+    .winograd23_pairs = c1d_f32_winograd23_pairs__avx512f,
+    .winograd23_combine = c1d_f32_winograd23_combine__avx512f,
+    .stride2_pairs = c1d_f32_stride2_pairs__avx512f,
+    .stride2_combine = c1d_f32_stride2_combine__avx512f,
+    .max_pool_row = c1d_f32_maxpool__avx512f,
+    .activation = c1d_f32_vact__avx512f,
+    .gate = c1d_f32_vgate__avx512f,
+    .binary = c1d_f32_vbinary__avx512f,
+    .moments = c1d_f32_moments__avx512f,
+};
+#endif
+
+const c1d_kernel_config *c1d_kernel_config_for(c1d_isa isa) {
+  switch (isa) {
+  case C1D_ISA_PORTABLE: return &scalar_config;
+#if C1D_X86
+  case C1D_ISA_AVX2:
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? &avx2_config : NULL;
+  case C1D_ISA_AVX512:
+    __builtin_cpu_init();
+    // The activation and moment kernels use AVX512DQ too, which every AVX-512 CPU but Xeon Phi has.
+    return __builtin_cpu_supports("avx512f") ? &avx512_config : NULL;
+#endif
+  default: return NULL;
+  }
+}
+
+const c1d_kernel_config *c1d_kernel_config_best(void) {
+  for (int isa = C1D_ISA_COUNT - 1; isa >= 0; isa--) {
+    const c1d_kernel_config *config = c1d_kernel_config_for((c1d_isa)isa);
+    if (config) return config;
+  }
+  return &scalar_config;
+}

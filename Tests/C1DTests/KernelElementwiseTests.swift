@@ -1,0 +1,124 @@
+import CC1DKernels
+import Foundation
+import Testing
+
+@testable import C1D
+
+/// The element-wise kernels of every kernel set against the functions they compute (in Double), the phase
+/// split and the moments, at counts around the 16-lane vector step and its masked tail.
+@Suite("Element-wise kernels")
+struct KernelElementwiseTests {
+  static let counts = [1, 15, 16, 17, 33, 100]
+
+  struct Activation: Sendable, CustomTestStringConvertible {
+    let kind: Int32, parameter: Float, name: String
+    var testDescription: String { name }
+
+    func reference(_ x: Double) -> Double {
+      let p = Double(parameter)
+      switch kind {
+      case Int32(C1D_ACT_RELU): return x.isNaN ? x : max(x, 0)
+      case Int32(C1D_ACT_LEAKY_RELU): return x < 0 ? x * p : x
+      case Int32(C1D_ACT_ELU): return x > 0 ? x : p * (exp(x) - 1)
+      case Int32(C1D_ACT_GELU_ERF): return 0.5 * x * (1 + erf(x / 2.0.squareRoot()))
+      case Int32(C1D_ACT_GELU_TANH): return 0.5 * x * (1 + tanh((2 / Double.pi).squareRoot() * (x + 0.044715 * x * x * x)))
+      case Int32(C1D_ACT_SILU): return x / (1 + exp(-x))
+      case Int32(C1D_ACT_SIGMOID): return 1 / (1 + exp(-x))
+      case Int32(C1D_ACT_TANH): return tanh(x)
+      default: return x
+      }
+    }
+  }
+
+  static let activations = [
+    Activation(kind: Int32(C1D_ACT_RELU), parameter: 0, name: "relu"),
+    Activation(kind: Int32(C1D_ACT_LEAKY_RELU), parameter: 0.1, name: "leaky_relu"),
+    Activation(kind: Int32(C1D_ACT_ELU), parameter: 1.3, name: "elu"),
+    Activation(kind: Int32(C1D_ACT_GELU_ERF), parameter: 0, name: "gelu"),
+    Activation(kind: Int32(C1D_ACT_GELU_TANH), parameter: 0, name: "gelu tanh"),
+    Activation(kind: Int32(C1D_ACT_SILU), parameter: 0, name: "silu"),
+    Activation(kind: Int32(C1D_ACT_SIGMOID), parameter: 0, name: "sigmoid"),
+    Activation(kind: Int32(C1D_ACT_TANH), parameter: 0, name: "tanh"),
+    Activation(kind: Int32(C1D_ACT_IDENTITY), parameter: 0, name: "identity"),
+  ]
+
+  /// Values over [−8, 8] (both branches of every piecewise formula), 0 and −0 first.
+  static func inputs(_ count: Int) -> [Float] {
+    var x = randomValues(count, seed: UInt64(count)).map { $0 * 8 }
+    for (i, v) in [Float(0), -0.0, 0.3, -0.7].enumerated() where i < count { x[i] = v }
+    return x
+  }
+
+  @Test("activations match their functions", arguments: KernelConfig.supported, activations)
+  func activation(_ config: KernelConfig, _ f: Activation) {
+    for count in Self.counts {
+      let x = Self.inputs(count)
+      var y = x + [.nan]
+      config.activation(f.kind, &y, count, f.parameter)
+      let expected = x.map { f.reference(Double($0)) }
+      #expect(allClose(Array(y.prefix(count)), expected, tolerance: 2e-6), "\(config.name) \(f.name) count \(count)")
+      #expect(y[count].isNaN, "\(config.name) \(f.name): wrote past count \(count)")
+    }
+  }
+
+  @Test("relu passes NaN through, as PyTorch does", arguments: KernelConfig.supported)
+  func reluNaN(_ config: KernelConfig) {
+    var y: [Float] = [.nan, -1, .nan, 2] + [Float](repeating: -3, count: 16)
+    config.activation(Int32(C1D_ACT_RELU), &y, y.count, 0)
+    #expect(y[0].isNaN && y[2].isNaN && y[1] == 0 && y[3] == 2 && y[4...].allSatisfy { $0 == 0 }, "\(config.name)")
+  }
+
+  @Test("gate is f(value) · g(gate), in place too", arguments: KernelConfig.supported, counts)
+  func gate(_ config: KernelConfig, _ count: Int) {
+    let value = Self.inputs(count)
+    let gate = randomValues(count, seed: 77).map { $0 * 6 }
+    let (tanh, sigmoid) = (Self.activations[7], Self.activations[6])
+    let expected = (0..<count).map { tanh.reference(Double(value[$0])) * sigmoid.reference(Double(gate[$0])) }
+    var y = [Float](repeating: .nan, count: count + 1)
+    config.gate(tanh.kind, 0, value, sigmoid.kind, 0, gate, &y, count)
+    #expect(allClose(Array(y.prefix(count)), expected, tolerance: 2e-6), "\(config.name) count \(count)")
+    #expect(y[count].isNaN, "\(config.name): wrote past count \(count)")
+    var inPlace = value
+    inPlace.withUnsafeMutableBufferPointer { v in config.gate(tanh.kind, 0, v.baseAddress!, sigmoid.kind, 0, gate, v.baseAddress!, count) }
+    #expect(inPlace == Array(y.prefix(count)), "\(config.name) in place, count \(count)")
+  }
+
+  @Test("binary adds and multiplies exactly", arguments: KernelConfig.supported, counts)
+  func binary(_ config: KernelConfig, _ count: Int) {
+    let a = randomValues(count, seed: 1), b = randomValues(count, seed: 2)
+    for product in [false, true] {
+      var y = a + [.nan]
+      config.binary(product ? 1 : 0, &y, b, count)
+      let expected = zip(a, b).map { product ? $0 * $1 : $0 + $1 }
+      #expect(Array(y.prefix(count)) == expected, "\(config.name) \(product ? "mul" : "add") count \(count)")
+      #expect(y[count].isNaN, "\(config.name): wrote past count \(count)")
+    }
+  }
+
+  @Test("moments are the mean and biased variance", arguments: KernelConfig.supported, counts + [4096, 5000])
+  func moments(_ config: KernelConfig, _ count: Int) {
+    let x = randomValues(count, seed: 9).map { $0 * 3 + 1.5 }
+    var mean = 0.0, variance = 0.0
+    config.moments(x, count, &mean, &variance)
+    let expectedMean = x.reduce(0.0) { $0 + Double($1) } / Double(count)
+    let expectedVariance = x.reduce(0.0) { $0 + (Double($1) - expectedMean) * (Double($1) - expectedMean) } / Double(count)
+    #expect(abs(mean - expectedMean) <= 1e-6 * max(1, abs(expectedMean)), "\(config.name) mean, count \(count)")
+    #expect(abs(variance - expectedVariance) <= 1e-5 * max(1, expectedVariance), "\(config.name) variance, count \(count)")
+  }
+
+  @Test("phase split puts x[j·s + p] at phase p, position j", arguments: KernelConfig.supported, [1, 2, 3, 5])
+  func phases(_ config: KernelConfig, _ stride: Int) {
+    for length in [1, 31, 32, 33, 64, 65, 100] {
+      let x = randomValues(length, seed: UInt64(length))
+      let phaseLength = (length + stride - 1) / stride
+      let phases = min(stride, length)
+      var y = [Float](repeating: .nan, count: phases * phaseLength)
+      config.split_phases(x, length, stride, phaseLength, &y)
+      let expected = (0..<phases).flatMap { p in
+        (0..<phaseLength).map { j in j * stride + p < length ? x[j * stride + p] : Float.nan }
+      }
+      let same = zip(y, expected).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }
+      #expect(same, "\(config.name) stride \(stride) length \(length)")
+    }
+  }
+}

@@ -1,0 +1,127 @@
+import CC1DKernels
+import Testing
+
+@testable import C1D
+
+/// The GEMM micro-tile of every kernel set, read three ways (packed B, B through a row table, rows packed
+/// then multiplied), against a plain triple loop: partial tiles in both dimensions, depths around the
+/// indirect kernels' blocks, bias or none, storing or accumulating, and nothing written outside the tile.
+@Suite("GEMM micro-kernel")
+struct KernelGEMMTests {
+  struct Shape: Sendable, CustomTestStringConvertible {
+    /// Rows and columns as offsets from the tile (0: the whole tile, −1: one short), or absolute when positive.
+    let rows: Int, columns: Int, depth: Int
+    var testDescription: String { "rows \(rows) cols \(columns) depth \(depth)" }
+
+    func resolved(_ config: KernelConfig) -> (rows: Int, columns: Int) {
+      (rows > 0 ? rows : config.mr + rows, columns > 0 ? columns : config.nr + columns)
+    }
+  }
+
+  // 1, tile − 1, tile and odd counts of rows and columns; depths 1, odd, and past 64 (the by-packing block).
+  static let shapes: [Shape] = [
+    Shape(rows: 1, columns: 1, depth: 1), Shape(rows: 0, columns: 0, depth: 1), Shape(rows: -1, columns: -1, depth: 7),
+    Shape(rows: 0, columns: 0, depth: 130), Shape(rows: 3, columns: 17, depth: 65), Shape(rows: 0, columns: 15, depth: 64),
+    Shape(rows: 1, columns: 0, depth: 129), Shape(rows: 5, columns: 16, depth: 3),
+  ]
+
+  enum Read: String, Sendable, CaseIterable { case packed, indirect, packRowsThenGEMM }
+
+  /// Weights are packed once at load for the current set's `mr`, and tests run the same plan with every
+  /// set: a set with another tile needs plans made per set first (Conv1dKernel.run refuses the mismatch).
+  @Test("every kernel set shares the planning tile and offers nr zeros")
+  func tiles() {
+    let current = KernelConfig.current
+    #expect(KernelConfig.supported.contains { $0.name == current.name })
+    for config in KernelConfig.supported {
+      #expect(config.mr == current.mr, "\(config.name)")
+      #expect(UnsafeBufferPointer(start: config.zeros, count: config.nr).allSatisfy { $0 == 0 }, "\(config.name)")
+    }
+  }
+
+  @Test("tile matches a triple loop", arguments: KernelConfig.supported, shapes)
+  func tile(_ config: KernelConfig, _ shape: Shape) {
+    let mr = config.mr
+    let (rows, columns) = shape.resolved(config)
+    let kc = shape.depth
+    let a = randomValues(kc * mr, seed: 1)
+    // B as rows of an input, `offset` into each, with a margin after so that over-reads would land in it.
+    let offset = 5
+    let rowLength = offset + columns + 3
+    let input = randomValues(kc * rowLength, seed: 2)
+    let bias = randomValues(mr, seed: 3)
+    let ldc = columns + 4
+    func expected(bias: [Float]?, start: [Float]?) -> (Int, Int) -> Double {
+      { i, j in
+        var sum = start.map { Double($0[i * ldc + j]) } ?? Double(bias?[i] ?? 0)
+        for p in 0..<kc { sum += Double(a[p * mr + i]) * Double(input[p * rowLength + offset + j]) }
+        return sum
+      }
+    }
+    let sentinel: Float = 1234.5
+    for read in Read.allCases {
+      for (useBias, accumulate) in [(true, false), (false, false), (true, true)] {
+        let before = randomValues(mr * ldc, seed: 4).enumerated().map { index, v in
+          index % ldc < columns && index / ldc < rows ? v : sentinel
+        }
+        var c = before
+        run(config, read, kc: kc, a: a, input: input, rowLength: rowLength, offset: offset, c: &c, ldc: ldc,
+            rows: rows, columns: columns, accumulate: accumulate, bias: useBias ? bias : nil)
+        let reference = expected(bias: useBias ? bias : nil, start: accumulate ? before : nil)
+        var worst = 0.0
+        var outside = 0
+        for i in 0..<mr {
+          for j in 0..<ldc {
+            if i < rows, j < columns {
+              worst = max(worst, abs(Double(c[i * ldc + j]) - reference(i, j)))
+            } else if c[i * ldc + j] != before[i * ldc + j] {
+              outside += 1
+            }
+          }
+        }
+        let label = "\(config.name) \(read) bias \(useBias) accumulate \(accumulate)"
+        #expect(worst <= 1e-5 * Double(kc + 1), "\(label): error \(worst)")
+        #expect(outside == 0, "\(label): \(outside) elements written outside the tile")
+      }
+    }
+  }
+
+  private func run(
+    _ config: KernelConfig, _ read: Read, kc: Int, a: [Float], input: [Float], rowLength: Int, offset: Int,
+    c: inout [Float], ldc: Int, rows: Int, columns: Int, accumulate: Bool, bias: [Float]?
+  ) {
+    input.withUnsafeBufferPointer { x in
+      let table: [UnsafePointer<Float>?] = (0..<kc).map { p in x.baseAddress! + p * rowLength }
+      let nr = config.nr
+      var panel = [Float](repeating: .nan, count: kc * nr)
+      let flag: Int32 = accumulate ? 1 : 0
+      table.withUnsafeBufferPointer { t in
+        bias.withUnsafeBufferPointerIfPresent { b in
+          switch read {
+          case .packed:
+            // The packed layout, written here by hand: the packing function is tested by the third way.
+            for p in 0..<kc {
+              for j in 0..<nr { panel[p * nr + j] = j < columns ? input[p * rowLength + offset + j] : 0 }
+            }
+            config.gemm(kc, a, panel, &c, ldc, rows, columns, flag, b)
+          case .indirect:
+            config.gemm_indirect(kc, a, t.baseAddress!, offset, &c, ldc, rows, columns, flag, b)
+          case .packRowsThenGEMM:
+            config.pack_rows(kc, t.baseAddress!, offset, columns, &panel)
+            let zerosPastColumns = (0..<kc).allSatisfy { p in (columns..<nr).allSatisfy { panel[p * nr + $0] == 0 } }
+            #expect(zerosPastColumns, "\(config.name): pack_rows leaves the panel's last columns nonzero")
+            config.gemm(kc, a, panel, &c, ldc, rows, columns, flag, b)
+          }
+        }
+      }
+    }
+  }
+}
+
+extension Optional where Wrapped == [Float] {
+  /// The array's base address for a C call, or nil.
+  func withUnsafeBufferPointerIfPresent<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let array = self else { return body(nil) }
+    return array.withUnsafeBufferPointer { body($0.baseAddress!) }
+  }
+}
