@@ -459,7 +459,7 @@ def summary(rows):
     needed = {}
     for r in rows:
         for op, n in r["ops"].items():
-            if op not in fmt.OPS_1_0:
+            if op in fmt.ATTRIBUTES_1_1:
                 needed.setdefault(op, [0, 0])
                 needed[op][0] += n
                 needed[op][1] += 1

@@ -639,7 +639,7 @@ class Converter:
             keep[label] = dim
         if x.is_features:
             f = t.reshape(-1) if "F" in keep else t.reshape(1)
-            return self.constant(f, (f.numel(), 1))
+            return self.constant(f, (f.numel(),))  # a constant of shape (F) is features
         c_dim, l_dim = keep.get("C"), keep.get("L")
         cs = t.shape[c_dim] if c_dim is not None else 1
         ls = t.shape[l_dim] if l_dim is not None else 1
@@ -1195,12 +1195,17 @@ class Converter:
         self.refuse(f"slicing the {'batch' if label == 'N' else label} axis of {self.layout(x)}")
 
     def channel_range(self, x, lo, hi):
-        c = x.size("C")
         if hi <= lo:
             self.refuse("an empty channel slice")
-        sizes = [s for s in (lo, hi - lo, c - hi) if s > 0]
-        names = self.emit("split", [x.name], {"axis": "channels", "sizes": sizes}, outputs=len(sizes))
-        return self.out(names[1 if lo > 0 else 0], like=x)
+        return self.narrow(x, x.axes.index("C"), lo, hi - lo)
+
+    def narrow(self, x, d, start, length):
+        """x.narrow(d, start, length) over channels or time: one `narrow` node."""
+        label = x.axes[d]
+        if x.is_features or label not in ("C", "L"):
+            self.refuse(f"narrowing the {dict(N='batch', F='features').get(label, label)} axis of {self.layout(x)}")
+        attrs = {"axis": "channels" if label == "C" else "time", "start": int(start), "length": int(length)}
+        return Val(self.emit("narrow", [x.name], attrs), x.axes, x.shape[:d] + (int(length),) + x.shape[d + 1:])
 
     def op_narrow(self, _, x, dim, start, length):
         return self.op_slice(_, x, dim, start, start + length)
@@ -1218,18 +1223,10 @@ class Converter:
             name = self.emit("slice", [x.name], {"start": int(start), "stop": stop})
             y = Val(name, x.axes, x.shape[:d] + (1,) + x.shape[d + 1:])
         elif label == "C":
-            z = self.channel_range_val(x, i, i + 1)
-            y = z
+            y = self.channel_range(x, i, i + 1)
         else:
             self.refuse(f"indexing the {'batch' if label == 'N' else label} axis of {self.layout(x)}")
         return Val(y.name, y.axes[:d] + y.axes[d + 1:], y.shape[:d] + y.shape[d + 1:])
-
-    def channel_range_val(self, x, lo, hi):
-        c = x.size("C")
-        sizes = [s for s in (lo, hi - lo, c - hi) if s > 0]
-        names = self.emit("split", [x.name], {"axis": "channels", "sizes": sizes}, outputs=len(sizes))
-        d = x.axes.index("C")
-        return Val(names[1 if lo > 0 else 0], x.axes, x.shape[:d] + (hi - lo,) + x.shape[d + 1:])
 
     def op_split(self, overload, x, split_size, dim=0):
         d = dim % len(x.axes)
@@ -1251,9 +1248,8 @@ class Converter:
             self.refuse(f"splitting the {'batch' if label == 'N' else label} axis of {self.layout(x)}")
         if x.is_features:
             self.refuse("splitting features")
-        axis = "channels" if label == "C" else "time"
-        names = self.emit("split", [x.name], {"axis": axis, "sizes": [int(s) for s in sizes]}, outputs=len(sizes))
-        return [Val(n, x.axes, x.shape[:d] + (s,) + x.shape[d + 1:]) for n, s in zip(names, sizes)]
+        starts = [sum(sizes[:k]) for k in range(len(sizes))]
+        return [self.narrow(x, d, start, size) for start, size in zip(starts, sizes)]
 
     def op_cat(self, _, tensors, dim=0):
         groups = [t for t in tensors if isinstance(t, Group)]

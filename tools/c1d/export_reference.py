@@ -91,8 +91,8 @@ def _op(op, a, ins, p, batch):  # noqa: C901 - one table of ops
         return torch.cat(ins, 1)
     if op == "concat_time":
         return torch.cat(ins, 2)
-    if op == "split":
-        return list(torch.split(x, a["sizes"], _AXIS[a["axis"]] if x.dim() == 3 else 1))
+    if op == "narrow":
+        return torch.narrow(x, _AXIS[a["axis"]] if x.dim() == 3 else 1, a["start"], a["length"])
     if op == "batch_norm":
         return F.batch_norm(x, p["running_mean"], p["running_var"], p.get("weight"), p.get("bias"), False, 0.0,
                             a.get("eps", 1e-5))

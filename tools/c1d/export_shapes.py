@@ -115,16 +115,13 @@ def _node(node, ins, tensors):
         out = list(x)
         out[axis] = sum(s[axis] for s in ins)
         return [tuple(out)]
-    if op == "split":
+    if op == "narrow":
         axis = 0 if a["axis"] == "channels" else 1
-        if sum(a["sizes"]) != x[axis]:
-            raise ShapeError(f"node {node['name']!r}: split sizes {a['sizes']} of an axis of {x[axis]}")
-        outs = []
-        for s in a["sizes"]:
-            shape = list(x)
-            shape[axis] = s
-            outs.append(tuple(shape))
-        return outs
+        if a["start"] + a["length"] > x[axis]:
+            raise ShapeError(f"node {node['name']!r}: narrow [{a['start']}, +{a['length']}) of an axis of {x[axis]}")
+        shape = list(x)
+        shape[axis] = a["length"]
+        return [tuple(shape)]
     if op == "reduce":
         axis = 0 if a["axis"] == "channels" else 1
         if not a.get("keepdim", True):

@@ -132,10 +132,10 @@ def test_capture_patterns_match_pytorch(name, make, shape, expected, tmp_path):
     export_checked(make(), torch.randn(*shape), tmp_path)
 
 
-def test_chunk_loop_becomes_one_split_and_an_add_chain():
+def test_chunk_loop_becomes_narrows_and_an_add_chain():
     model = c1d.to_model(probes.ChunkLoop(), torch.randn(2, 2, 8))
-    split = next(n for n in model.graph["nodes"] if n["op"] == "split")
-    assert split["attributes"] == {"axis": "channels", "sizes": [2, 2, 2, 2]} and len(split["outputs"]) == 4
+    pieces = [n["attributes"] for n in model.graph["nodes"] if n["op"] == "narrow"]
+    assert pieces == [{"axis": "channels", "start": s, "length": 2} for s in (0, 2, 4, 6)]
     assert ops(model).count("sigmoid") == 4
 
 
