@@ -323,6 +323,30 @@ def _check_run(convrun, path, example, layout, refs, outputs, rtol):
     return _compare(got, refs, outputs, int(x.shape[0]), rtol, "convrun")
 
 
+def _fix_length_if_specific(module, example, result, rtol):
+    """Shape arithmetic in forward() is evaluated at the example's length, so a graph can be right there
+    and wrong at other lengths (a pad to a multiple of the stride, a crop to a computed length). The graph
+    is tried at twice the example's length against PyTorch; if it disagrees, the file's input length is
+    fixed to the example's (so that engines refuse other lengths) with a warning."""
+    axis = result.layout.index("L")
+    longer = torch.cat([example, example.flip(axis)], axis)
+    try:
+        with _eval_mode(module), torch.no_grad():
+            refs = result.kept(_reference(module, longer))
+    except ValueError:
+        return  # the module itself only runs at the example's length: nothing to compare
+    try:
+        _check_reference(result.model, longer, result.layout, refs, result.outputs, rtol)
+        return
+    except Exception:  # noqa: BLE001 - any disagreement or shape error means length-specific
+        pass
+    result.model.graph["inputs"][0]["length"] = int(example.shape[axis])
+    result.model.metadata["export.length_specific"] = ("bool", True)
+    warnings.warn(f"the exported graph holds only at the example's length {int(example.shape[axis])} (shape "
+                  "arithmetic in forward() was evaluated there); the file's input length is fixed to it",
+                  stacklevel=3)
+
+
 class _Flat:
     """An output compared element by element in the file's own layout."""
 
@@ -351,10 +375,14 @@ def export(module: nn.Module, example: torch.Tensor, path, dtype: str = "f32", c
       level: zlib level for the deflate codecs (default 6).
       name, description, license: metadata strings (name defaults to the module's class name).
       fixed_length: record the example's length as the input's `length` (the model is meant for it).
+        Without it, the check also runs the graph at twice the example's length, and fixes the length
+        itself (with a warning) when the graph does not hold there.
       sample_rate: the input's sample rate in Hz, recorded in the file (None: unknown).
-      check: run the written file through convrun and compare with PyTorch. None (default): when a
-        convrun binary is found (`convrun=`, $CONVRUN or PATH); True: require it; False: skip.
-        A file convrun cannot run because it does not know an op yet is kept with a CheckSkipped warning.
+      check: compare the graph with PyTorch on the example, in the torch reference interpreter of .c1d
+        graphs (c1d.export_reference) and, when a convrun binary is found (`convrun=`, $CONVRUN or PATH),
+        by running the written file through it. None (default): convrun when found; True: require
+        convrun; False: no checks beyond shapes. A file convrun cannot run because it does not know an
+        op yet is kept, checked by the reference interpreter only, with a CheckSkipped warning.
       convrun: path of the convrun binary for the check.
       rtol: the check's tolerance: max |file - PyTorch| / max |PyTorch| per output (1e-4).
       input_layout: "auto", or the meaning of the example's axes, e.g. ("N", "C", "L"), ("C", "L")
@@ -376,6 +404,8 @@ def export(module: nn.Module, example: torch.Tensor, path, dtype: str = "f32", c
                         fixed_length=fixed_length, sample_rate=sample_rate, input_layout=input_layout)
     refs = result.kept(refs)
     _check_shapes(result.model, example, result.layout, refs, result.outputs)
+    if check is not False and not fixed_length:
+        _fix_length_if_specific(module, example, result, rtol)
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     fd, staged = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".c1d", dir=directory)

@@ -409,3 +409,15 @@ def test_constant_outputs_are_left_out_and_layer_norm_over_channels_and_time_map
     assert len(model.graph["outputs"]) == 1
     assert any("leaves them out" in str(w.message) for w in caught)
     assert ops(model)[:2] == ["conv1d", "group_norm"] and "leaky_relu" in ops(model)
+
+
+def test_a_graph_that_holds_at_the_example_length_only_gets_that_length_fixed(tmp_path):
+    with pytest.warns(UserWarning, match="length is fixed"):
+        model = c1d.export(probes.HalfCrop(), torch.randn(2, 2, 12), tmp_path / "m.c1d", check=None)
+    assert model.graph["inputs"][0]["length"] == 12
+    assert c1d.load(tmp_path / "m.c1d").graph["inputs"][0]["length"] == 12
+
+
+def test_a_length_generic_graph_keeps_its_length_open(tmp_path):
+    model = c1d.export(probes.InplaceReluSkip(), torch.randn(2, 3, 12), tmp_path / "m.c1d", check=None)
+    assert model.graph["inputs"][0]["length"] is None
