@@ -146,7 +146,7 @@ class Converter:
             if node.op == "placeholder":
                 continue
             if node.op == "output":
-                outputs = self.collect_outputs(node.args[0])
+                outputs = self.collect_outputs(self.user_outputs(node.args[0]))
                 continue
             if node.op != "call_function":
                 self.refuse(f"FX node kind {node.op!r}")
@@ -198,6 +198,15 @@ class Converter:
         # Only parameters, buffers and constants reach here: evaluate with torch on the real values.
         with torch.no_grad():
             return node.target(*args, **kwargs)
+
+    def user_outputs(self, results):
+        """The module's own outputs: functionalisation appends the new values of buffers that forward()
+        mutates (counters, caches), which are not the network's outputs."""
+        results = results if isinstance(results, (list, tuple)) else [results]
+        specs = self.program.graph_signature.output_specs
+        if len(specs) != len(results):
+            return results
+        return [r for r, spec in zip(results, specs) if spec.kind.name == "USER_OUTPUT"]
 
     def collect_outputs(self, result):
         results = result if isinstance(result, (list, tuple)) else [result]

@@ -46,14 +46,20 @@ def _refuse_torchscript(module):
 
 @contextlib.contextmanager
 def _eval_mode(module):
-    """Eval mode for the export; every submodule's own training flag is restored afterwards."""
+    """Eval mode for the export; every submodule's own training flag, and every buffer a forward() may
+    update (counters, caches), are restored afterwards."""
     modes = [(m, m.training) for m in module.modules()]
+    buffers = [(b, b.detach().clone()) for b in module.buffers()]
     module.eval()
     try:
         yield
     finally:
         for m, mode in modes:
             m.training = mode
+        with torch.no_grad():
+            for b, saved in buffers:
+                if b.shape == saved.shape:
+                    b.copy_(saved)
 
 
 def _trace_batch(example):

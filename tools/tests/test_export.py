@@ -421,3 +421,23 @@ def test_a_graph_that_holds_at_the_example_length_only_gets_that_length_fixed(tm
 def test_a_length_generic_graph_keeps_its_length_open(tmp_path):
     model = c1d.export(probes.InplaceReluSkip(), torch.randn(2, 3, 12), tmp_path / "m.c1d", check=None)
     assert model.graph["inputs"][0]["length"] is None
+
+
+class _Counter(nn.Module):
+    """forward() mutates a buffer: functionalisation returns it beside the output."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(2, 3, 3)
+        self.register_buffer("calls", torch.zeros(()))
+
+    def forward(self, x):
+        self.calls += 1
+        return torch.relu(self.conv(x))
+
+
+def test_buffer_mutations_are_not_outputs_and_are_undone(tmp_path):
+    module = _Counter()
+    model = c1d.export(module, torch.randn(2, 2, 10), tmp_path / "m.c1d", check=None)
+    assert ops(model) == ["conv1d", "relu"] and len(model.graph["outputs"]) == 1
+    assert float(module.calls) == 0.0
