@@ -186,14 +186,14 @@ def _optimize(converter, outputs, channels, length):
     return fuse_snake(nodes, outputs, converter.tensors, lambda name: shapes[name][0])
 
 
-def to_model(module: nn.Module, example: torch.Tensor, *, name: str = "", description: str = "",
+def to_model(module: nn.Module, example_input: torch.Tensor, *, name: str = "", description: str = "",
              license: str = "", fixed_length: bool = False, sample_rate: float | None = None,
              input_layout="auto") -> c1dformat.Model:
     """Captures `module` on `example` (eval mode) and converts it to a c1d Model (float32 tensors).
 
     Keywords as in `export`. Raises UnsupportedOperation naming the op, the module and the source line.
     """
-    example = _as_example(example)
+    example = _as_example(example_input)
     with _eval_mode(module), torch.no_grad():
         return _build(module, example, name=name, description=description, license=license,
                       fixed_length=fixed_length, sample_rate=sample_rate, input_layout=input_layout).model
@@ -364,16 +364,16 @@ class _Flat:
 # ---------------------------------------------------------------------------------------------
 # the entry point
 
-def export(module: nn.Module, example: torch.Tensor, path, dtype: str = "f32", codec: str = "deflate",
+def export(module: nn.Module, example_input: torch.Tensor, path, dtype: str = "f32", codec: str = "deflate",
            level: int | None = None, *, name: str = "", description: str = "", license: str = "",
            fixed_length: bool = False, sample_rate: float | None = None, check=None, convrun=None,
            rtol: float = 1e-4, input_layout="auto") -> c1dformat.Model:
     """Writes `module` as a .c1d file at `path` and returns the exported model.
 
-    The module is captured with torch.export (non-strict) on `example` in eval mode (each submodule's
-    training flag is restored afterwards); subgraphs of parameters only (weight norm, parametrizations,
-    scales) are evaluated into constant tensors. Shape arithmetic in forward() is evaluated at the
-    example's shape.
+    The module is captured with torch.export (non-strict) on `example_input` ((N, C, L); see
+    input_layout) in eval mode (each submodule's training flag and every buffer are restored afterwards);
+    subgraphs of parameters only (weight norm, parametrizations, scales) are evaluated into constant
+    tensors. Shape arithmetic in forward() is evaluated at the example's shape.
 
     Keywords:
       dtype: "f32" (default), "f16" or "bf16": how tensors are stored (computation is float32).
@@ -400,7 +400,7 @@ def export(module: nn.Module, example: torch.Tensor, path, dtype: str = "f32", c
     .c1d cannot express, and ExportCheckError when the file does not reproduce PyTorch's shapes or
     values. Nothing is left at `path` when export fails.
     """
-    example = _as_example(example)
+    example = _as_example(example_input)
     runner = _find_convrun(convrun) if check is not False else None
     if check is True and not runner:
         raise ExportCheckError("check=True needs convrun: pass convrun=PATH, set CONVRUN or put it on PATH")
