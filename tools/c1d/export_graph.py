@@ -1418,16 +1418,19 @@ class Converter:
         if [s for _, s in kept] == target:
             labels = iter(a for a, _ in kept)
             return Val(x.name, tuple(next(labels) if s != 1 else "1" for s in shape), shape)
-        # (N, C, L) -> (N, C·L): flatten the per-sample part into features.
-        if kept and kept[0][0] == "N" and target and target[0] == kept[0][1] and len(target) == 2:
+        # (N, C, L) -> (N, C·L): flatten the per-sample part into features. (The batch axis is told by
+        # its label: it may be of size one when the module is traced at its example's batch.)
+        kept = [(a, s) for a, s in zip(x.axes, x.shape) if s != 1 or a == "N"]
+        per_sample = [s for s in shape[1:] if s != 1]
+        if kept and kept[0][0] == "N" and shape and shape[0] == kept[0][1] and len(per_sample) == 1:
             rest = [a for a, _ in kept[1:]]
             if rest in (["C", "L"], ["C"], ["L"], ["F"]):
                 if rest == ["C", "L"] or x.is_features:
                     v = x if x.is_features else self.flatten(self.seq(x, "flatten"))
                 else:
                     v = Val(x.name, tuple(a for a, _ in kept), tuple(s for _, s in kept))
-                labels = iter(v.axes)
-                return Val(v.name, tuple(next(labels) if s != 1 else "1" for s in shape), shape)
+                label = v.axes[-1]  # "F", or the one axis of a (C, 1) / (1, L) value
+                return Val(v.name, ("N",) + tuple(label if s != 1 else "1" for s in shape[1:]), shape)
             if rest == ["L", "C"]:
                 self.refuse(f"flattening a channels-last tensor {self.layout(x)} (the order of features "
                             "would differ from .c1d's channel-major flatten)")

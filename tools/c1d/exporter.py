@@ -111,12 +111,12 @@ def _layouts(example):
                                hint="2-D (image or spectrogram) models are not 1-D conv networks")
 
 
-def _convert(module, example, layout, programs):
-    traced_example = _trace_batch(example) if layout[0] == "N" else example
+def _convert(module, example, layout, programs, widen):
+    traced_example = _trace_batch(example) if widen and layout[0] == "N" else example
     key = tuple(traced_example.shape)
     if key not in programs:  # the capture does not depend on the reading of the axes: capture once
         programs[key] = _capture(module, traced_example)
-    converter = Converter(programs[key], layout, tuple(traced_example.shape))
+    converter = Converter(programs[key], layout, key)
     outputs = converter.run()
     for out in outputs:
         out.__dict__.setdefault("group_dim", converter.group_outputs.get(out.name, 1))
@@ -145,9 +145,13 @@ def _build(module, example, *, name, description, license, fixed_length, sample_
     _refuse_torchscript(module)
     layouts = _layouts(example) if input_layout == "auto" else [tuple(input_layout)]
     errors, programs = [], {}
-    for layout in layouts:
+    # A batch of one is traced as a batch of two (to tell the batch axis from size-1 axes), unless the
+    # module only works at its example's batch of one (x.view(1, ...)).
+    attempts = [(layout, widen) for widen in ((True, False) if example.shape[0] == 1 else (True,))
+                for layout in layouts]
+    for layout, widen in attempts:
         try:
-            converter, outputs = _convert(module, example, layout, programs)
+            converter, outputs = _convert(module, example, layout, programs, widen)
             break
         except UnsupportedOperation as e:
             errors.append(e)

@@ -441,3 +441,19 @@ def test_buffer_mutations_are_not_outputs_and_are_undone(tmp_path):
     model = c1d.export(module, torch.randn(2, 2, 10), tmp_path / "m.c1d", check=None)
     assert ops(model) == ["conv1d", "relu"] and len(model.graph["outputs"]) == 1
     assert float(module.calls) == 0.0
+
+
+class _BatchOfOne(nn.Module):
+    """Written for a batch of one: x.view(1, -1) (the batch of two used for tracing would break it)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(2, 3, 3)
+
+    def forward(self, x):
+        return self.conv(x).view(1, -1)
+
+
+def test_a_module_written_for_a_batch_of_one_is_traced_at_one(tmp_path):
+    model = c1d.export(_BatchOfOne(), torch.randn(1, 2, 10), tmp_path / "m.c1d", check=None)
+    assert ops(model) == ["conv1d", "flatten"]
