@@ -285,6 +285,29 @@ def speechbrain_sinc_conv():
     return SincConv(input_shape=[None, 1600], out_channels=16, kernel_size=65), torch.randn(2, 1600)
 
 
+def conformer_conv_module():
+    from torchaudio.models.conformer import _ConvolutionModule
+    return _ConvolutionModule(input_dim=32, num_channels=64, depthwise_kernel_size=15), torch.randn(2, 50, 32)
+
+
+def conformer_conv_module_group_norm():
+    from torchaudio.models.conformer import _ConvolutionModule
+    return _ConvolutionModule(input_dim=32, num_channels=64, depthwise_kernel_size=15, bias=True,
+                              use_group_norm=True), torch.randn(2, 50, 32)
+
+
+def wav2vec2_positional_conv():
+    from torchaudio.models.wav2vec2.components import ConvolutionalPositionalEmbedding
+    return ConvolutionalPositionalEmbedding(embed_dim=32, kernel_size=16, groups=4), torch.randn(2, 40, 32)
+
+
+def contextnet():
+    from speechbrain.lobes.models.ContextNet import ContextNet
+    return ContextNet(input_shape=(None, None, 40), out_channels=32, conv_channels=[32] * 4, strides=[1, 2, 1, 2],
+                      num_blocks=4, num_layers=2, inner_dim=8, alpha=1, dropout=0.1,
+                      residuals=[False, True, True, True]), torch.randn(2, 64, 40)
+
+
 # (name, package, builder, quick)
 MODELS = [
     ("tcn", "torch.nn", _fixture("tcn", (2, 1, 256)), True),
@@ -300,6 +323,10 @@ MODELS = [
     ("wav2vec2_feature_extractor_gn", "torchaudio", wav2vec2_feature_extractor, False),
     ("wav2vec2_feature_extractor_ln", "torchaudio", wav2vec2_feature_extractor_layer_norm, False),
     ("wav2vec2_model", "torchaudio", wav2vec2_base, False),
+    ("conformer_conv_module", "torchaudio", conformer_conv_module, False),
+    ("conformer_conv_module_gn", "torchaudio", conformer_conv_module_group_norm, False),
+    ("wav2vec2_positional_conv", "torchaudio", wav2vec2_positional_conv, False),
+    ("contextnet", "speechbrain", contextnet, False),
     ("hdemucs_low", "torchaudio", hdemucs_low, False),
     ("deepspeech", "torchaudio", deepspeech, False),
     ("ecapa_tdnn", "speechbrain", ecapa_tdnn, False),

@@ -377,7 +377,9 @@ def export(module: nn.Module, example_input: torch.Tensor, path, dtype: str = "f
     The module is captured with torch.export (non-strict) on `example_input` ((N, C, L); see
     input_layout) in eval mode (each submodule's training flag and every buffer are restored afterwards);
     subgraphs of parameters only (weight norm, parametrizations, scales) are evaluated into constant
-    tensors. Shape arithmetic in forward() is evaluated at the example's shape.
+    tensors. Shape arithmetic in forward() is evaluated at the example's shape. An output PyTorch gives
+    channels-last (N, L, C) is written (N, C, L): a warning says so and the metadata key
+    `export.output_layout` records it. Outputs that do not depend on the input (lengths) are left out.
 
     Keywords:
       dtype: "f32" (default), "f16" or "bf16": how tensors are stored (computation is float32).
