@@ -751,12 +751,24 @@ class Converter:
     def op_layer_norm(self, _, x, normalized_shape, weight=None, bias=None, eps=1e-5, cudnn=True):
         if len(normalized_shape) == 2 and x.axes[-2:] == ("C", "L"):
             return self.layer_norm_channels_time(x, weight, bias, eps)
+        if len(normalized_shape) == 1 and self.label(x, -1) == "L":
+            return self.layer_norm_time(x, weight, bias, eps)
         if len(normalized_shape) != 1 or self.label(x, -1) != "C":
             what = "time" if self.label(x, -1) == "L" else self.label(x, -1)
             self.refuse(f"layer_norm over {list(normalized_shape)} of a tensor laid out as {self.layout(x)} "
                         f"(normalising over {what}); .c1d normalises over channels only",
                         hint="apply LayerNorm(C) to x.transpose(1, 2) of an (N, C, L) tensor")
         return self.norm_over_channels(x, weight, bias, eps)
+
+    def layer_norm_time(self, x, weight, bias, eps):
+        """LayerNorm(L) on (N, C, L): statistics over time per channel (instance_norm), then its per-time
+        affine as (1, L) constants (which fix the file to the example's length)."""
+        normed = self.norm_op(x, {"L"}, float(eps))
+        if weight is not None:
+            normed = self.binary("mul", normed, weight)
+        if bias is not None:
+            normed = self.binary("add", normed, bias)
+        return normed
 
     def layer_norm_channels_time(self, x, weight, bias, eps):
         """LayerNorm([C, L]) on (N, C, L): group_norm with one group, then its (C, L) affine as constants
@@ -1095,9 +1107,17 @@ class Converter:
         return self.out(self.emit("glu", [x.name], {"axis": axis}), like=x)
 
     # -- pooling ------------------------------------------------------------------------------
+    def whole_length(self, x, k, stride, padding):
+        """A pool whose window is the whole example (kernel_size=x.size(-1)): a global pool, which holds
+        at every length, not a window baked to the example's."""
+        s = _one(stride, "stride", self) if stride else k
+        return k == x.size("L") and s >= k and _one(padding, "padding", self) == 0
+
     def op_max_pool1d(self, _, x, kernel_size, stride=(), padding=(0,), dilation=(1,), ceil_mode=False):
         x = self.seq(x, "max_pool1d")
         k = _one(kernel_size, "kernel_size", self)
+        if k > 1 and self.whole_length(x, k, stride, padding):
+            return self.out(self.emit("adaptive_max_pool1d", [x.name], {"output_size": 1}), like=x)
         attrs = {"kernel_size": k, "stride": _one(stride, "stride", self) if stride else k,
                  "padding": _one(padding, "padding", self), "dilation": _one(dilation, "dilation", self),
                  "ceil_mode": bool(ceil_mode)}
@@ -1109,6 +1129,8 @@ class Converter:
     def op_avg_pool1d(self, _, x, kernel_size, stride=(), padding=(0,), ceil_mode=False, count_include_pad=True):
         x = self.seq(x, "avg_pool1d")
         k = _one(kernel_size, "kernel_size", self)
+        if k > 1 and self.whole_length(x, k, stride, padding):
+            return self.out(self.emit("global_avg_pool1d", [x.name]), like=x)
         attrs = {"kernel_size": k, "stride": _one(stride, "stride", self) if stride else k,
                  "padding": _one(padding, "padding", self), "ceil_mode": bool(ceil_mode),
                  "count_include_pad": bool(count_include_pad)}

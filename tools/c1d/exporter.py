@@ -340,21 +340,24 @@ def _fix_length_if_specific(module, example, result, rtol):
     fixed to the example's (so that engines refuse other lengths) with a warning."""
     axis = result.layout.index("L")
     longer = torch.cat([example, example.flip(axis)], axis)
+    length = int(example.shape[axis])
     try:
         with _eval_mode(module), torch.no_grad():
             refs = result.kept(_reference(module, longer))
     except ValueError:
-        return  # the module itself only runs at the example's length: nothing to compare
+        # The module itself runs at the example's length only (a Linear over a flattened (C, L)).
+        return _fix_length(result, length, "the module itself does not run at twice that length")
     try:
         _check_reference(result.model, longer, result.layout, refs, result.outputs, rtol)
-        return
     except Exception:  # noqa: BLE001 - any disagreement or shape error means length-specific
-        pass
-    result.model.graph["inputs"][0]["length"] = int(example.shape[axis])
+        _fix_length(result, length, "shape arithmetic in forward() was evaluated there")
+
+
+def _fix_length(result, length, why):
+    result.model.graph["inputs"][0]["length"] = length
     result.model.metadata["export.length_specific"] = ("bool", True)
-    warnings.warn(f"the exported graph holds only at the example's length {int(example.shape[axis])} (shape "
-                  "arithmetic in forward() was evaluated there); the file's input length is fixed to it",
-                  stacklevel=3)
+    warnings.warn(f"the exported graph holds only at the example's length {length} ({why}); the file's input "
+                  "length is fixed to it", stacklevel=4)
 
 
 class _Flat:

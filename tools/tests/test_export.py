@@ -111,7 +111,7 @@ def test_weight_normed_conv_subclass_that_pads_keeps_the_pad(tmp_path):
 CAPTURED_1_0 = [
     ("control_flow", probes.ControlFlow, (2, 2, 12), {"conv1d", "flatten"}),
     ("view_head", probes.ViewHead, (1, 2, 16), {"global_avg_pool1d", "flatten"}),
-    ("squeeze_head", probes.SqueezeHead, (2, 2, 16), {"avg_pool1d", "flatten"}),
+    ("squeeze_head", probes.SqueezeHead, (2, 2, 16), {"global_avg_pool1d", "flatten"}),
     ("flatten_head", probes.FlattenHead, (2, 2, 16), {"flatten", "linear"}),
     ("subclassed_conv", lambda: probes.SubclassedConv(2, 3, 3), (2, 2, 10), {"conv1d", "leaky_relu"}),
     ("channels_last_block", probes.ChannelsLastBlock, (2, 4, 9), {"layer_norm", "conv1d", "gelu"}),
@@ -456,3 +456,12 @@ class _BatchOfOne(nn.Module):
 def test_a_module_written_for_a_batch_of_one_is_traced_at_one(tmp_path):
     model = c1d.export(_BatchOfOne(), torch.randn(1, 2, 10), tmp_path / "m.c1d", check=None)
     assert ops(model) == ["conv1d", "flatten"]
+
+
+def test_layer_norm_over_time_is_an_instance_norm_with_a_fixed_length(tmp_path):
+    module = nn.Sequential(nn.Conv1d(2, 3, 3), nn.LayerNorm(8))
+    with torch.no_grad():
+        module[1].weight.uniform_(0.5, 1.5)
+    with pytest.warns(UserWarning, match="length is fixed"):
+        model = c1d.export(module, torch.randn(2, 2, 10), tmp_path / "m.c1d", check=None)
+    assert ops(model)[:2] == ["conv1d", "instance_norm"] and model.graph["inputs"][0]["length"] == 10
