@@ -1,325 +1,438 @@
-"""Export a torch.nn.Module of conv1d-network ops to a .c1d file (captured with torch.fx).
+"""Export a torch.nn.Module to a .c1d file, captured with torch.export (non-strict) and checked.
 
 PyTorch is needed here only, never by the Swift package.
 """
 
 from __future__ import annotations
 
-import operator
+import contextlib
+import os
+import shutil
+import subprocess
+import tempfile
+import warnings
 
 import numpy as np
 import torch
-import torch.fx
 import torch.nn as nn
-import torch.nn.functional as F
 
 from . import format as c1dformat
+from .export_errors import ExportCheckError, UnsupportedOperation
+from .export_graph import Converter
+from .export_optimize import drop_dead_nodes, fuse_norm_affine, fuse_pad_into_conv, fuse_snake
+from .export_reference import run as reference_run
+from .export_shapes import ShapeError, infer
+
+__all__ = ["export", "to_model", "UnsupportedOperation", "ExportCheckError", "CheckSkipped"]
 
 
-class UnsupportedOperation(ValueError):
-    """The module uses something .c1d version 1 cannot express; the message names it."""
+class CheckSkipped(UserWarning):
+    """The written file could not be run through convrun (it does not know one of its ops yet)."""
 
 
-_PAD_MODULES = {
-    nn.ConstantPad1d: "constant", nn.ZeroPad1d: "constant", nn.ReflectionPad1d: "reflect",
-    nn.ReplicationPad1d: "replicate", nn.CircularPad1d: "circular",
-}
-_SIMPLE_MODULES = {nn.ReLU: "relu", nn.SiLU: "silu", nn.Tanh: "tanh", nn.Sigmoid: "sigmoid"}
-_SIMPLE_FUNCTIONS = {
-    F.relu: "relu", torch.relu: "relu", F.silu: "silu", torch.tanh: "tanh", F.tanh: "tanh",
-    torch.sigmoid: "sigmoid", F.sigmoid: "sigmoid",
-}
-_SIMPLE_METHODS = {"relu": "relu", "tanh": "tanh", "sigmoid": "sigmoid"}
-_PASS_THROUGH_MODULES = (nn.Identity, nn.Dropout)
+# ---------------------------------------------------------------------------------------------
+# capture
 
-
-def _pair(value):
-    return value[0] if isinstance(value, (tuple, list)) else value
-
-
-class _Exporter:
-    def __init__(self, module: nn.Module, example: torch.Tensor):
-        self.module = module
-        self.modules = dict(module.named_modules())
-        self.nodes: list[dict] = []
-        self.tensors: dict[str, np.ndarray] = {}
-        self.values: dict[torch.fx.Node, str] = {}
-        self.transposed: dict[torch.fx.Node, str] = {}
-        self.channels = example.shape[-2]
-
-    # -- helpers ------------------------------------------------------------------------------
-    def emit(self, fx_node, op, inputs, attributes=None, params=None, name=None):
-        name = name or fx_node.name
-        taken = {n["name"] for n in self.nodes}
-        base, k = name, 1
-        while name in taken:
-            name, k = f"{base}_{k}", k + 1
-        roles = {}
-        for role, tensor in (params or {}).items():
-            tname = f"{name}.{role}"
-            self.tensors[tname] = tensor.detach().to(torch.float32).cpu().numpy().copy()
-            roles[role] = tname
-        self.nodes.append({"name": name, "op": op, "inputs": inputs, "outputs": [name],
-                           "attributes": attributes or {}, "params": roles})
-        self.values[fx_node] = name
-        return name
-
-    def value(self, arg, where):
-        if isinstance(arg, torch.fx.Node) and arg in self.values:
-            return self.values[arg]
-        if isinstance(arg, torch.fx.Node) and arg in self.transposed:
-            raise UnsupportedOperation(f"{where}: a transposed (N, L, C) value is only supported around LayerNorm")
-        raise UnsupportedOperation(f"{where}: unsupported operand {arg!r} (only tensors produced by the graph)")
-
-    def fail(self, fx_node, what):
+def _refuse_torchscript(module):
+    scripted = [name or "<root>" for name, m in module.named_modules()
+                if isinstance(m, (torch.jit.ScriptModule, torch.jit.RecursiveScriptModule))]
+    if isinstance(module, torch.jit.ScriptModule) and "<root>" not in scripted:
+        scripted.insert(0, "<root>")
+    if scripted:
         raise UnsupportedOperation(
-            f"unsupported op in node '{fx_node.name}': {what}. Supported: nn.Conv1d, pads, activations "
-            "(ReLU, LeakyReLU, PReLU, ELU, GELU, SiLU, Tanh, Sigmoid), BatchNorm1d, GroupNorm, LayerNorm over "
-            "channels, Max/AvgPool1d, AdaptiveAvgPool1d(1), Flatten, Linear, +, *, torch.cat(dim=1), "
-            "slicing along time, F.pad")
+            f"TorchScript modules cannot be captured: {', '.join(scripted)}",
+            hint="export the original Python nn.Module (before torch.jit.script/trace)")
 
-    # -- modules ------------------------------------------------------------------------------
-    def call_module(self, n):
-        m = self.modules[n.target]
-        name = n.target or n.name
-        where = f"module '{n.target}' ({type(m).__name__})"
-        if isinstance(m, _PASS_THROUGH_MODULES):
-            self.values[n] = self.value(n.args[0], where)
-            return
-        if isinstance(m, nn.LayerNorm):
-            arg = n.args[0]
-            if arg not in self.transposed or len(m.normalized_shape) != 1:
-                self.fail(n, f"{where} applied other than over channels via x.transpose(1, 2)")
-            source = self.transposed[arg]
-            params = {"weight": m.weight, "bias": m.bias} if m.elementwise_affine and m.bias is not None else {}
-            if m.elementwise_affine and m.bias is None:
-                self.fail(n, f"{where} without bias")
-            attributes = {"num_channels": m.normalized_shape[0], "eps": float(m.eps),
-                          "affine": bool(m.elementwise_affine)}
-            self.emit(n, "layer_norm", [source], attributes, params, name)
-            self.transposed[n] = self.values.pop(n)
-            return
-        x = self.value(n.args[0], where)
-        if isinstance(m, nn.Conv1d):
-            if isinstance(m.padding, str):
-                padding = m.padding
-            else:
-                padding = _pair(m.padding)
-            attributes = {"in_channels": m.in_channels, "out_channels": m.out_channels,
-                          "kernel_size": _pair(m.kernel_size), "stride": _pair(m.stride), "padding": padding,
-                          "dilation": _pair(m.dilation), "groups": m.groups, "bias": m.bias is not None,
-                          "padding_mode": m.padding_mode}
-            params = {"weight": m.weight}
-            if m.bias is not None:
-                params["bias"] = m.bias
-            self.emit(n, "conv1d", [x], attributes, params, name)
-        elif type(m) in _SIMPLE_MODULES:
-            self.emit(n, _SIMPLE_MODULES[type(m)], [x], name=name)
-        elif isinstance(m, nn.LeakyReLU):
-            self.emit(n, "leaky_relu", [x], {"negative_slope": float(m.negative_slope)}, name=name)
-        elif isinstance(m, nn.ELU):
-            self.emit(n, "elu", [x], {"alpha": float(m.alpha)}, name=name)
-        elif isinstance(m, nn.GELU):
-            self.emit(n, "gelu", [x], {"approximate": m.approximate}, name=name)
-        elif isinstance(m, nn.PReLU):
-            self.emit(n, "prelu", [x], {"num_parameters": m.num_parameters}, {"weight": m.weight}, name)
-        elif isinstance(m, nn.BatchNorm1d):
-            if m.running_mean is None:
-                self.fail(n, f"{where} without running statistics (track_running_stats=False)")
-            params = {"running_mean": m.running_mean, "running_var": m.running_var}
-            if m.affine:
-                params.update(weight=m.weight, bias=m.bias)
-            self.emit(n, "batch_norm", [x], {"num_features": m.num_features, "eps": float(m.eps),
-                                              "affine": bool(m.affine)}, params, name)
-        elif isinstance(m, nn.GroupNorm):
-            params = {"weight": m.weight, "bias": m.bias} if m.affine else {}
-            self.emit(n, "group_norm", [x], {"num_groups": m.num_groups, "num_channels": m.num_channels,
-                                              "eps": float(m.eps), "affine": bool(m.affine)}, params, name)
-        elif isinstance(m, nn.MaxPool1d):
-            if m.return_indices:
-                self.fail(n, f"{where} with return_indices")
-            self.emit(n, "max_pool1d", [x], {"kernel_size": _pair(m.kernel_size), "stride": _pair(m.stride),
-                                              "padding": _pair(m.padding), "dilation": _pair(m.dilation),
-                                              "ceil_mode": bool(m.ceil_mode)}, name=name)
-        elif isinstance(m, nn.AvgPool1d):
-            self.emit(n, "avg_pool1d", [x], {"kernel_size": _pair(m.kernel_size), "stride": _pair(m.stride),
-                                              "padding": _pair(m.padding), "ceil_mode": bool(m.ceil_mode),
-                                              "count_include_pad": bool(m.count_include_pad)}, name=name)
-        elif isinstance(m, nn.AdaptiveAvgPool1d):
-            if _pair(m.output_size) != 1:
-                self.fail(n, f"{where} with output_size {m.output_size} (only 1)")
-            self.emit(n, "global_avg_pool1d", [x], name=name)
-        elif isinstance(m, nn.Flatten):
-            if m.start_dim != 1 or m.end_dim != -1:
-                self.fail(n, f"{where} with start_dim={m.start_dim}, end_dim={m.end_dim} (only 1, -1)")
-            self.emit(n, "flatten", [x], name=name)
-        elif isinstance(m, nn.Linear):
-            params = {"weight": m.weight}
-            if m.bias is not None:
-                params["bias"] = m.bias
-            self.emit(n, "linear", [x], {"in_features": m.in_features, "out_features": m.out_features,
-                                          "bias": m.bias is not None}, params, name)
-        elif type(m) in _PAD_MODULES:
-            left, right = m.padding if isinstance(m.padding, (tuple, list)) else (m.padding, m.padding)
-            value = float(getattr(m, "value", 0.0))
-            self.emit(n, "pad", [x], {"left": int(left), "right": int(right), "mode": _PAD_MODULES[type(m)],
-                                       "value": value}, name=name)
-        else:
-            self.fail(n, where)
 
-    # -- functions and methods ---------------------------------------------------------------
-    def call_function(self, n):
-        f = n.target
-        where = f"function {getattr(f, '__name__', f)}"
-        if f in _SIMPLE_FUNCTIONS:
-            self.emit(n, _SIMPLE_FUNCTIONS[f], [self.value(n.args[0], where)])
-        elif f in (operator.add, torch.add, operator.mul, torch.mul):
-            op = "add" if f in (operator.add, torch.add) else "mul"
-            self.emit(n, op, [self.value(n.args[0], where), self.value(n.args[1], where)])
-        elif f is torch.cat:
-            dim = n.args[1] if len(n.args) > 1 else n.kwargs.get("dim", 0)
-            if dim not in (1, -2):
-                self.fail(n, f"torch.cat along dim {dim} (only channels, dim=1)")
-            self.emit(n, "concat", [self.value(a, where) for a in n.args[0]])
-        elif f is F.pad:
-            pad = n.args[1] if len(n.args) > 1 else n.kwargs["pad"]
-            mode = n.args[2] if len(n.args) > 2 else n.kwargs.get("mode", "constant")
-            value = n.args[3] if len(n.args) > 3 else n.kwargs.get("value", None)
-            if len(pad) != 2:
-                self.fail(n, f"F.pad with {len(pad)} pad values (only time: (left, right))")
-            self.emit(n, "pad", [self.value(n.args[0], where)], {"left": int(pad[0]), "right": int(pad[1]),
-                                                                 "mode": mode, "value": float(value or 0.0)})
-        elif f is F.gelu:
-            self.emit(n, "gelu", [self.value(n.args[0], where)], {"approximate": n.kwargs.get("approximate", "none")})
-        elif f is F.leaky_relu:
-            slope = n.args[1] if len(n.args) > 1 else n.kwargs.get("negative_slope", 0.01)
-            self.emit(n, "leaky_relu", [self.value(n.args[0], where)], {"negative_slope": float(slope)})
-        elif f is F.elu:
-            alpha = n.args[1] if len(n.args) > 1 else n.kwargs.get("alpha", 1.0)
-            self.emit(n, "elu", [self.value(n.args[0], where)], {"alpha": float(alpha)})
-        elif f is operator.getitem:
-            self.slice(n)
-        elif f in (torch.flatten,):
-            start = n.args[1] if len(n.args) > 1 else n.kwargs.get("start_dim", 0)
-            if start != 1:
-                self.fail(n, f"torch.flatten with start_dim={start} (only 1)")
-            self.emit(n, "flatten", [self.value(n.args[0], where)])
-        elif f is torch.transpose:
-            self.transpose(n, n.args[1:3])
-        elif f is F.adaptive_avg_pool1d and _pair(n.args[1]) == 1:
-            self.emit(n, "global_avg_pool1d", [self.value(n.args[0], where)])
-        else:
-            self.fail(n, where)
+@contextlib.contextmanager
+def _eval_mode(module):
+    """Eval mode for the export; every submodule's own training flag, and every buffer a forward() may
+    update (counters, caches), are restored afterwards."""
+    modes = [(m, m.training) for m in module.modules()]
+    buffers = [(b, b.detach().clone()) for b in module.buffers()]
+    module.eval()
+    try:
+        yield
+    finally:
+        for m, mode in modes:
+            m.training = mode
+        with torch.no_grad():
+            for b, saved in buffers:
+                if b.shape == saved.shape:
+                    b.copy_(saved)
 
-    def call_method(self, n):
-        where = f"method .{n.target}()"
-        if n.target in _SIMPLE_METHODS:
-            self.emit(n, _SIMPLE_METHODS[n.target], [self.value(n.args[0], where)])
-        elif n.target == "transpose":
-            self.transpose(n, n.args[1:3])
-        elif n.target in ("add", "mul"):
-            self.emit(n, n.target, [self.value(n.args[0], where), self.value(n.args[1], where)])
-        elif n.target == "mean":
-            dim = n.args[1] if len(n.args) > 1 else n.kwargs.get("dim")
-            keepdim = n.args[2] if len(n.args) > 2 else n.kwargs.get("keepdim", False)
-            if dim not in (-1, 2, (-1,), (2,), [-1], [2]):
-                self.fail(n, f".mean(dim={dim}) (only over time, dim=-1)")
-            pooled = self.emit(n, "global_avg_pool1d", [self.value(n.args[0], where)],
-                               name=n.name + ("" if keepdim else "_pool"))
-            if not keepdim:
-                self.nodes.append({"name": n.name, "op": "flatten", "inputs": [pooled], "outputs": [n.name],
-                                   "attributes": {}, "params": {}})
-                self.values[n] = n.name
-        elif n.target in ("flatten", "view", "reshape") and n.target == "flatten":
-            start = n.args[1] if len(n.args) > 1 else n.kwargs.get("start_dim", 0)
-            if start != 1:
-                self.fail(n, f".flatten({start}) (only start_dim=1)")
-            self.emit(n, "flatten", [self.value(n.args[0], where)])
-        elif n.target == "contiguous":
-            source = n.args[0]
-            if source in self.transposed:
-                self.transposed[n] = self.transposed[source]
-            else:
-                self.values[n] = self.value(source, where)
-        else:
-            self.fail(n, where)
 
-    def transpose(self, n, dims):
-        dims = tuple(sorted(d % 3 for d in dims))
-        if dims != (1, 2):
-            self.fail(n, f"transpose of dims {dims} (only (1, 2) around LayerNorm)")
-        source = n.args[0]
-        if source in self.transposed:
-            self.values[n] = self.transposed[source]
-        else:
-            self.transposed[n] = self.value(source, "transpose")
+def _trace_batch(example):
+    # With a batch of one, the batch axis cannot be told from other size-1 axes in views; trace with two.
+    if example.shape[0] == 1:
+        return torch.cat([example, example.flip(-1)], 0)
+    return example
 
-    def slice(self, n):
-        x, index = n.args
-        where = "indexing"
-        if not isinstance(index, tuple):
-            self.fail(n, f"indexing with {index!r}")
-        if index and index[0] is Ellipsis:
-            index = (slice(None), slice(None)) + index[1:]
-        if len(index) != 3 or index[0] != slice(None) or index[1] != slice(None) or not isinstance(index[2], slice):
-            self.fail(n, f"indexing with {index!r} (only x[:, :, start:stop] along time)")
-        s = index[2]
-        if s.step not in (None, 1):
-            self.fail(n, f"slice step {s.step}")
-        self.emit(n, "slice", [self.value(x, where)], {"start": s.start or 0, "stop": s.stop})
 
-    def run(self, graph: torch.fx.Graph):
-        inputs, outputs = [], []
-        for n in graph.nodes:
-            if n.op == "placeholder":
-                if inputs:
-                    raise UnsupportedOperation("models with more than one input are not supported by export()")
-                self.values[n] = "input"
-                inputs.append(n)
-            elif n.op == "call_module":
-                self.call_module(n)
-            elif n.op == "call_function":
-                self.call_function(n)
-            elif n.op == "call_method":
-                self.call_method(n)
-            elif n.op == "get_attr":
-                self.fail(n, f"direct use of parameter '{n.target}'")
-            elif n.op == "output":
-                result = n.args[0]
-                results = result if isinstance(result, (tuple, list)) else [result]
-                outputs = [self.value(r, "output") for r in results]
-        return outputs
+_FACTORIES = {torch.arange, torch.tensor, torch.linspace, torch.as_tensor}
+
+
+class _RealConstants(torch.overrides.TorchFunctionMode):
+    """Tensors made from Python numbers alone are made real, not fake, during capture: models call
+    `.tolist()` or `.item()` on them (asteroid's norms: `torch.arange(1, x.ndim).tolist()`), which a
+    fake tensor cannot answer. They are constants of the graph either way."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if func in _FACTORIES and not any(isinstance(a, torch.Tensor) for a in (*args, *kwargs.values())):
+            from torch._subclasses.fake_tensor import unset_fake_temporarily
+            with unset_fake_temporarily():
+                return func(*args, **kwargs)
+        return func(*args, **kwargs)
+
+
+def _capture(module, example):
+    try:
+        with _RealConstants():
+            program = torch.export.export(module, (example,), strict=False)
+        return program.run_decompositions({})
+    except UnsupportedOperation:
+        raise
+    except Exception as e:  # torch.export's own errors are many types; report them as one
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise UnsupportedOperation(f"torch.export could not capture the module: {type(e).__name__}: {first}",
+                                   hint="data-dependent control flow and non-tensor inputs cannot be "
+                                        "captured; see the chained exception") from e
+
+
+def _layouts(example):
+    """Candidate meanings of the example's axes: (N, C, L); a 2-D example is (C, L) or an (N, L) waveform."""
+    if example.dim() == 3:
+        return [("N", "C", "L"), ("N", "L", "C")]
+    if example.dim() == 2:
+        return [("C", "L"), ("N", "L")]
+    raise UnsupportedOperation(f"an example of shape {tuple(example.shape)}: .c1d inputs are sequences "
+                               "(N, C, L), or 2-D (C, L) / (N, L)",
+                               hint="2-D (image or spectrogram) models are not 1-D conv networks")
+
+
+def _convert(module, example, layout, programs, widen):
+    traced_example = _trace_batch(example) if widen and layout[0] == "N" else example
+    key = tuple(traced_example.shape)
+    if key not in programs:  # the capture does not depend on the reading of the axes: capture once
+        programs[key] = _capture(module, traced_example)
+    converter = Converter(programs[key], layout, key)
+    outputs = converter.run()
+    for out in outputs:
+        out.__dict__.setdefault("group_dim", converter.group_outputs.get(out.name, 1))
+    return converter, outputs
+
+
+def _channels(example, layout):
+    return int(example.shape[layout.index("C")]) if "C" in layout else 1
+
+
+class _Export:
+    """The result of conversion: the c1d model and what is needed to check it."""
+
+    def __init__(self, model, layout, outputs, dropped=()):
+        self.model = model
+        self.layout = layout
+        self.outputs = outputs
+        self.dropped = set(dropped)
+
+    def kept(self, refs):
+        """PyTorch's outputs that the file has (constant outputs are left out of it)."""
+        return [r for i, r in enumerate(refs) if i not in self.dropped]
+
+
+def _build(module, example, *, name, description, license, fixed_length, sample_rate, input_layout):
+    _refuse_torchscript(module)
+    layouts = _layouts(example) if input_layout == "auto" else [tuple(input_layout)]
+    errors, programs = [], {}
+    # A batch of one is traced as a batch of two (to tell the batch axis from size-1 axes), unless the
+    # module only works at its example's batch of one (x.view(1, ...)).
+    attempts = [(layout, widen) for widen in ((True, False) if example.shape[0] == 1 else (True,))
+                for layout in layouts]
+    for layout, widen in attempts:
+        try:
+            converter, outputs = _convert(module, example, layout, programs, widen)
+            break
+        except UnsupportedOperation as e:
+            errors.append(e)
+    else:
+        # The reading of the input axes that got furthest into the graph is the one the user meant.
+        raise max(errors, key=lambda e: getattr(e, "progress", 0))
+    length = int(example.shape[-1])
+    graph = {"inputs": [{"name": "input", "channels": _channels(example, layout),
+                         "length": length if fixed_length else None, "sample_rate": sample_rate}],
+             "outputs": [o.name for o in outputs],
+             "nodes": _optimize(converter, [o.name for o in outputs], _channels(example, layout),
+                                _c1d_input(example, layout).shape[-1])}
+    metadata = {"name": ("string", name or type(module).__name__), "description": ("string", description),
+                "producer": ("string", f"c1d.export (torch {torch.__version__})"), "license": ("string", license)}
+    layouts = ["".join(a for a in o.axes if a != "1") for o in outputs]
+    if any("LC" in l for l in layouts):
+        metadata["export.output_layout"] = ("string", ",".join(layouts))
+        warnings.warn("an output is channels-last (N, L, C) in PyTorch; the .c1d file gives it as (N, C, L)",
+                      stacklevel=3)
+    if converter.dropped_outputs:
+        warnings.warn(f"outputs {converter.dropped_outputs} of the module do not depend on its input (constants such "
+                      "as lengths); the file leaves them out", stacklevel=3)
+    model = c1dformat.Model(graph=graph, tensors=converter.tensors, metadata=metadata)
+    return _Export(model, layout, outputs, converter.dropped_outputs)
+
+
+def _optimize(converter, outputs, channels, length):
+    nodes = drop_dead_nodes(converter.nodes, outputs, converter.tensors)
+    nodes = fuse_pad_into_conv(nodes, outputs)
+    nodes = fuse_norm_affine(nodes, outputs, converter.tensors)
+    graph = {"inputs": [{"name": "input", "channels": channels}], "nodes": nodes}
+    try:
+        shapes = infer(graph, converter.tensors, length)
+    except ShapeError:
+        return nodes  # reported by the shape check after the export
+    return fuse_snake(nodes, outputs, converter.tensors, lambda name: shapes[name][0])
 
 
 def to_model(module: nn.Module, example_input: torch.Tensor, *, name: str = "", description: str = "",
-             license: str = "", fixed_length: bool = False, sample_rate: float | None = None) -> c1dformat.Model:
-    """Captures `module` with torch.fx and converts it to a c1d Model (f32 tensors)."""
-    module = module.eval()
-    if example_input.dim() not in (2, 3):
-        raise ValueError(f"example_input must be (C, L) or (N, C, L), got {tuple(example_input.shape)}")
-    tracer = torch.fx.Tracer()
-    if tracer.is_leaf_module(module, ""):
-        # A bare layer (nn.Conv1d itself): trace it as the only child of a container.
-        module = nn.Sequential(module)
-    traced = torch.fx.symbolic_trace(module)
-    exporter = _Exporter(module, example_input)
-    name = name or type(module[0] if isinstance(module, nn.Sequential) and len(module) == 1 else module).__name__
-    outputs = exporter.run(traced.graph)
-    graph = {"inputs": [{"name": "input", "channels": int(example_input.shape[-2]),
-                         "length": int(example_input.shape[-1]) if fixed_length else None,
-                         "sample_rate": sample_rate}],
-             "outputs": outputs, "nodes": exporter.nodes}
-    metadata = {"name": ("string", name), "description": ("string", description),
-                "producer": ("string", f"c1d.export (torch {torch.__version__})"), "license": ("string", license)}
-    return c1dformat.Model(graph=graph, tensors=exporter.tensors, metadata=metadata)
+             license: str = "", fixed_length: bool = False, sample_rate: float | None = None,
+             input_layout="auto") -> c1dformat.Model:
+    """Captures `module` on `example` (eval mode) and converts it to a c1d Model (float32 tensors).
 
+    Keywords as in `export`. Raises UnsupportedOperation naming the op, the module and the source line.
+    """
+    example = _as_example(example_input)
+    with _eval_mode(module), torch.no_grad():
+        return _build(module, example, name=name, description=description, license=license,
+                      fixed_length=fixed_length, sample_rate=sample_rate, input_layout=input_layout).model
+
+
+# ---------------------------------------------------------------------------------------------
+# checks
+
+def _as_example(example):
+    if not isinstance(example, torch.Tensor):
+        raise TypeError(f"example must be a torch.Tensor, got {type(example).__name__}")
+    return example.detach().to(torch.float32)
+
+
+def _reference(module, example):
+    try:
+        with torch.no_grad():
+            result = module(example)
+    except Exception as e:  # the module's own failure, before any export
+        raise ValueError(f"the module fails on the example in PyTorch itself: {type(e).__name__}: {e}") from e
+    results = result if isinstance(result, (list, tuple)) else [result]
+    return [r for r in results if r is not None]
+
+
+def _c1d_input(example, layout):
+    """The example as convrun reads it: (N, C, L)."""
+    if layout == ("N", "C", "L"):
+        return example
+    if layout == ("C", "L"):
+        return example.unsqueeze(0)
+    if layout == ("N", "L", "C"):
+        return example.transpose(1, 2).contiguous()
+    return example.unsqueeze(1)  # (N, L) waveform: one channel
+
+
+def _expected(ref, out_val, batch):
+    """PyTorch's output as the file's per-sample layout gives it: (N, C, L) or (N, F)."""
+    ref = ref.detach().to(torch.float32)
+    axes = [a for a in out_val.axes]
+    if len(axes) != ref.dim():
+        # Sources joined along channels: move PyTorch's source axis next to the batch first.
+        return ref.movedim(out_val.group_dim, 1).reshape(batch, -1)
+    if "N" not in axes:
+        ref, axes = ref.unsqueeze(0), ["N"] + axes
+    kept = [i for i, a in enumerate(axes) if a != "1"]
+    ref = ref.reshape([ref.shape[i] for i in kept])
+    labels = [axes[i] for i in kept]
+    if labels == ["N", "L", "C"]:
+        ref = ref.transpose(1, 2)
+    return ref.reshape(batch, -1)
+
+
+def _check_shapes(model, example, layout, refs, outputs):
+    x = _c1d_input(example, layout)
+    try:
+        shapes = infer(model.graph, model.tensors, int(x.shape[-1]))
+    except ShapeError as e:
+        raise ExportCheckError(f"the exported graph is inconsistent at the example's length: {e}") from None
+    for ref, out in zip(refs, outputs):
+        mine = shapes[out.name]
+        if len(out.axes) == ref.dim():
+            theirs = [s for s, a in zip(ref.shape, out.axes) if a not in ("N", "1")]
+            same = sorted(d for d in mine if d != 1) == sorted(d for d in theirs if d != 1)
+        else:
+            same = int(np.prod(mine)) * int(x.shape[0]) == ref.numel()
+        if not same:
+            raise ExportCheckError(f"output {out.name!r}: the file computes per-sample shape {mine}, PyTorch "
+                                   f"{tuple(ref.shape)}")
+
+
+def _find_convrun(convrun):
+    if convrun:
+        return str(convrun)
+    return os.environ.get("CONVRUN") or shutil.which("convrun")
+
+
+def _run_convrun(convrun, path, x, workdir, names):
+    """Runs the file through convrun; returns its outputs in graph order, or (None, convrun's error)."""
+    inp = os.path.join(workdir, "in.npy")
+    np.save(inp, x.numpy().astype(np.float32))
+    proc = subprocess.run([convrun, str(path), inp, "-o", os.path.join(workdir, "out.npy")],
+                          capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0:
+        return None, proc.stderr.strip() or proc.stdout.strip()
+    if len(names) == 1:
+        return [np.load(os.path.join(workdir, "out.npy"))], None
+    # With several outputs convrun writes NAME.out.npy for each.
+    return [np.load(os.path.join(workdir, f"{name}.out.npy")) for name in names], None
+
+
+def _compare(got, refs, outputs, batch, rtol, engine):
+    worst = 0.0
+    for i, (ref, out) in enumerate(zip(refs, outputs)):
+        expect = _expected(ref, out, batch).numpy()
+        mine = np.asarray(got[i], dtype=np.float32).reshape(batch, -1)
+        if mine.shape != expect.shape:
+            raise ExportCheckError(f"output {out.name!r}: {engine} gives {tuple(got[i].shape)}, PyTorch "
+                                   f"{tuple(ref.shape)}")
+        scale = max(float(np.abs(expect).max()), 1e-6)
+        err = float(np.abs(mine - expect).max()) / scale
+        if not np.isfinite(err) or err > rtol:
+            raise ExportCheckError(f"output {out.name!r}: {engine} differs from PyTorch by {err:.3g} (max error "
+                                   f"relative to the output's largest magnitude {scale:.3g}; tolerance {rtol:g})")
+        worst = max(worst, err)
+    return worst
+
+
+def _check_reference(model, example, layout, refs, outputs, rtol):
+    """The graph itself, run by the torch reference interpreter, against PyTorch: checks the mapping."""
+    x = _c1d_input(example, layout)
+    with torch.no_grad():
+        got = [g.numpy() for g in reference_run(model, x)]
+    return _compare(got, refs, outputs, int(x.shape[0]), rtol, "the exported graph (reference interpreter)")
+
+
+def _check_run(convrun, path, example, layout, refs, outputs, rtol):
+    """The written file through convrun against PyTorch (or, for f16/bf16 files, against the reference
+    interpreter on the stored weights, since PyTorch ran with float32 weights)."""
+    x = _c1d_input(example, layout)
+    stored = c1dformat.load(path)
+    with tempfile.TemporaryDirectory(prefix="c1d-check-") as workdir:
+        got, error = _run_convrun(convrun, path, x, workdir, stored.graph["outputs"])
+    if got is None:
+        if "unknown op" in error:
+            warnings.warn(f"convrun could not run the file ({error}); checked with the reference interpreter only",
+                          CheckSkipped, stacklevel=3)
+            return None
+        raise ExportCheckError(f"convrun refused the exported file: {error}")
+    if any(stored.encodings[name][0] != "f32" for name in stored.encodings):
+        with torch.no_grad():
+            refs = reference_run(stored, x)
+        outputs = [_Flat(o.name) for o in outputs]
+    return _compare(got, refs, outputs, int(x.shape[0]), rtol, "convrun")
+
+
+def _fix_length_if_specific(module, example, result, rtol):
+    """Shape arithmetic in forward() is evaluated at the example's length, so a graph can be right there
+    and wrong at other lengths (a pad to a multiple of the stride, a crop to a computed length). The graph
+    is tried at twice the example's length against PyTorch; if it disagrees, the file's input length is
+    fixed to the example's (so that engines refuse other lengths) with a warning."""
+    axis = result.layout.index("L")
+    longer = torch.cat([example, example.flip(axis)], axis)
+    length = int(example.shape[axis])
+    try:
+        with _eval_mode(module), torch.no_grad():
+            refs = result.kept(_reference(module, longer))
+    except ValueError:
+        # The module itself runs at the example's length only (a Linear over a flattened (C, L)).
+        return _fix_length(result, length, "the module itself does not run at twice that length")
+    try:
+        _check_reference(result.model, longer, result.layout, refs, result.outputs, rtol)
+    except Exception:  # noqa: BLE001 - any disagreement or shape error means length-specific
+        _fix_length(result, length, "shape arithmetic in forward() was evaluated there")
+
+
+def _fix_length(result, length, why):
+    result.model.graph["inputs"][0]["length"] = length
+    result.model.metadata["export.length_specific"] = ("bool", True)
+    warnings.warn(f"the exported graph holds only at the example's length {length} ({why}); the file's input "
+                  "length is fixed to it", stacklevel=4)
+
+
+class _Flat:
+    """An output compared element by element in the file's own layout."""
+
+    def __init__(self, name):
+        self.name = name
+        self.axes = ()
+
+
+# ---------------------------------------------------------------------------------------------
+# the entry point
 
 def export(module: nn.Module, example_input: torch.Tensor, path, dtype: str = "f32", codec: str = "deflate",
-           level: int | None = None, **model_options) -> c1dformat.Model:
-    """Writes `module` as a .c1d file at `path`; returns the exported model.
+           level: int | None = None, *, name: str = "", description: str = "", license: str = "",
+           fixed_length: bool = False, sample_rate: float | None = None, check=None, convrun=None,
+           rtol: float = 1e-4, input_layout="auto") -> c1dformat.Model:
+    """Writes `module` as a .c1d file at `path` and returns the exported model.
 
-    Raises UnsupportedOperation naming the first op .c1d cannot express.
+    The module is captured with torch.export (non-strict) on `example_input` ((N, C, L); see
+    input_layout) in eval mode (each submodule's training flag and every buffer are restored afterwards);
+    subgraphs of parameters only (weight norm, parametrizations, scales) are evaluated into constant
+    tensors. Shape arithmetic in forward() is evaluated at the example's shape. An output PyTorch gives
+    channels-last (N, L, C) is written (N, C, L): a warning says so and the metadata key
+    `export.output_layout` records it. Outputs that do not depend on the input (lengths) are left out.
+
+    Keywords:
+      dtype: "f32" (default), "f16" or "bf16": how tensors are stored (computation is float32).
+      codec: "deflate" (default), "shuffle-deflate" or "none" (raw, memory-mappable).
+      level: zlib level for the deflate codecs (default 6).
+      name, description, license: metadata strings (name defaults to the module's class name).
+      fixed_length: record the example's length as the input's `length` (the model is meant for it).
+        Without it, the check also runs the graph at twice the example's length, and fixes the length
+        itself (with a warning) when the graph does not hold there.
+      sample_rate: the input's sample rate in Hz, recorded in the file (None: unknown).
+      check: compare the graph with PyTorch on the example, in the torch reference interpreter of .c1d
+        graphs (c1d.export_reference) and, when a convrun binary is found (`convrun=`, $CONVRUN or PATH),
+        by running the written file through it. None (default): convrun when found; True: require
+        convrun; False: no checks beyond shapes. A file convrun cannot run because it does not know an
+        op yet is kept, checked by the reference interpreter only, with a CheckSkipped warning.
+      convrun: path of the convrun binary for the check.
+      rtol: the check's tolerance: max |file - PyTorch| / max |PyTorch| per output (1e-4).
+      input_layout: "auto", or the meaning of the example's axes, e.g. ("N", "C", "L"), ("C", "L")
+        (unbatched), ("N", "L") (a batch of waveforms, one channel) or ("N", "L", "C") (features last,
+        as speechbrain's models take them; the file's input is then (N, C, L)). "auto" tries (N, C, L),
+        then (N, L, C) for a 3-D example, and (C, L), then (N, L) for a 2-D one.
+
+    Raises UnsupportedOperation (naming the ATen op, the module path and the source line) for anything
+    .c1d cannot express, and ExportCheckError when the file does not reproduce PyTorch's shapes or
+    values. Nothing is left at `path` when export fails.
     """
-    model = to_model(module, example_input, **model_options)
-    c1dformat.save(model, path, dtype=dtype, codec=codec, level=level)
-    return model
+    example = _as_example(example_input)
+    runner = _find_convrun(convrun) if check is not False else None
+    if check is True and not runner:
+        raise ExportCheckError("check=True needs convrun: pass convrun=PATH, set CONVRUN or put it on PATH")
+    with _eval_mode(module), torch.no_grad():
+        refs = _reference(module, example)
+        result = _build(module, example, name=name, description=description, license=license,
+                        fixed_length=fixed_length, sample_rate=sample_rate, input_layout=input_layout)
+    refs = result.kept(refs)
+    _check_shapes(result.model, example, result.layout, refs, result.outputs)
+    if check is not False and not fixed_length:
+        _fix_length_if_specific(module, example, result, rtol)
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, staged = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".c1d", dir=directory)
+    os.close(fd)
+    try:
+        c1dformat.save(result.model, staged, dtype=dtype, codec=codec, level=level)
+        if check is not False:
+            _check_reference(result.model, example, result.layout, refs, result.outputs, rtol)
+        if runner:
+            _check_run(runner, staged, example, result.layout, refs, result.outputs, rtol)
+        os.replace(staged, path)
+    finally:
+        if os.path.exists(staged):
+            os.unlink(staged)
+    return result.model
