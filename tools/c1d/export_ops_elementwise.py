@@ -4,6 +4,8 @@ A part of the Converter of export_graph.py (a mixin: `self` is the Converter).""
 
 from __future__ import annotations
 
+import warnings
+
 import torch
 
 from .export_values import Val
@@ -169,6 +171,13 @@ class ElementwiseOps:
             self.refuse("a broadcast of features (N, F) with a sequence (N, C, L)")
         return tuple(axes)
 
+    _RANDOM_OPS = ("randn", "rand", "normal", "bernoulli", "randint", "uniform", "exponential")
+
+    def draws_random_numbers(self):
+        """Whether the captured graph calls a random-number op."""
+        return any(node.op == "call_function" and any(r in str(node.target) for r in self._RANDOM_OPS)
+                   for node in self.program.graph.nodes)
+
     def const_operand(self, c, x):
         """A constant broadcast against activation `x`, as a (C, L) `constant` node."""
         t = torch.as_tensor(c, dtype=torch.float32)
@@ -182,7 +191,12 @@ class ElementwiseOps:
                 if size != 1:
                     first = t.narrow(dim, 0, 1)
                     if not torch.equal(first.expand_as(t), t):
-                        self.refuse(f"a constant {tuple(t.shape)} that varies along the batch axis")
+                        if not self.draws_random_numbers():
+                            self.refuse(f"a constant {tuple(t.shape)} that varies along the batch axis")
+                        # Noise drawn in eval mode (speechbrain's StatisticsPooling adds ~1e-5): no
+                        # file can reproduce a fresh draw; the first sample's draw serves every sample.
+                        warnings.warn(f"the model draws random numbers in eval mode; a constant {tuple(t.shape)} "
+                                      "made from them is frozen to one draw, shared by every sample")
                     t = first
                 continue
             keep[label] = dim

@@ -6,6 +6,7 @@ PyTorch is needed here only, never by the Swift package.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import os
 import shutil
 import subprocess
@@ -86,9 +87,45 @@ class _RealConstants(torch.overrides.TorchFunctionMode):
         return func(*args, **kwargs)
 
 
+@contextlib.contextmanager
+def _keyword_tolerant_submodules(module):
+    """Submodules called with keywords their forward() does not take drop those keywords during capture.
+
+    Models probe their layers with `try: layer(x, lengths=lens) except TypeError: layer(x)` (speechbrain's
+    Xvector and containers). In eager mode the TypeError picks the second call; under torch.export's
+    tracer it escapes from inside the tracer's module stack and breaks it ("Unexpected key …"). A
+    forward that cannot take the keyword would compute `layer(x)` either way, so dropping the keyword
+    before the call is the same computation, without the exception."""
+    patched = []
+    for sub in module.modules():
+        forward = sub.forward
+        try:
+            parameters = inspect.signature(forward).parameters
+        except (TypeError, ValueError):
+            continue
+        if any(p.kind == inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+            continue
+        names = set(parameters)
+
+        def tolerant(*args, _forward=forward, _names=names, **kwargs):
+            return _forward(*args, **{k: v for k, v in kwargs.items() if k in _names})
+
+        had_own = "forward" in sub.__dict__
+        sub.forward = tolerant
+        patched.append((sub, had_own, forward))
+    try:
+        yield
+    finally:
+        for sub, had_own, forward in patched:
+            if had_own:
+                sub.forward = forward
+            else:
+                del sub.forward
+
+
 def _capture(module, example):
     try:
-        with _RealConstants():
+        with _RealConstants(), _keyword_tolerant_submodules(module):
             program = torch.export.export(module, (example,), strict=False)
         return program.run_decompositions({})
     except UnsupportedOperation:
