@@ -27,7 +27,7 @@ for target in "${targets[@]}"; do
   corpus=.build-fuzz/corpus/$target
   mkdir -p "$corpus" "$work/artifacts" "Fixtures/malformed/fuzz/$target"
   case $target in
-    loader) seeds=(Fixtures/seed Fixtures/malformed Fixtures/malformed/fuzz/loader); cp Fixtures/architectures/tcn/model.c1d "$corpus/tcn.c1d"; extra=(-dict=tools/fuzz/c1d.dict -max_len=65536) ;;
+    loader) seeds=(Fixtures/seed Fixtures/malformed Fixtures/malformed/fuzz/loader); cp Fixtures/architectures/tcn/model.c1d "$corpus/tcn.c1d"; cp Fixtures/ops/v11_shape_ops/model.c1d "$corpus/v11_shape_ops.c1d"; cp Fixtures/ops/conv_transpose_stack/model.c1d "$corpus/conv_transpose_stack.c1d"; extra=(-dict=tools/fuzz/c1d.dict -max_len=65536) ;;
     input) seeds=(Fixtures/malformed/fuzz/input); cp Fixtures/seed/input.npy "$corpus/"; extra=(-max_len=8192) ;;
     interpreter) seeds=(Fixtures/malformed/fuzz/interpreter); extra=(-max_len=64) ;;
     # libsndfile's parsers (WAV, FLAC, Ogg, MP3, AIFF) as the CLI calls them; seeded with small files of each.

@@ -113,12 +113,52 @@ public enum FuzzTargets {
     var builder = ModelBuilder(channels: inChannels)
     var value = builder.conv1d(conv, builder.input)
     if reader.int(bits: 1, at: 0) == 1 { value = builder.add(.gelu(.none), [value]) }
+    value = appendVersion11Op(&builder, value, channels: outChannels, &reader)
     guard let model = try? builder.build(outputs: [value]) else { return }
     // Any length goes through shape inference and the memory bound; only small inputs are allocated.
     _ = try? model.activationBytes(forInputLength: length, batch: batch)
     let (elements, overflow) = (inChannels * batch).multipliedReportingOverflow(by: length)
     guard !overflow, elements <= 1 << 14, let x = try? Tensor(shape: [batch, inChannels, length], repeating: 0.25) else { return }
     runIfSmall(model, x, length: length, batch: batch)
+  }
+
+  /// One op of format 1.1 with hostile attributes after the conv (or none): validation, shape inference
+  /// and the kernels of the new ops meet the same arithmetic edges as the conv's.
+  static func appendVersion11Op(_ builder: inout ModelBuilder, _ x: String, channels: Int, _ reader: inout ByteReader) -> String {
+    switch reader.int(bits: 3, at: 0) {
+    case 1:
+      let groups = reader.pick([1, 1, 2])
+      let kernel = reader.hostile()
+      guard kernel > 0, Sizes.product(channels, 4, kernel) <= 1 << 12 else { return x }
+      let attributes = ConvTranspose1dAttributes(
+        inChannels: channels, outChannels: 4 * groups, kernelSize: kernel, stride: reader.hostile(), padding: reader.hostile() - 1,
+        outputPadding: reader.hostile() - 1, dilation: reader.hostile(), groups: groups, bias: false)
+      let weight = (try? Tensor(shape: [channels, 4, kernel], repeating: 0.125)) ?? (try! Tensor(shape: [0], values: []))
+      return builder.add(.convTranspose1d(attributes), [x], parameters: ["weight": weight])
+    case 2:
+      let useSize = reader.int(bits: 1, at: 0) == 1
+      return builder.apply(
+        .upsample(nearest: reader.int(bits: 1, at: 0) == 1, scaleFactor: useSize ? nil : Double(reader.hostile()) / 4,
+          size: useSize ? reader.hostile() : nil, alignCorners: reader.int(bits: 1, at: 0) == 1), x)
+    case 3:
+      return builder.apply(.narrow(overTime: reader.int(bits: 1, at: 0) == 1, start: reader.hostile() - 1, length: reader.hostile()), x)
+    case 4:
+      let kinds = ["mean", "sum", "max", "min", "var", "std"]
+      guard let op = try? Op.reduce(
+        kinds[reader.int(bits: 3, at: 0) % kinds.count], axis: reader.int(bits: 1, at: 0) == 1 ? "time" : "channels",
+        keepdim: reader.int(bits: 1, at: 0) == 1, correction: reader.hostile() - 1)
+      else { return x }
+      return builder.apply(op, x)
+    case 5:
+      return builder.apply(reader.int(bits: 1, at: 0) == 1 ? .adaptiveMaxPool1d(outputSize: reader.hostile()) : .adaptiveAvgPool1d(outputSize: reader.hostile()), x)
+    case 6:
+      return builder.apply(reader.int(bits: 1, at: 0) == 1 ? .glu(overTime: true) : .softmax(overTime: reader.int(bits: 1, at: 0) == 1), x)
+    case 7:
+      let other = builder.constant((try? Tensor(shape: [reader.int(bits: 2, at: 1), reader.int(bits: 2, at: 1)], repeating: 2)) ?? (try! Tensor(shape: [1], values: [1])))
+      return builder.combine([.sub, .div, .pow, .maximum][reader.int(bits: 2, at: 0)], x, other)
+    default:
+      return x
+    }
   }
 
   /// Recomputes the header CRC and the preamble CRC of a buffer that starts like a c1d file.

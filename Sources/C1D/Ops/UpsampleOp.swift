@@ -46,7 +46,12 @@ struct UpsampleOp: OpDefinition {
   }
 
   func outputShape(_ infer: ShapeCheck) throws -> ValueShape {
-    let length = size ?? Int((Double(infer.length) * scaleFactor!).rounded(.down))
+    // Computed in Double and bounded before it becomes an Int: a hostile scale factor must not trap.
+    let scaled = (Double(infer.length) * (scaleFactor ?? 1)).rounded(.down)
+    guard size != nil || scaled <= Double(ValidatedGraph.maxLength) else {
+      throw C1DError.limitExceeded(what: "node '\(infer.node)' output length", limit: ValidatedGraph.maxLength, actual: Int.max)
+    }
+    let length = size ?? Int(scaled)
     guard length >= 1 else {
       throw infer.tooShort("Input and output sizes should be greater than 0, but got input (W: \(infer.length)) output (W: \(length))")
     }
