@@ -100,15 +100,21 @@ public struct TimeWindow: Sendable, Hashable {
   public var stride: Int
   public var padLeft: Int
   public var padRight: Int
-  /// How frames outside the input read: `"zeros"`, `"constant"`, `"reflect"`, `"replicate"` (none
-  /// needs more than a bounded look-ahead at either end).
+  /// How frames outside the input read: `"zeros"`, `"constant"` (`value`), `"reflect"`, `"replicate"`,
+  /// `"-inf"` (a max pool's padding, which never wins) or `"excluded"` (an average pool's padding left out
+  /// of the divisor). None needs more than a bounded look-ahead at either end.
   public var padding: String
+  /// The fill of `"constant"` padding.
+  public var value: Double
 
-  public init(span: Int, stride: Int = 1, padLeft: Int = 0, padRight: Int = 0, padding: String = "zeros") {
+  public init(
+    span: Int, stride: Int = 1, padLeft: Int = 0, padRight: Int = 0, padding: String = "zeros", value: Double = 0
+  ) {
     self.span = span
     self.stride = stride
     self.padLeft = padLeft
     self.padRight = padRight
     self.padding = padding
+    self.value = value
   }
 }

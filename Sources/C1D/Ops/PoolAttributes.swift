@@ -61,11 +61,13 @@ public struct PoolAttributes: Sendable, Hashable {
     return ValueShape(channels: infer.x.channels, length: out)
   }
 
-  var timeLocality: TimeLocality {
+  /// - Parameter fill: how the padding reads (`TimeWindow.padding`): `"-inf"` for max, `"zeros"` or
+  ///   `"excluded"` for average pooling.
+  func timeLocality(fill: String) -> TimeLocality {
     // ceil_mode adds a last, partial window whose existence depends on the total length.
     ceilMode
       ? .wholeAxis(reason: "ceil_mode's last window depends on the total length")
-      : .window(TimeWindow(span: span, stride: stride, padLeft: padding, padRight: padding, padding: "ignored"))
+      : .window(TimeWindow(span: span, stride: stride, padLeft: padding, padRight: padding, padding: fill))
   }
 
   var summary: String { "k\(kernelSize) s\(stride) p\(padding)" }

@@ -1,0 +1,160 @@
+/// How a windowed step reads its first input in a stream: the op's window, with the padding the stream
+/// supplies itself (its kernel runs unpadded, on frames the stream has assembled).
+struct StreamWindow: Sendable, Hashable {
+  enum Fill: Sendable, Hashable {
+    /// Zeros, a constant, or −∞ (a max pool's padding, which never wins).
+    case constant(Float)
+    case replicate
+    case reflect
+    /// An average pool's padding left out of the divisor: zeros, then each edge window rescaled.
+    case excluded
+  }
+
+  var span: Int
+  var stride: Int
+  /// Frames of padding before the first input frame; negative: input frames dropped (a crop).
+  var padLeft: Int
+  /// Frames of padding after the last input frame; negative: input frames dropped at the end.
+  var padRight: Int
+  var fill: Fill
+
+  init(_ w: TimeWindow) {
+    span = w.span
+    stride = w.stride
+    padLeft = w.padLeft
+    padRight = w.padRight
+    switch w.padding {
+    case "reflect": fill = .reflect
+    case "replicate": fill = .replicate
+    case "-inf": fill = .constant(-.infinity)
+    case "excluded": fill = .excluded
+    case "constant": fill = .constant(Float(w.value))
+    default: fill = .constant(0)
+    }
+  }
+
+  /// Output frames from `padded` frames of padded input (padding included, crops excluded).
+  func outputs(padded: Int) -> Int { padded >= span ? (padded - span) / stride + 1 : 0 }
+}
+
+/// A model prepared for streaming, once, by `makeStream`: the graph with every window op's padding taken
+/// out (the stream assembles padding frames itself, so the same kernels run on any window of frames),
+/// fused into steps as for offline runs, and how each value flows.
+struct StreamPlan: Sendable {
+  struct Step: Sendable {
+    enum Kind: Sendable {
+      /// Input 0 read through a window; further streaming inputs (fused epilogue operands) frame by frame.
+      case window(StreamWindow)
+      /// A pad or a crop: frames pass through the window's padding without a kernel.
+      case identity(StreamWindow)
+      /// Every streaming input frame by frame; fixed inputs broadcast.
+      case pointwise
+      /// Folds every frame of input 0 into an accumulator; the value exists at the end.
+      case reduction(TimeAccumulator)
+      /// Runs once, on fixed-size values: at the start (fixed role) or at the end (tail role).
+      case once
+    }
+    var name: String
+    var kernel: any OpKernel
+    var kind: Kind
+    var inputs: [Int]
+    var output: Int
+  }
+
+  let steps: [Step]
+  let analysis: StreamAnalysis
+  /// The model's own graph, for the offline shape rules checked when the stream ends.
+  let original: ValidatedGraph
+  let slotCount: Int
+  let inputSlot: Int
+  let outputSlots: [Int]
+  let outputNames: [String]
+  /// Channels of every value, by slot.
+  let channels: [Int]
+  /// Shapes of the fixed and tail values (which do not depend on the input length), by slot.
+  let fixedShapes: [ValueShape?]
+  let inputChannels: Int
+  /// By slot: the steps reading the value, and at which of their inputs.
+  let readers: [[Reader]]
+
+  struct Reader: Sendable {
+    var step: Int
+    var port: Int
+  }
+
+  init(_ original: ValidatedGraph) throws {
+    let analysis = try StreamAnalysis(original)
+    let unpadded = try GraphValidator(graph: Self.unpadded(original.graph), weights: original.weights).validate()
+    // Fixed and tail shapes do not depend on the length: any length the model accepts gives them.
+    guard let probe = original.minimumLength(), let shapes = try? original.shapes(lengths: [probe], batch: nil) else {
+      throw C1DError.cannotStream(node: original.graph.nodes.last?.name ?? "", reason: "no input length fits every node's shape rules")
+    }
+    var nodeIndex: [String: Int] = [:]
+    for (index, node) in original.graph.nodes.enumerated() { nodeIndex[node.name] = index }
+    steps = try Fusion.plan(unpadded).map { planned in
+      let index = nodeIndex[planned.node.name]!
+      let inputs = planned.inputs.map { unpadded.slots[$0]! }
+      let output = unpadded.slots[planned.output]!
+      let kind = try Self.kind(
+        of: original.graph.nodes[index], inputs: inputs, output: output, roles: analysis.roles, shapes: shapes)
+      return Step(name: planned.node.name, kernel: planned.kernel, kind: kind, inputs: inputs, output: output)
+    }
+    self.analysis = analysis
+    self.original = original
+    slotCount = unpadded.slots.count
+    inputSlot = 0
+    outputSlots = original.outputSlots
+    outputNames = original.graph.outputs
+    channels = unpadded.kinds.map(\.channels)
+    fixedShapes = shapes.indices.map { analysis.roles[$0] == .streaming ? nil : shapes[$0] }
+    inputChannels = original.graph.inputs[0].channels
+    var readers = [[Reader]](repeating: [], count: slotCount)
+    for (i, step) in steps.enumerated() {
+      for (port, slot) in step.inputs.enumerated() { readers[slot].append(Reader(step: i, port: port)) }
+    }
+    self.readers = readers
+  }
+
+  private static func kind(
+    of node: Node, inputs: [Int], output: Int, roles: [StreamAnalysis.Role], shapes: [ValueShape]
+  ) throws -> Step.Kind {
+    let readsStreaming = inputs.contains { roles[$0] == .streaming }
+    guard readsStreaming else { return .once }
+    if roles[output] == .tail {
+      guard let accumulator = TimeAccumulator(node.op.definition) else {
+        throw C1DError.cannotStream(node: node.name, reason: "its reduction over time has no streaming form")
+      }
+      return .reduction(accumulator)
+    }
+    for slot in inputs where roles[slot] == .fixed && (shapes[slot].length ?? 1) != 1 {
+      throw C1DError.cannotStream(
+        node: node.name,
+        reason: "it pairs a fixed value of \(shapes[slot].length!) frames with a streaming one frame by frame: only one input length fits")
+    }
+    guard case .window(let w) = node.op.timeLocality else { return .pointwise }
+    let isPassThrough = node.op.definition is PadAttributes || node.op.definition is SliceAttributes
+    return isPassThrough ? .identity(StreamWindow(w)) : .window(StreamWindow(w))
+  }
+
+  /// The graph with the padding of every windowed op removed: convolutions and pools become unpadded,
+  /// pads become identities (`slice [0:]`). Node names and values stay, so slots match the original's.
+  static func unpadded(_ graph: Graph) -> Graph {
+    var graph = graph
+    for index in graph.nodes.indices {
+      let op = graph.nodes[index].op
+      guard case .window = op.timeLocality else { continue }
+      if var conv = op.attributes(as: Conv1dAttributes.self) {
+        conv.padding = .valid
+        conv.paddingMode = .zeros
+        graph.nodes[index].op = .conv1d(conv)
+      } else if var pool = op.attributes(as: PoolAttributes.self) {
+        pool.padding = 0
+        // Padding 0: every window lies in the input, so divisors and the padding's value no longer matter.
+        graph.nodes[index].op = op.definition is MaxPool1dOp ? .maxPool1d(pool) : .avgPool1d(pool)
+      } else if op.definition is PadAttributes {
+        graph.nodes[index].op = .slice(SliceAttributes(start: 0))
+      }
+    }
+    return graph
+  }
+}
