@@ -91,7 +91,8 @@ struct StreamAnalysis {
   }
 
   private static func windowReach(_ w: TimeWindow, node: Node, input r: Reach) throws -> Reach {
-    guard ["zeros", "constant", "reflect", "replicate", "-inf", "excluded"].contains(w.padding) else {
+    let padded = w.padLeft > 0 || w.padRight > 0 || w.ceilMode
+    guard !padded || ["zeros", "constant", "reflect", "replicate", "-inf", "counted", "excluded"].contains(w.padding) else {
       throw C1DError.cannotStream(node: node.name, reason: "its '\(w.padding)' padding has no streaming form")
     }
     var out = Reach(rate: r.rate * w.stride, first: r.first + r.rate * -w.padLeft, last: r.last + r.rate * (w.span - 1 - w.padLeft))

@@ -6,8 +6,9 @@ struct StreamWindow: Sendable, Hashable {
     case constant(Float)
     case replicate
     case reflect
-    /// An average pool's padding left out of the divisor: zeros, then each edge window rescaled.
-    case excluded
+    /// An average pool's zero padding. Windows that reach past what the divisor counts (the padding, when
+    /// `countsPadding` is false; past the padding in ceil mode) are rescaled to PyTorch's divisor.
+    case average(countsPadding: Bool)
   }
 
   var span: Int
@@ -27,7 +28,8 @@ struct StreamWindow: Sendable, Hashable {
     case "reflect": fill = .reflect
     case "replicate": fill = .replicate
     case "-inf": fill = .constant(-.infinity)
-    case "excluded": fill = .excluded
+    case "excluded": fill = .average(countsPadding: false)
+    case "counted": fill = .average(countsPadding: true)
     case "constant": fill = .constant(Float(w.value))
     default: fill = .constant(0)
     }
@@ -149,6 +151,7 @@ struct StreamPlan: Sendable {
         graph.nodes[index].op = .conv1d(conv)
       } else if var pool = op.attributes(as: PoolAttributes.self) {
         pool.padding = 0
+        pool.ceilMode = false  // the stream decides the last windows itself, at the end
         // Padding 0: every window lies in the input, so divisors and the padding's value no longer matter.
         graph.nodes[index].op = op.definition is MaxPool1dOp ? .maxPool1d(pool) : .avgPool1d(pool)
       } else if op.definition is PadAttributes {

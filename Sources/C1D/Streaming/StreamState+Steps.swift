@@ -24,10 +24,11 @@ extension StreamState {
   ) {
     let step = plan.steps[i]
     let source = step.inputs[0]
-    if final { appendRightPadding(i, w) }
     let e = emitted[i]
-    let m = windowTarget(i, w, final: final, plan: plan) - e
-    if leftReady[i], m > 0 {
+    let target = windowTarget(i, w, final: final, plan: plan)
+    if final { appendRightPadding(i, w, through: (target - 1) * w.stride + w.span, source: source) }
+    let m = target - e
+    if leftReady[i], m > 0, let end = ports[i][0]?.end, (target - 1) * w.stride + w.span <= end {
       let from = e * w.stride
       let n = (m - 1) * w.stride + w.span
       let frames = ports[i][0]!.frames(from: from, count: n)
@@ -38,12 +39,14 @@ extension StreamState {
         var inputs = [Activation(shape: ValueShape(channels: plan.channels[source], length: n), batch: batch!, data: frames)]
         for port in step.inputs.indices.dropFirst() { inputs.append(operand(i, port, from: e, count: m, plan: plan)) }
         output = step.kernel.run(inputs, output: ValueShape(channels: plan.channels[step.output], length: m), context: context)
-        if w.fill == .excluded { rescaleEdges(&output, w, first: e, inputLength: final ? produced[source] : nil) }
+        if case .average(let counts) = w.fill {
+          rescaleAverages(&output, w, first: e, countsPadding: counts, inputLength: final ? produced[source] : nil)
+        }
       }
       emitted[i] += m
       // Replicate and reflect padding at the end copy the last frames: keep them until then.
       let keep = final || w.padRight <= 0 ? 0 : (w.fill == .reflect ? w.padRight + 1 : w.fill == .replicate ? 1 : 0)
-      ports[i][0]!.drop(before: min((e + m) * w.stride, ports[i][0]!.end - keep))
+      ports[i][0]!.drop(before: min((e + m) * w.stride, end - keep))
       for port in step.inputs.indices.dropFirst() { ports[i][port]?.drop(before: e + m) }
       deliver(output, to: step.output, plan: plan)
     }
@@ -58,13 +61,15 @@ extension StreamState {
     }
   }
 
-  /// The output frames a windowed step can emit in all, from the frames its inputs have produced.
+  /// The output frames a windowed step can emit in all: at the end, the offline count (which ceil mode
+  /// decides from the total length); before, what the frames its inputs have produced determine.
   private func windowTarget(_ i: Int, _ w: StreamWindow, final: Bool, plan: StreamPlan) -> Int {
     let step = plan.steps[i]
+    if final { return finalShapes[step.output].length ?? 0 }
     let source = step.inputs[0]
     // A crop at the end may only pass frames that are sure not to be among the last ones.
-    let usable = final ? produced[source] + min(0, w.padRight) : produced[source] + min(0, pending[source] + min(0, w.padRight))
-    var target = w.outputs(padded: max(0, w.padLeft + usable + (final ? max(0, w.padRight) : 0)))
+    let usable = produced[source] + min(0, pending[source] + min(0, w.padRight))
+    var target = w.outputs(padded: max(0, w.padLeft + usable))
     for (port, slot) in step.inputs.enumerated().dropFirst() where ports[i][port] != nil { target = min(target, produced[slot]) }
     return target
   }
@@ -78,29 +83,32 @@ extension StreamState {
       data: buffer.frames(from: from, count: count))
   }
 
-  /// At the end of the input: the right padding, after the last frame.
-  private mutating func appendRightPadding(_ i: Int, _ w: StreamWindow) {
-    guard w.padRight > 0, leftReady[i], var buffer = ports[i][0] else { return }
+  /// At the end of the input: the right padding after the last frame, up to padded frame `needed` (in ceil
+  /// mode past the padding, with frames that count for nothing).
+  private mutating func appendRightPadding(_ i: Int, _ w: StreamWindow, through needed: Int, source: Int) {
+    guard leftReady[i], var buffer = ports[i][0], needed > buffer.end else { return }
     ports[i][0] = nil  // keeps the buffer uniquely referenced while it grows
-    let last = buffer.end - 1
+    let (count, last) = (needed - buffer.end, buffer.end - 1)
     switch w.fill {
-    case .constant(let value): buffer.append(filling: w.padRight, with: value)
-    case .excluded: buffer.append(filling: w.padRight, with: 0)
-    case .replicate: for _ in 0..<w.padRight { buffer.append(copyOf: last) }
-    case .reflect: for j in 0..<w.padRight { buffer.append(copyOf: last - 1 - j) }
+    case .constant(let value): buffer.append(filling: count, with: value)
+    case .average: buffer.append(filling: count, with: 0)
+    case .replicate: for _ in 0..<count { buffer.append(copyOf: last) }
+    case .reflect: for j in 0..<count { buffer.append(copyOf: last - 1 - j) }
     }
     ports[i][0] = buffer
   }
 
-  /// Average pooling without the padding in the divisor: the windows that reach into the padding were
-  /// divided by the window size; divide by the frames of input they cover instead.
-  private func rescaleEdges(_ y: inout Activation, _ w: StreamWindow, first: Int, inputLength: Int?) {
+  /// Average pooling: the unpadded kernel divided every window by its size; windows reaching past what
+  /// PyTorch's divisor counts (the padded input, or without `count_include_pad` the input alone) are
+  /// divided by the frames they cover instead.
+  private func rescaleAverages(_ y: inout Activation, _ w: StreamWindow, first: Int, countsPadding: Bool, inputLength: Int?) {
     let m = y.shape.length ?? 1
     let rows = y.batch * y.shape.channels
-    let inputEnd = w.padLeft + (inputLength ?? Int.max / 2)
+    let inputEnd = w.padLeft + (inputLength ?? Int.max / 4)
+    let counted = countsPadding ? 0..<inputEnd + max(0, w.padRight) : w.padLeft..<inputEnd
     for j in 0..<m {
       let start = (first + j) * w.stride
-      let covered = min(start + w.span, inputEnd) - max(start, w.padLeft)
+      let covered = min(start + w.span, counted.upperBound) - max(start, counted.lowerBound)
       guard covered < w.span, covered > 0 else { continue }
       let scale = Float(w.span) / Float(covered)
       for r in 0..<rows { y.data[r * m + j] *= scale }

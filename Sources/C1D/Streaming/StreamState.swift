@@ -18,6 +18,8 @@ struct StreamState: Sendable {
   var batched = false
   var inputFrames = 0
   var finished = false
+  /// Every value's offline shape for the whole input, once `finish` has it.
+  var finalShapes: [ValueShape] = []
   /// Output frames gathered during one push or finish, by slot.
   var collected: [Int: [Activation]] = [:]
 
@@ -69,7 +71,7 @@ struct StreamState: Sendable {
       guard let w = step.window, w.padLeft > 0 else { continue }
       switch w.fill {
       case .constant(let value): ports[i][0]!.append(filling: w.padLeft, with: value)
-      case .excluded: ports[i][0]!.append(filling: w.padLeft, with: 0)
+      case .average: ports[i][0]!.append(filling: w.padLeft, with: 0)
       case .replicate, .reflect:
         // Placeholders, overwritten once the frames they copy have arrived.
         ports[i][0]!.append(filling: w.padLeft, with: 0)
@@ -98,6 +100,7 @@ struct StreamState: Sendable {
       throw C1DError.invalidInput("no frames were pushed: a stream needs at least one input frame before finish()")
     }
     let shapes = try plan.original.explainedShapes(lengths: [inputFrames], batch: batched ? batch : nil)
+    finalShapes = shapes
     finished = true
     collected = [:]
     for i in plan.steps.indices { run(step: i, final: true, plan: plan, context: context) }
