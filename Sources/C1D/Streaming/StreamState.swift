@@ -60,7 +60,7 @@ struct StreamState: Sendable {
   }
 
   /// Creates the buffers once the batch is known, with constant left padding already in place.
-  private mutating func start(batch: Int, batched: Bool, plan: StreamPlan) {
+  mutating func start(batch: Int, batched: Bool, plan: StreamPlan) {
     self.batch = batch
     self.batched = batched
     ports = plan.steps.map { step in
@@ -84,17 +84,28 @@ struct StreamState: Sendable {
 
   /// Delivers a chunk of input and runs every step as far as the frames allow.
   mutating func advance(_ x: Activation, plan: StreamPlan, context: ExecutionContext) throws -> [String: Tensor] {
+    feed(x, plan: plan, context: context)
+    return outputs(plan: plan)
+  }
+
+  /// `advance`, leaving the new output frames in `collected`.
+  mutating func feed(_ x: Activation, plan: StreamPlan, context: ExecutionContext) {
     collected = [:]
-    guard (x.shape.length ?? 0) > 0 else { return outputs(plan: plan) }
+    guard (x.shape.length ?? 0) > 0 else { return }
     inputFrames += x.shape.length!
     deliver(x, to: plan.inputSlot, plan: plan)
     for i in plan.steps.indices { run(step: i, final: false, plan: plan, context: context) }
-    return outputs(plan: plan)
   }
 
   /// Ends the input: checks the whole length against the offline shape rules, then flushes every step
   /// with its right padding and computes the values that follow reductions over time.
   mutating func finish(plan: StreamPlan, context: ExecutionContext) throws -> [String: Tensor] {
+    try flush(plan: plan, context: context)
+    return outputs(plan: plan)
+  }
+
+  /// `finish`, leaving the last output frames in `collected` and the tail values in `fixedValues`.
+  mutating func flush(plan: StreamPlan, context: ExecutionContext) throws {
     guard !finished else { throw C1DError.invalidInput("this stream has already finished") }
     guard inputFrames > 0, let batch else {
       throw C1DError.invalidInput("no frames were pushed: a stream needs at least one input frame before finish()")
@@ -108,7 +119,6 @@ struct StreamState: Sendable {
       throw C1DError.invalidInput(
         "internal error: the stream produced \(produced[slot]) frames of '\(plan.original.name(ofSlot: slot))', the offline run \(shapes[slot].length ?? 0); please report it")
     }
-    return outputs(plan: plan)
   }
 
   /// Appends new frames of value `slot` to every step reading it (and to the outputs).
