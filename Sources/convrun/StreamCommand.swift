@@ -32,6 +32,8 @@ struct StreamCommand: ParsableCommand {
   var chunk = 1024
   @Option(help: "Worker threads per step (default: every core; small chunks use one).") var threads: Int?
   @Flag(help: "Print the stream's latency and receptive field to stderr before starting.") var verbose = false
+  @Option(help: "Instead of reading stdin, time a random signal of this many frames pushed in chunks of 1, 16, 160 and 4096 (and --chunk), against the offline run of the whole signal.")
+  var measure: Int?
 
   func validate() throws {
     if chunk < 1 { throw ValidationError("--chunk must be at least 1, got \(chunk)") }
@@ -47,6 +49,10 @@ struct StreamCommand: ParsableCommand {
     let channels = model.graph.inputs[0].channels
     if verbose {
       printError("stream: \(channels) channels in, latency \(stream.latency) frames, receptive field \(stream.receptiveField) frames")
+    }
+    if let measure {
+      try Self.measure(model, frames: measure, chunks: Array(Set([1, 16, 160, 4096, chunk])).sorted(), threads: threads)
+      return
     }
     var reader = FrameReader(channels: channels, maxFrames: chunk)
     while let frames = try reader.next() {
@@ -73,6 +79,44 @@ struct StreamCommand: ParsableCommand {
       bytes = y.values.withUnsafeBytes { Array($0) }
     }
     try writeAll(bytes)
+  }
+}
+
+extension StreamCommand {
+  /// Prints the cost per input frame of streaming in each chunk size, best of three, next to the offline run.
+  static func measure(_ model: Model, frames: Int, chunks: [Int], threads: Int?) throws {
+    let channels = model.graph.inputs[0].channels
+    var rng = SeededGenerator(seed: 1)
+    let signal = try Tensor(shape: [channels, frames], values: (0..<channels * frames).map { _ in Float.random(in: -1...1, using: &rng) })
+    let clock = ContinuousClock()
+    func best(_ body: () throws -> Void) rethrows -> Double {
+      var times: [Double] = []
+      for _ in 0..<3 {
+        let start = clock.now
+        try body()
+        times.append((clock.now - start).milliseconds)
+      }
+      return times.min()!
+    }
+    let input = [model.graph.inputs[0].name: signal]
+    let offline = try best { _ = try model.run(input, threads: threads, tileAbove: .max) }
+    print(String(format: "offline, layer by layer: %.3f ms, %.1f ns/frame", offline, offline * 1e6 / Double(frames)))
+    let tiled = try best { _ = try model.run(input, threads: threads, tileAbove: 0) }
+    print(String(format: "offline, time-tiled:     %.3f ms, %.1f ns/frame, ×%.2f", tiled, tiled * 1e6 / Double(frames), tiled / offline))
+    for chunk in chunks where chunk <= frames {
+      // The chunks are cut before the clock starts: what is timed is the stream alone.
+      var pieces: [Tensor] = []
+      for start in stride(from: 0, to: frames, by: chunk) {
+        let m = min(chunk, frames - start)
+        pieces.append(try Tensor(shape: [channels, m], values: (0..<channels).flatMap { c in signal.values[c * frames + start..<c * frames + start + m] }))
+      }
+      let ms = try best {
+        var stream = try model.makeStream(threads: threads)
+        for piece in pieces { _ = try stream.push(piece) }
+        _ = try stream.finish()
+      }
+      print(String(format: "chunk %5d: %.3f ms, %.1f ns/frame, ×%.2f the offline run", chunk, ms, ms * 1e6 / Double(frames), ms / offline))
+    }
   }
 }
 

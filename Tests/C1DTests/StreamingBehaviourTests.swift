@@ -134,6 +134,15 @@ struct StreamingBehaviourTests {
     }
   }
 
+  @Test("a WaveNet's causal zero pads become its convs' own padding in the stream: no pass-through steps")
+  func padsAbsorbed() throws {
+    let model = try Model(contentsOf: Fixtures.path("architectures/wavenet/model.c1d"))
+    let plan = try StreamPlan(model.validated)
+    let passThrough = plan.steps.filter { if case .identity = $0.kind { true } else { false } }
+    #expect(passThrough.isEmpty, "\(passThrough.map(\.name))")
+    #expect(plan.steps.count < model.graph.nodes.count / 2)
+  }
+
   @Test("a crop at the end holds back exactly the frames it may drop")
   func heldBack() throws {
     var rng = SeededGenerator(seed: 3)

@@ -23,8 +23,13 @@ extension Model {
   /// - Throws: `C1DError` if an input is missing or does not fit the model.
   ///   - memoryLimit: the most activation memory (bytes) the run may need at once; checked before
   ///     anything is allocated. Defaults to `Model.defaultMemoryLimit`.
-  public func run(_ inputs: [String: Tensor], threads: Int? = nil, memoryLimit: Int = Model.defaultMemoryLimit) throws -> [String: Tensor] {
-    try run(inputs, threads: threads, isa: ExecutionContext.bestISA, memoryLimit: memoryLimit)
+  ///   - tileAbove: layer-by-layer activations above this many bytes (or above `memoryLimit`) run in time
+  ///     tiles, in constant memory, when the graph can stream; `Int.max` tiles only to stay within the limit.
+  public func run(
+    _ inputs: [String: Tensor], threads: Int? = nil, memoryLimit: Int = Model.defaultMemoryLimit,
+    tileAbove: Int = Model.tilingThreshold
+  ) throws -> [String: Tensor] {
+    try run(inputs, threads: threads, isa: ExecutionContext.bestISA, memoryLimit: memoryLimit, tileAbove: tileAbove)
   }
 
   /// The default bound on a run's activation memory: 8 GiB.

@@ -93,7 +93,7 @@ struct StreamPlan: Sendable {
     }
     var nodeIndex: [String: Int] = [:]
     for (index, node) in original.graph.nodes.enumerated() { nodeIndex[node.name] = index }
-    steps = try Fusion.plan(unpadded).map { planned in
+    let planned = try Fusion.plan(unpadded).map { planned in
       let index = nodeIndex[planned.node.name]!
       let inputs = planned.inputs.map { unpadded.slots[$0]! }
       let output = unpadded.slots[planned.output]!
@@ -101,6 +101,7 @@ struct StreamPlan: Sendable {
         of: original.graph.nodes[index], inputs: inputs, output: output, roles: analysis.roles, shapes: shapes)
       return Step(name: planned.node.name, kernel: planned.kernel, kind: kind, inputs: inputs, output: output)
     }
+    steps = Self.absorbingZeroPads(planned, keep: Set(original.outputSlots))
     self.analysis = analysis
     self.original = original
     slotCount = unpadded.slots.count
@@ -136,6 +137,31 @@ struct StreamPlan: Sendable {
     guard case .window(let w) = node.op.timeLocality else { return .pointwise }
     let isPassThrough = node.op.definition is PadAttributes || node.op.definition is SliceAttributes
     return isPassThrough ? .identity(StreamWindow(w)) : .window(StreamWindow(w))
+  }
+
+  /// Zero pads read by windowed steps that pad with zeros themselves (a WaveNet's causal `F.pad` before each
+  /// conv) become those steps' own padding, as offline fusion does: one copy of the frames fewer. A pad
+  /// left without readers is dropped.
+  static func absorbingZeroPads(_ steps: [Step], keep: Set<Int>) -> [Step] {
+    var steps = steps
+    var producer: [Int: Int] = [:]
+    for (i, step) in steps.enumerated() { producer[step.output] = i }
+    for i in steps.indices {
+      guard case .window(var w) = steps[i].kind, w.fill == .constant(0) || (w.padLeft == 0 && w.padRight == 0),
+        let p = producer[steps[i].inputs[0]], case .identity(let pad) = steps[p].kind, pad.fill == .constant(0),
+        pad.padLeft >= 0, pad.padRight >= 0
+      else { continue }
+      w.padLeft += pad.padLeft
+      w.padRight += pad.padRight
+      w.fill = .constant(0)
+      steps[i].kind = .window(w)
+      steps[i].inputs[0] = steps[p].inputs[0]
+    }
+    let read = Set(steps.flatMap(\.inputs)).union(keep)
+    return steps.filter { step in
+      guard case .identity = step.kind else { return true }
+      return read.contains(step.output)
+    }
   }
 
   /// The graph with the padding of every windowed op removed: convolutions and pools become unpadded,
