@@ -26,13 +26,15 @@ struct FrameBuffer: Sendable {
   var end: Int { start + count }
   private var rows: Int { batch * channels }
 
-  /// Makes room for `extra` more frames at the end: slides the held frames to the front when that frees
-  /// enough room and at most half the storage is held, else doubles the storage.
+  /// Makes room for `extra` more frames at the end: slides the held frames to the front when that leaves
+  /// ample room, else grows the storage.
   private mutating func reserve(_ extra: Int) {
     guard head + count + extra > capacity else { return }
     let needed = count + extra
     let (rows, capacity, head, count) = (self.rows, self.capacity, self.head, self.count)
-    if needed <= capacity, count <= capacity / 2 {
+    // Sliding moves `count` frames; with at least 3 · count of room after the slide, slides cost at most a
+    // third of a frame copy per appended frame.
+    if needed + 2 * count <= capacity {
       storage.withUnsafeMutableBufferPointer { s in
         for r in 0..<rows {
           let row = s.baseAddress! + r * capacity
@@ -40,7 +42,7 @@ struct FrameBuffer: Sendable {
         }
       }
     } else {
-      let newCapacity = max(needed * 2, 64)
+      let newCapacity = max(needed * 2 + 2 * count, 64)
       var fresh = [Float](repeating: 0, count: rows * newCapacity)
       if count > 0 {
         storage.withUnsafeBufferPointer { old in
