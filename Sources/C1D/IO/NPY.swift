@@ -62,7 +62,15 @@ public enum NPY {
     let unpadded = 10 + header.utf8.count + 1
     header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
     let length = header.utf8.count
-    return magic + [1, 0, UInt8(length & 0xFF), UInt8(length >> 8)] + Array(header.utf8) + DType.f32.encode(tensor.values)
+    var bytes = magic + [1, 0, UInt8(length & 0xFF), UInt8(length >> 8)] + Array(header.utf8)
+    // Appended in place: a long output (a time-tiled run's) is then held twice at most, not three times.
+    bytes.reserveCapacity(bytes.count + tensor.values.count * 4)
+    #if _endian(little)
+      tensor.values.withUnsafeBytes { bytes.append(contentsOf: $0) }
+    #else
+      bytes += DType.f32.encode(tensor.values)
+    #endif
+    return bytes
   }
 
   /// Decodes raw little-endian float32 of the given shape.
