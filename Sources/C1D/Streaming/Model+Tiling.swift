@@ -2,9 +2,11 @@
 /// (depth first) by the streaming machinery, so that only the input, the output and a few MiB of per-step
 /// state and tile activations are alive, whatever the length. The result is the layer-by-layer run's.
 extension Model {
-  /// Layer-by-layer activations above this many bytes run in tiles when the graph can stream: tiles keep
-  /// activations in cache, which on long inputs is also faster (see README, "Streaming").
-  public static let tilingThreshold = 64 << 20
+  /// Layer-by-layer activations above this many bytes run in tiles when the graph can stream. Tiles keep
+  /// activations in cache, but cost extra copies of the frames each step keeps (and unfused chomps): on
+  /// this machine a WaveNet runs ~10% faster tiled, a TCN ~35% slower (README, "Streaming"); so tiles
+  /// start where memory, not speed, decides.
+  public static let tilingThreshold = 192 << 20
 
   /// Frames per tile: a tile's widest activation, the step's input and output, fits in half of a 1 MiB L2
   /// cache; never fewer than 256 frames, so that per-call overheads stay small next to the work.
