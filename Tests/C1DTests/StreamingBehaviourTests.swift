@@ -33,6 +33,13 @@ enum StreamingModels {
       y = b.add(.slice(SliceAttributes(start: 2, stop: -1)), [y])
       models.append(("pad \(mode) then crop", try b.build(outputs: [y])))
     }
+    for mode in [PaddingMode.reflect, .replicate] {
+      // A chomp after a non-zero-padded conv: it becomes the conv's right padding in the stream.
+      var b = ModelBuilder(channels: 2)
+      let y = try conv(&b, b.input, 2, 3, k: 4, p: .explicit(3), d: 1, mode: mode, rng: &rng)
+      let chomped = b.relu(b.add(.slice(SliceAttributes(start: 0, stop: -2)), [y]))
+      models.append(("chomp after \(mode)", try b.build(outputs: [chomped])))
+    }
     models.append(("pools", try pools(&rng)))
     models.append(("branches", try branches(&rng)))
     models.append(("classifier", try classifier(&rng)))
@@ -101,7 +108,7 @@ struct StreamingBehaviourTests {
 
   @Test("every built model builds")
   func modelsBuild() throws {
-    #expect(try StreamingModels.all().count == 10)
+    #expect(try StreamingModels.all().count == 12)
   }
 
   @Test("built models stream exactly, batched and not, at lengths around their edges", arguments: models.map(\.0))
@@ -141,6 +148,15 @@ struct StreamingBehaviourTests {
     let passThrough = plan.steps.filter { if case .identity = $0.kind { true } else { false } }
     #expect(passThrough.isEmpty, "\(passThrough.map(\.name))")
     #expect(plan.steps.count < model.graph.nodes.count / 2)
+  }
+
+  @Test("a TCN's chomps become its convs' right padding in the stream, so relu and the residual add fuse again")
+  func chompsAbsorbed() throws {
+    let model = try Model(contentsOf: Fixtures.path("architectures/tcn/model.c1d"))
+    let plan = try StreamPlan(model.validated)
+    let passThrough = plan.steps.filter { if case .identity = $0.kind { true } else { false } }
+    #expect(passThrough.isEmpty, "\(passThrough.map(\.name))")
+    #expect(plan.steps.count == ExecutionPlan(model.validated).steps.count)
   }
 
   @Test("a crop at the end holds back exactly the frames it may drop")
