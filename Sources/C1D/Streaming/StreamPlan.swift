@@ -86,7 +86,8 @@ struct StreamPlan: Sendable {
 
   init(_ original: ValidatedGraph) throws {
     let analysis = try StreamAnalysis(original)
-    let unpadded = try GraphValidator(graph: Self.unpadded(original.graph), weights: original.weights).validate()
+    let (graph, chomps) = Self.unpadded(original.graph)
+    let unpadded = try GraphValidator(graph: graph, weights: original.weights).validate()
     // Fixed and tail shapes do not depend on the length: any length the model accepts gives them.
     guard let probe = original.minimumLength(), let shapes = try? original.shapes(lengths: [probe], batch: nil) else {
       throw C1DError.cannotStream(node: original.graph.nodes.last?.name ?? "", reason: "no input length fits every node's shape rules")
@@ -95,20 +96,22 @@ struct StreamPlan: Sendable {
     for (index, node) in original.graph.nodes.enumerated() { nodeIndex[node.name] = index }
     let planned = try Fusion.plan(unpadded).map { planned in
       let index = nodeIndex[planned.node.name]!
-      let inputs = planned.inputs.map { unpadded.slots[$0]! }
-      let output = unpadded.slots[planned.output]!
+      // Slots of the model's own graph (the unpadded one lacks the values of absorbed chomps' convs).
+      let inputs = planned.inputs.map { original.slots[$0]! }
+      let output = original.slots[planned.output]!
       let kind = try Self.kind(
-        of: original.graph.nodes[index], inputs: inputs, output: output, roles: analysis.roles, shapes: shapes)
+        of: original.graph.nodes[index], inputs: inputs, output: output, roles: analysis.roles, shapes: shapes,
+        chomp: chomps[planned.node.name] ?? 0)
       return Step(name: planned.node.name, kernel: planned.kernel, kind: kind, inputs: inputs, output: output)
     }
     steps = Self.absorbingZeroPads(planned, keep: Set(original.outputSlots))
     self.analysis = analysis
     self.original = original
-    slotCount = unpadded.slots.count
+    slotCount = original.slots.count
     inputSlot = 0
     outputSlots = original.outputSlots
     outputNames = original.graph.outputs
-    channels = unpadded.kinds.map(\.channels)
+    channels = original.kinds.map(\.channels)
     fixedShapes = shapes.indices.map { analysis.roles[$0] == .streaming ? nil : shapes[$0] }
     inputChannels = original.graph.inputs[0].channels
     var readers = [[Reader]](repeating: [], count: slotCount)
@@ -119,7 +122,7 @@ struct StreamPlan: Sendable {
   }
 
   private static func kind(
-    of node: Node, inputs: [Int], output: Int, roles: [StreamAnalysis.Role], shapes: [ValueShape]
+    of node: Node, inputs: [Int], output: Int, roles: [StreamAnalysis.Role], shapes: [ValueShape], chomp: Int
   ) throws -> Step.Kind {
     let readsStreaming = inputs.contains { roles[$0] == .streaming }
     guard readsStreaming else { return .once }
@@ -134,7 +137,8 @@ struct StreamPlan: Sendable {
         node: node.name,
         reason: "it pairs a fixed value of \(shapes[slot].length!) frames with a streaming one frame by frame: only one input length fits")
     }
-    guard case .window(let w) = node.op.timeLocality else { return .pointwise }
+    guard case .window(var w) = node.op.timeLocality else { return .pointwise }
+    w.padRight -= chomp
     let isPassThrough = node.op.definition is PadAttributes || node.op.definition is SliceAttributes
     return isPassThrough ? .identity(StreamWindow(w)) : .window(StreamWindow(w))
   }
@@ -165,9 +169,14 @@ struct StreamPlan: Sendable {
   }
 
   /// The graph with the padding of every windowed op removed: convolutions and pools become unpadded,
-  /// pads become identities (`slice [0:]`). Node names and values stay, so slots match the original's.
-  static func unpadded(_ graph: Graph) -> Graph {
+  /// pads become identities (`slice [0:]`). A TCN's chomp (`slice [0:-c]` alone reading a stride-1 conv with
+  /// at least c frames of right padding) goes: the conv writes the chomp's value, and the stream pads it
+  /// c frames less on the right (as offline fusion does), so that what follows fuses into the conv again.
+  /// - Returns: the graph, and the chomped frames by conv node name.
+  static func unpadded(_ graph: Graph) -> (Graph, [String: Int]) {
     var graph = graph
+    let chomps = chompsToAbsorb(graph)
+    var dropped = Set<Int>()
     for index in graph.nodes.indices {
       let op = graph.nodes[index].op
       guard case .window = op.timeLocality else { continue }
@@ -175,6 +184,10 @@ struct StreamPlan: Sendable {
         conv.padding = .valid
         conv.paddingMode = .zeros
         graph.nodes[index].op = .conv1d(conv)
+        if let (slice, _) = chomps[index] {
+          graph.nodes[index].outputs = graph.nodes[slice].outputs
+          dropped.insert(slice)
+        }
       } else if var pool = op.attributes(as: PoolAttributes.self) {
         pool.padding = 0
         pool.ceilMode = false  // the stream decides the last windows itself, at the end
@@ -184,6 +197,28 @@ struct StreamPlan: Sendable {
         graph.nodes[index].op = .slice(SliceAttributes(start: 0))
       }
     }
-    return graph
+    let names = Dictionary(uniqueKeysWithValues: chomps.map { (graph.nodes[$0.key].name, $0.value.frames) })
+    graph.nodes = graph.nodes.indices.filter { !dropped.contains($0) }.map { graph.nodes[$0] }
+    return (graph, names)
+  }
+
+  /// Chomps that can become their conv's padding: by conv node index, the slice's index and frames.
+  private static func chompsToAbsorb(_ graph: Graph) -> [Int: (slice: Int, frames: Int)] {
+    var readers: [String: [Int]] = [:]
+    var producer: [String: Int] = [:]
+    for (index, node) in graph.nodes.enumerated() {
+      for input in node.inputs { readers[input, default: []].append(index) }
+      producer[node.outputs[0]] = index
+    }
+    var found: [Int: (slice: Int, frames: Int)] = [:]
+    for (index, node) in graph.nodes.enumerated() {
+      guard let slice = node.op.attributes(as: SliceAttributes.self), slice.start == 0, let stop = slice.stop, stop < 0,
+        let conv = producer[node.inputs[0]], let a = graph.nodes[conv].op.attributes(as: Conv1dAttributes.self),
+        a.stride == 1, a.padAmounts.right >= -stop, readers[node.inputs[0]] == [index],
+        !graph.outputs.contains(node.inputs[0])
+      else { continue }
+      found[conv] = (index, -stop)
+    }
+    return found
   }
 }
