@@ -137,9 +137,20 @@ struct StreamPlan: Sendable {
         node: node.name,
         reason: "it pairs a fixed value of \(shapes[slot].length!) frames with a streaming one frame by frame: only one input length fits")
     }
-    guard case .window(var w) = node.op.timeLocality else { return .pointwise }
+    guard case .window(var w) = node.op.timeLocality else {
+      // A frame-by-frame op keeps the length; one that claims to and does not would be misaligned.
+      if let source = inputs.first(where: { roles[$0] == .streaming }), shapes[output].length != shapes[source].length {
+        throw C1DError.cannotStream(node: node.name, reason: "its output length differs from its input's, which a frame-by-frame op cannot do")
+      }
+      return .pointwise
+    }
     w.padRight -= chomp
     let isPassThrough = node.op.definition is PadAttributes || node.op.definition is SliceAttributes
+    // Windows stream by running the op unpadded (see `unpadded`): only ops whose padding that removes.
+    let canUnpad = node.op.definition is Conv1dAttributes || node.op.definition is MaxPool1dOp || node.op.definition is AvgPool1dOp
+    guard isPassThrough || canUnpad else {
+      throw C1DError.cannotStream(node: node.name, reason: "\(node.op.name)'s window has no streaming form yet")
+    }
     return isPassThrough ? .identity(StreamWindow(w)) : .window(StreamWindow(w))
   }
 
