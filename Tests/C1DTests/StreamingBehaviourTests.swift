@@ -269,3 +269,39 @@ struct StreamingBehaviourTests {
     #expect(capacity <= 2 * stream.receptiveField + 64 * stream.state.ports.count)
   }
 }
+
+/// An op that says it is frame by frame (the protocol's default locality) but doubles the length, and one
+/// with a window the stream has no unpadded form of: streams must refuse both rather than run them.
+struct LengthDoublingOp: OpDefinition {
+  static let name = "test_length_doubling"
+  var windowed = false
+  init(windowed: Bool) { self.windowed = windowed }
+  init(attributes: FieldReader, node: String) throws {}
+  func outputKind(_ check: NodeCheck) throws -> ValueKind { check.inputs[0] }
+  func outputShape(_ infer: ShapeCheck) throws -> ValueShape {
+    ValueShape(channels: infer.x.channels, length: windowed ? infer.length - 1 : infer.length * 2)
+  }
+  var timeLocality: TimeLocality { windowed ? .window(TimeWindow(span: 2)) : .pointwise }
+  func makeKernel(_ parameters: KernelParameters) -> any OpKernel { ZeroKernel() }
+
+  struct ZeroKernel: OpKernel {
+    func run(_ inputs: consuming [Activation], output: ValueShape, context: ExecutionContext) -> Activation {
+      Activation(shape: output, batch: inputs[0].batch, data: [Float](repeating: 0, count: inputs[0].batch * output.elementCount))
+    }
+  }
+}
+
+@Suite("Streaming: ops the stream does not know")
+struct StreamingUnknownOpTests {
+  @Test("a 'pointwise' op that changes the length, and an unknown window, are refused by name")
+  func refused() throws {
+    for windowed in [false, true] {
+      var b = ModelBuilder(channels: 1)
+      let y = b.add(Op(LengthDoublingOp(windowed: windowed)), [b.input], name: "odd")
+      let model = try b.build(outputs: [y])
+      #expect {
+        _ = try model.makeStream()
+      } throws: { "\($0)".contains("node 'odd' cannot stream") && "\($0)".contains(windowed ? "no streaming form" : "output length differs") }
+    }
+  }
+}
