@@ -57,12 +57,24 @@ public enum NPY {
 
   /// Encodes a tensor as a version 1.0 `.npy` file (`<f4`, C order).
   public static func encode(_ tensor: Tensor) -> [UInt8] {
-    let shape = tensor.shape.count == 1 ? "(\(tensor.shape[0]),)" : "(" + tensor.shape.map(String.init).joined(separator: ", ") + ")"
-    var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shape), }"
+    var bytes = header(shape: tensor.shape)
+    bytes.reserveCapacity(bytes.count + tensor.values.count * 4)
+    #if _endian(little)
+      tensor.values.withUnsafeBytes { bytes.append(contentsOf: $0) }
+    #else
+      bytes += DType.f32.encode(tensor.values)
+    #endif
+    return bytes
+  }
+
+  /// The magic, version and header of a `.npy` file of `<f4` values of `shape`: what precedes the data.
+  static func header(shape: [Int]) -> [UInt8] {
+    let text = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+    var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(text), }"
     let unpadded = 10 + header.utf8.count + 1
     header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
     let length = header.utf8.count
-    return magic + [1, 0, UInt8(length & 0xFF), UInt8(length >> 8)] + Array(header.utf8) + DType.f32.encode(tensor.values)
+    return magic + [1, 0, UInt8(length & 0xFF), UInt8(length >> 8)] + Array(header.utf8)
   }
 
   /// Decodes raw little-endian float32 of the given shape.
@@ -144,12 +156,23 @@ extension Tensor {
 
   /// Writes the tensor as a `.npy` file, atomically.
   public func writeNPY(to path: String) throws {
-    try FileIO.writeAtomically(NPY.encode(self), to: path)
+    #if _endian(little)
+      // The header, then the values' own bytes: a long output is not copied on its way out.
+      try NPY.header(shape: shape).withUnsafeBytes { h in
+        try values.withUnsafeBytes { v in try FileIO.writeAtomically([h, v], to: path) }
+      }
+    #else
+      try FileIO.writeAtomically(NPY.encode(self), to: path)
+    #endif
   }
 
   /// Writes the values as raw little-endian float32, atomically.
   public func writeRaw(to path: String) throws {
-    try FileIO.writeAtomically(DType.f32.encode(values), to: path)
+    #if _endian(little)
+      try values.withUnsafeBytes { v in try FileIO.writeAtomically([v], to: path) }
+    #else
+      try FileIO.writeAtomically(DType.f32.encode(values), to: path)
+    #endif
   }
 }
 

@@ -20,8 +20,13 @@ extension Model {
   /// - Throws: `C1DError` if an input is missing or does not fit the model.
   ///   - memoryLimit: the most activation memory (bytes) the run may need at once; checked before
   ///     anything is allocated. Defaults to `Model.defaultMemoryLimit`.
-  public func run(_ inputs: [String: Tensor], threads: Int? = nil, memoryLimit: Int = Model.defaultMemoryLimit) throws -> [String: Tensor] {
-    try run(inputs, threads: threads, kernels: .current, memoryLimit: memoryLimit)
+  ///   - tileAbove: layer-by-layer activations above this many bytes (or above `memoryLimit`) run in time
+  ///     tiles, in constant memory, when the graph can stream; `Int.max` tiles only to stay within the limit.
+  public func run(
+    _ inputs: [String: Tensor], threads: Int? = nil, memoryLimit: Int = Model.defaultMemoryLimit,
+    tileAbove: Int = Model.tilingThreshold
+  ) throws -> [String: Tensor] {
+    try run(inputs, threads: threads, kernels: .current, memoryLimit: memoryLimit, tileAbove: tileAbove)
   }
 
   /// The default bound on a run's activation memory: 8 GiB.
@@ -37,7 +42,12 @@ extension Model {
     return bytes
   }
 
-  func run(_ inputs: [String: Tensor], threads: Int?, kernels: KernelConfig, memoryLimit: Int = Model.defaultMemoryLimit) throws -> [String: Tensor] {
+  /// - Parameter tileAbove: layer-by-layer activations above this many bytes run in time tiles when the
+  ///   graph can stream (`Model+Tiling.swift`); tests lower it.
+  func run(
+    _ inputs: [String: Tensor], threads: Int?, kernels: KernelConfig, memoryLimit: Int = Model.defaultMemoryLimit,
+    tileAbove: Int = Model.tilingThreshold
+  ) throws -> [String: Tensor] {
     if let threads, threads < 1 {
       throw C1DError.invalidInput("threads must be at least 1, got \(threads); pass nil to use every core")
     }
@@ -77,11 +87,20 @@ extension Model {
     let lengths = activations.map { $0.shape.length! }
     let shapes = try shapeCache.shapes(validated, lengths: lengths, batch: batched == true ? batch : nil)
     let needed = plan.peakActivationBytes(shapes: shapes, batch: batch) ?? Int.max
-    guard needed <= memoryLimit else {
-      throw C1DError.limitExceeded(what: "activation memory for input length \(lengths.max()!) and batch \(batch) (bytes)", limit: memoryLimit, actual: needed)
-    }
     let context = ExecutionContext(threads: threads ?? Self.defaultThreads, kernels: kernels)
-    let outputs = plan.execute(activations, shapes: shapes, context: context)
+    var whyNotTiled: String?
+    let outputs: [Activation]
+    if needed > min(memoryLimit, tileAbove), activations.count == 1,
+      let tiled = try runTiled(activations[0], batched: batched == true, context: context, reason: &whyNotTiled)
+    {
+      outputs = tiled
+    } else {
+      guard needed <= memoryLimit else {
+        let why = whyNotTiled.map { "; it cannot run in time tiles either: \($0)" } ?? ""
+        throw C1DError.limitExceeded(what: "activation memory for input length \(lengths.max()!) and batch \(batch) (bytes)\(why)", limit: memoryLimit, actual: needed)
+      }
+      outputs = plan.execute(activations, shapes: shapes, context: context)
+    }
     var result: [String: Tensor] = [:]
     for (name, output) in zip(graph.outputs, outputs) {
       let dims = output.shape.dimensions

@@ -25,7 +25,7 @@ struct AvgPool1dOp: OpDefinition, WrapsPublicAttributes {
 
   func outputShape(_ infer: ShapeCheck) throws -> ValueShape { try pool.outputShape(infer) }
   func flops(inputs: [ValueShape], output: ValueShape) -> Int { output.elementCount * pool.kernelSize }
-  var timeLocality: TimeLocality { pool.timeLocality }
+  var timeLocality: TimeLocality { pool.timeLocality(fill: pool.countIncludePad ? "counted" : "excluded") }
   func makeKernel(_ parameters: KernelParameters) -> any OpKernel { PoolKernel(attributes: pool, isMax: false) }
   var summary: String { pool.summary }
 }

@@ -24,7 +24,7 @@ struct MaxPool1dOp: OpDefinition, WrapsPublicAttributes {
 
   func outputShape(_ infer: ShapeCheck) throws -> ValueShape { try pool.outputShape(infer) }
   func flops(inputs: [ValueShape], output: ValueShape) -> Int { output.elementCount * pool.kernelSize }
-  var timeLocality: TimeLocality { pool.timeLocality }
+  var timeLocality: TimeLocality { pool.timeLocality(fill: "-inf") }
   func makeKernel(_ parameters: KernelParameters) -> any OpKernel { PoolKernel(attributes: pool, isMax: true) }
   var summary: String { pool.summary }
 }

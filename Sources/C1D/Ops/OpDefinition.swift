@@ -104,16 +104,29 @@ public struct TimeWindow: Sendable, Hashable {
   public var stride: Int
   public var padLeft: Int
   public var padRight: Int
-  /// How frames outside the input read: `"zeros"`, `"constant"`, `"reflect"`, `"replicate"` (none
-  /// needs more than a bounded look-ahead at either end).
+  /// How frames outside the input read: `"zeros"`, `"constant"` (`value`), `"reflect"`, `"replicate"`,
+  /// `"-inf"` (a max pool's padding, which never wins), `"counted"` or `"excluded"` (an average pool's
+  /// zero padding, counted in the divisor or left out of it). None needs more than a bounded look-ahead
+  /// at either end.
   public var padding: String
+  /// The fill of `"constant"` padding.
+  public var value: Double
+  /// PyTorch's `ceil_mode`: a last window may start in the right padding and run past it; how many
+  /// windows there are depends on the total length, known at the end. Frames past the padding count for
+  /// nothing (they never win a max, and are not in an average's divisor).
+  public var ceilMode: Bool
 
-  public init(span: Int, stride: Int = 1, padLeft: Int = 0, padRight: Int = 0, padding: String = "zeros") {
+  public init(
+    span: Int, stride: Int = 1, padLeft: Int = 0, padRight: Int = 0, padding: String = "zeros", value: Double = 0,
+    ceilMode: Bool = false
+  ) {
     self.span = span
     self.stride = stride
     self.padLeft = padLeft
     self.padRight = padRight
     self.padding = padding
+    self.value = value
+    self.ceilMode = ceilMode
   }
 }
 

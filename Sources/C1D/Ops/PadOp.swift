@@ -54,7 +54,7 @@ extension PadAttributes: OpDefinition {
     if mode == .circular {
       return .wholeAxis(reason: "circular padding wraps the end of the signal around to its start")
     }
-    return .window(TimeWindow(span: 1, padLeft: left, padRight: right, padding: mode.rawValue))
+    return .window(TimeWindow(span: 1, padLeft: left, padRight: right, padding: mode.rawValue, value: value))
   }
 
   func makeKernel(_ parameters: KernelParameters) -> any OpKernel { PadKernel(attributes: self) }

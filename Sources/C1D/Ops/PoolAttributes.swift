@@ -61,11 +61,10 @@ public struct PoolAttributes: Sendable, Hashable {
     return ValueShape(channels: infer.x.channels, length: out)
   }
 
-  var timeLocality: TimeLocality {
-    // ceil_mode adds a last, partial window whose existence depends on the total length.
-    ceilMode
-      ? .wholeAxis(reason: "ceil_mode's last window depends on the total length")
-      : .window(TimeWindow(span: span, stride: stride, padLeft: padding, padRight: padding, padding: "ignored"))
+  /// - Parameter fill: how the padding reads (`TimeWindow.padding`): `"-inf"` for max, `"counted"` or
+  ///   `"excluded"` for average pooling.
+  func timeLocality(fill: String) -> TimeLocality {
+    .window(TimeWindow(span: span, stride: stride, padLeft: padding, padRight: padding, padding: fill, ceilMode: ceilMode))
   }
 
   var summary: String { "k\(kernelSize) s\(stride) p\(padding)" }

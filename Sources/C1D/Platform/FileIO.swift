@@ -54,6 +54,12 @@ enum FileIO {
   /// Replaces `path` with `bytes` atomically: a temporary file beside it is written, flushed to disk
   /// and renamed over the target, so a failed or interrupted write leaves any old file intact.
   static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+    try bytes.withUnsafeBytes { raw in try writeAtomically([raw], to: path) }
+  }
+
+  /// `writeAtomically` of several byte ranges one after another, so that a large payload (an output of
+  /// gigabytes) is written from where it lies instead of being copied into one array first.
+  static func writeAtomically(_ parts: [UnsafeRawBufferPointer], to path: String) throws {
     let slash = path.lastIndex(of: "/")
     let directory = slash.map { String(path[..<$0]) }.map { $0.isEmpty ? "/" : $0 } ?? "."
     let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
@@ -61,14 +67,14 @@ enum FileIO {
     let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
     guard fd >= 0 else { throw error(path, "create temporary file") }
     var failure: C1DError?
-    bytes.withUnsafeBytes { raw in
+    writing: for raw in parts where raw.count > 0 {
       var offset = 0
       while offset < raw.count {
         let written = write(fd, raw.baseAddress! + offset, raw.count - offset)
         if written < 0 {
           if errno == EINTR { continue }
           failure = error(path, "write")
-          return
+          break writing
         }
         offset += written
       }

@@ -52,6 +52,8 @@ public enum C1DError: Error, Sendable, Hashable, CustomStringConvertible {
   case invalidInput(String)
   /// A file could not be read or written.
   case io(path: String, operation: String, errno: Int32, message: String)
+  /// A node needs the whole time axis, so the model cannot run as a stream (or time-tiled).
+  case cannotStream(node: String, reason: String)
 
   public var description: String {
     switch self {
@@ -104,6 +106,8 @@ public enum C1DError: Error, Sendable, Hashable, CustomStringConvertible {
       return message
     case .io(let path, let operation, let errno, let message):
       return "\(path): \(operation) failed: \(message) (errno \(errno))"
+    case .cannotStream(let node, let reason):
+      return "node '\(node)' cannot stream: \(reason); run the model on the whole signal instead (model(x), or convrun MODEL INPUT)"
     }
   }
 }

@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+
+@testable import C1D
+
+@Suite("Time-tiled offline runs")
+struct StreamingTilingTests {
+  @Test("tiled runs equal layer-by-layer runs and PyTorch, for every fixture that can stream", arguments: StreamingFixtureTests.streamable)
+  func fixtures(folder: String) throws {
+    let model = try Model(contentsOf: Fixtures.path("\(folder)/model.c1d"))
+    let input = try Fixtures.npy("\(folder)/input.npy")
+    let expected = try Fixtures.npy("\(folder)/expected.npy")
+    let name = model.graph.inputs[0].name
+    let layered = try model.run([name: input], threads: 2, kernels: .current, tileAbove: .max)[model.graph.outputs[0]]!
+    // tileAbove 0: every run tiles.
+    let tiled = try model.run([name: input], threads: 2, kernels: .current, tileAbove: 0)[model.graph.outputs[0]]!
+    #expect(tiled.shape == layered.shape)
+    #expect(relativeError(tiled, layered) <= 1e-5, "\(folder)")
+    #expect(relativeError(tiled, expected) <= tolerance, "\(folder)")
+    // Small and odd tiles too.
+    let batched = input.shape.count == 3
+    let activation = Activation(
+      shape: ValueShape(channels: input.shape[batched ? 1 : 0], length: input.shape.last!), batch: batched ? input.shape[0] : 1,
+      data: input.values)
+    for tile in [1, 7, 100] where input.shape.last! <= 1000 || tile > 1 {
+      var reason: String?
+      let out = try #require(
+        try model.runTiled(activation, batched: batched, context: ExecutionContext(threads: 1), reason: &reason, tile: tile))
+      #expect(out[0].data.count == layered.values.count)
+      #expect(relativeError(Tensor(uncheckedShape: layered.shape, values: out[0].data), layered) <= 1e-5, "\(folder) tile \(tile)")
+    }
+  }
+
+  @Test("a model whose activations exceed the memory limit runs tiled, within the limit's reach")
+  func overLimit() throws {
+    let model = try Model(contentsOf: Fixtures.path("architectures/wavenet/model.c1d"))
+    let x = StreamingModels.input(channels: 1, length: 20_000, batch: nil, seed: 1)
+    let needed = try model.activationBytes(forInputLength: 20_000)
+    let limited = try model.run(["input": x], threads: 1, memoryLimit: needed / 4)[model.graph.outputs[0]]!
+    let full = try model.run([model.graph.inputs[0].name: x], threads: 1, kernels: .current, tileAbove: .max)[model.graph.outputs[0]]!
+    #expect(relativeError(limited, full) <= 1e-5)
+  }
+
+  @Test("the memory-limit refusal stays for graphs that cannot be tiled, and says why")
+  func refusal() throws {
+    let model = try Model(contentsOf: Fixtures.path("architectures/wav2vec2_feature_encoder/model.c1d"))
+    let x = StreamingModels.input(channels: 1, length: 16_000, batch: nil, seed: 2)
+    #expect {
+      _ = try model.run([model.graph.inputs[0].name: x], threads: 1, memoryLimit: 1 << 20)
+    } throws: { error in
+      guard case .limitExceeded(let what, let limit, _) = error as? C1DError else { return false }
+      return limit == 1 << 20 && what.contains("cannot run in time tiles") && what.contains("node 'layers.1' cannot stream: GroupNorm")
+    }
+  }
+}
