@@ -69,9 +69,9 @@ enum PathText {
     return String(name[..<dot])
   }
 
-  /// A leading dot names a hidden file, not an extension.
+  /// A leading dot names a hidden file, not an extension; ".." is the parent directory.
   private static func extensionDot(_ name: String) -> String.Index? {
-    guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return nil }
+    guard name != "..", let dot = name.lastIndex(of: "."), dot != name.startIndex else { return nil }
     return dot
   }
 
