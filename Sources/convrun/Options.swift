@@ -57,7 +57,7 @@ struct ByteCount: ExpressibleByArgument {
   var bytes: Int
 
   init?(argument: String) {
-    let text = argument.uppercased().replacing("IB", with: "").replacing("B", with: "")
+    let text = argument.uppercased().removingAll("IB").removingAll("B")
     let shifts: [Character: Int] = ["K": 10, "M": 20, "G": 30, "T": 40]
     let shift = text.last.flatMap { shifts[$0] } ?? 0
     guard let number = Int(shift == 0 ? text : String(text.dropLast())), number >= 0,

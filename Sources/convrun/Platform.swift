@@ -83,6 +83,22 @@ enum PathText {
 }
 
 extension String {
+  /// Every non-overlapping occurrence of `needle` deleted, left to right (as replacingOccurrences(of:with: "")).
+  /// Written out because the standard library's `replacing(_:with:)` needs macOS 13.
+  func removingAll(_ needle: String) -> String {
+    guard !needle.isEmpty else { return self }
+    var result = ""
+    var rest = Substring(self)
+    while !rest.isEmpty {
+      if rest.hasPrefix(needle) {
+        rest = rest.dropFirst(needle.count)
+      } else {
+        result.append(rest.removeFirst())
+      }
+    }
+    return result
+  }
+
   /// Left-aligned in `width` characters (never truncated).
   func padded(to width: Int) -> String {
     count >= width ? self : self + String(repeating: " ", count: width - count)

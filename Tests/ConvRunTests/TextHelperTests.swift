@@ -69,6 +69,15 @@ struct TextHelperTests {
     }
   }
 
+  @Test("removingAll agrees with replacingOccurrences(of:with: \"\")")
+  func removingMatchesFoundation() {
+    for text in ["", "8G", "8GIB", "8GB", "IIBB", "IBIB", "BIB", "512KIB", "B", "I"] {
+      for needle in ["IB", "B"] {
+        #expect(text.removingAll(needle) == text.replacingOccurrences(of: needle, with: ""), "\(text) less \(needle)")
+      }
+    }
+  }
+
   @Test("padded(to:) and trimmingBlanks")
   func paddingAndTrimming() {
     for (text, width) in [("p50", 11), ("throughput", 11), ("exactly", 7), ("longer than", 4), ("", 3)] {
