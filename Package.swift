@@ -49,5 +49,7 @@ let package = Package(
     .target(name: "C1DFuzzTargets", dependencies: ["C1D", "ConvRunAudio"]),
     .executableTarget(name: "C1DFuzz", dependencies: ["C1DFuzzTargets"]),
     .testTarget(name: "C1DTests", dependencies: ["C1D", "C1DFuzzTargets", "ConvRunAudio", "CSndFile"]),
+    // The CLI's own text helpers, checked against Foundation's (which the test may link; the CLI may not).
+    .testTarget(name: "ConvRunTests", dependencies: ["convrun"]),
   ]
 )

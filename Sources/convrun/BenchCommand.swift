@@ -1,6 +1,12 @@
 import ArgumentParser
 import C1D
-import Foundation
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 struct BenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -85,17 +91,18 @@ struct BenchCommand: ParsableCommand {
       return
     }
     print("\(self.model): batch \(batch), length \(length), threads \(threads ?? Model.defaultThreads)")
-    print(String(format: "  load       %9.3f ms", loadTime))
+    print("  load       \(NumberText.fixed(loadTime, places: 3, width: 9)) ms")
     for (label, value) in [("min", times[0]), ("p50", median), ("p90", percentile(90)), ("p99", percentile(99))] {
-      print("  " + label.padding(toLength: 11, withPad: " ", startingAt: 0) + String(format: "%9.3f ms", value))
+      print("  " + label.padded(to: 11) + NumberText.fixed(value, places: 3, width: 9) + " ms")
     }
-    print(String(format: "  throughput %9.1f samples/s, %.1f GFLOP/s (%@ FLOPs per run)", Double(batch) / (median * 1e-3), gflops, formatCount(flops)))
-    if let rss = peakResidentMiB() { print(String(format: "  peak RSS   %9.1f MiB", rss)) }
+    print("  throughput \(NumberText.fixed(Double(batch) / (median * 1e-3), places: 1, width: 9)) samples/s, \(NumberText.fixed(gflops, places: 1)) GFLOP/s (\(formatCount(flops)) FLOPs per run)")
+    if let rss = peakResidentMiB() { print("  peak RSS   \(NumberText.fixed(rss, places: 1, width: 9)) MiB") }
   }
 
   /// This process's peak resident memory (Linux `VmHWM`), in MiB.
   private func peakResidentMiB() -> Double? {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+    guard let bytes = try? InputFile.read("/proc/self/status"),
+      case let status = String(decoding: bytes, as: UTF8.self),
       let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
       let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
     else { return nil }

@@ -1,7 +1,13 @@
 import ArgumentParser
 import C1D
 import ConvRunAudio
-import Foundation
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 @main
 struct ConvRun: ParsableCommand {
@@ -26,21 +32,21 @@ struct ConvRun: ParsableCommand {
       try command.run()
     } catch let error as C1DError {
       printError("error: \(error)")
-      Foundation.exit(1)
+      terminate(1)
     } catch let error as AudioError {
       printError("error: \(error)")
-      Foundation.exit(1)
+      terminate(1)
     } catch let error as CLIError {
       printError("error: \(error)")
-      Foundation.exit(error.exitCode)
+      terminate(error.exitCode)
     } catch {
       let code = exitCode(for: error)
       if code == .success {
         print(fullMessage(for: error))
-        Foundation.exit(0)
+        terminate(0)
       }
       printError(fullMessage(for: error))
-      Foundation.exit(code == .failure ? 1 : 2)
+      terminate(code == .failure ? 1 : 2)
     }
   }
 }
@@ -58,7 +64,7 @@ func printError(_ message: String) {
 
 struct StandardError: TextOutputStream {
   mutating func write(_ string: String) {
-    FileHandle.standardError.write(Data(string.utf8))
+    POSIXFile.writeAll(Array(string.utf8), to: STDERR_FILENO)
   }
 
   /// Replaces the terminal's current line with `status` (an empty status clears it).

@@ -1,6 +1,12 @@
 import ArgumentParser
 import C1D
-import Foundation
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 extension DType: ExpressibleByArgument {}
 extension Codec: ExpressibleByArgument {}
@@ -39,6 +45,6 @@ struct ConvertCommand: ParsableCommand {
   }
 
   private func fileSize(_ path: String) -> Int {
-    ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
+    POSIXFile.status(path).map { Int($0.st_size) } ?? 0
   }
 }

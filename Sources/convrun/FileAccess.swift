@@ -1,22 +1,25 @@
 import C1D
-import Foundation
-
 #if canImport(Glibc)
   import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
 #endif
+
 
 /// Reading input files, with messages that say what the path actually is.
 enum InputFile {
   static let audioExtensions: Set<String> = ["wav", "wave", "flac", "ogg", "oga", "opus", "mp3", "aif", "aiff", "aifc", "rf64"]
 
   static func hasAudioExtension(_ path: String) -> Bool {
-    audioExtensions.contains((path as NSString).pathExtension.lowercased())
+    audioExtensions.contains(PathText.fileExtension(path).lowercased())
   }
 
   /// The whole file, or stdin for `-`.
   /// - Throws: `CLIError` saying whether the path is missing, a directory, or unreadable, and why.
   static func read(_ path: String) throws -> [UInt8] {
-    if path == "-" { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
+    if path == "-" { return try readToEnd(STDIN_FILENO, path: "stdin") }
     guard !path.isEmpty else { throw CLIError(description: "the input path is empty: give a file name, or - for stdin", exitCode: 2) }
     var info = stat()
     guard stat(path, &info) == 0 else { throw failure(path, "cannot read \(path)") }
@@ -25,12 +28,16 @@ enum InputFile {
     case S_IFDIR: throw CLIError(description: "\(path) is a directory, not an input file; give the files in it (e.g. \(path)/*.wav)")
     default: break  // a FIFO or a character device (e.g. /dev/stdin, <(...)) is read to its end
     }
-    guard let handle = FileHandle(forReadingAtPath: path) else { throw failure(path, "cannot open \(path)") }
-    defer { try? handle.close() }
-    do {
-      return Array(try handle.readToEnd() ?? Data())
-    } catch {
-      throw CLIError(description: "cannot read \(path): \(error.localizedDescription)")
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { throw failure(path, "cannot open \(path)") }
+    defer { close(descriptor) }
+    return try readToEnd(descriptor, path: path)
+  }
+
+  private static func readToEnd(_ descriptor: Int32, path: String) throws -> [UInt8] {
+    switch POSIXFile.readAll(descriptor) {
+    case .success(let bytes): return bytes
+    case .failure(let error): throw CLIError(description: "cannot read \(path): \(error.message)")
     }
   }
 
@@ -46,7 +53,7 @@ enum OutputFile {
   /// unless `force` (a read-only file says "keep me"; replacing it silently would lose it).
   static func check(_ path: String, force: Bool) throws {
     guard !path.isEmpty else { throw CLIError(description: "-o needs a file or directory name, got an empty string", exitCode: 2) }
-    let directory = (path as NSString).deletingLastPathComponent
+    let directory = PathText.directory(path)
     var info = stat()
     if !directory.isEmpty {
       guard stat(directory, &info) == 0 else {
@@ -66,24 +73,12 @@ enum OutputFile {
 
   /// Replaces `path` with `bytes` atomically; the new file gets mode 0644 less the umask.
   static func write(_ bytes: [UInt8], to path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    let directory = url.deletingLastPathComponent().path
-    let temporary = "\(directory)/.\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    let directory = PathText.directory(absolute(path))
+    let temporary = "\(directory == "/" ? "" : directory)/.\(PathText.lastComponent(path)).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
     guard fd >= 0 else { throw InputFile.failure(path, "cannot write \(path) (creating a temporary file in \(directory))") }
     var failure: CLIError?
-    bytes.withUnsafeBytes { raw in
-      var offset = 0
-      while offset < raw.count {
-        let written = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-        if written < 0 {
-          if errno == EINTR { continue }
-          failure = InputFile.failure(path, "cannot write \(path)")
-          return
-        }
-        offset += written
-      }
-    }
+    if let error = POSIXFile.writeAll(bytes, to: fd) { failure = InputFile.failure(path, "cannot write \(path)", error.code) }
     if failure == nil, fsync(fd) != 0 { failure = InputFile.failure(path, "cannot write \(path) (fsync)") }
     if close(fd) != 0, failure == nil { failure = InputFile.failure(path, "cannot write \(path) (close)") }
     if failure == nil, rename(temporary, path) != 0 { failure = InputFile.failure(path, "cannot replace \(path)") }
@@ -95,7 +90,16 @@ enum OutputFile {
 
   /// Writes to stdout, for `-o -`.
   static func writeStandardOutput(_ bytes: [UInt8]) {
-    FileHandle.standardOutput.write(Data(bytes))
+    POSIXFile.writeAll(bytes, to: STDOUT_FILENO)
+  }
+
+  /// `path` against the working directory, as the temporary file's directory was named before
+  /// (URL(fileURLWithPath:) made it absolute), so messages keep their wording.
+  private static func absolute(_ path: String) -> String {
+    if path.hasPrefix("/") { return path }
+    guard let cwd = getcwd(nil, 0) else { return path }
+    defer { free(cwd) }
+    return String(cString: cwd) + "/" + path
   }
 }
 

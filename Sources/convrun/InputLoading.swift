@@ -1,6 +1,12 @@
 import C1D
 import ConvRunAudio
-import Foundation
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 /// An input as read, with how it was interpreted (for the summary line) and, for audio, its rate.
 struct LoadedInput {
@@ -160,7 +166,7 @@ extension Array where Element == Int {
 /// Parses `--shape 20,16,50`; every dimension must be a positive integer.
 func parseShape(_ text: String?) throws -> [Int]? {
   guard let text else { return nil }
-  let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+  let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingBlanks }
   for part in parts {
     guard let value = Int(part) else {
       throw CLIError(description: "--shape \(text): '\(part)' is not an integer; give N,C,L or C,L like 20,16,50", exitCode: 2)

@@ -1,6 +1,12 @@
 import ArgumentParser
 import C1D
-import Foundation
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 struct InspectCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -81,7 +87,7 @@ struct InspectCommand: ParsableCommand {
     print()
     print("parameters: \(nodes.reduce(0) { $0 + $1.parameters })")
     if raw > 0 {
-      print("tensor bytes: \(stored) stored, \(raw) raw (\(String(format: "%.1f", 100 * Double(stored) / Double(raw)))%)")
+      print("tensor bytes: \(stored) stored, \(raw) raw (\(NumberText.fixed(100 * Double(stored) / Double(raw), places: 1))%)")
     }
     if let length, nodes.allSatisfy({ $0.flops != nil }) {
       print("FLOPs per sample at length \(length): \(formatCount(nodes.reduce(0) { $0 + ($1.flops ?? 0) }))")
@@ -136,9 +142,9 @@ struct InspectCommand: ParsableCommand {
 
 func formatCount(_ count: Int) -> String {
   switch count {
-  case 1_000_000_000...: String(format: "%.2fG", Double(count) / 1e9)
-  case 1_000_000...: String(format: "%.2fM", Double(count) / 1e6)
-  case 10_000...: String(format: "%.1fK", Double(count) / 1e3)
+  case 1_000_000_000...: NumberText.fixed(Double(count) / 1e9, places: 2) + "G"
+  case 1_000_000...: NumberText.fixed(Double(count) / 1e6, places: 2) + "M"
+  case 10_000...: NumberText.fixed(Double(count) / 1e3, places: 1) + "K"
   default: "\(count)"
   }
 }
@@ -147,7 +153,7 @@ func printTable(_ rows: [[String]]) {
   guard let header = rows.first else { return }
   let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
   for (index, row) in rows.enumerated() {
-    print(row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  "))
+    print(row.enumerated().map { $1.padded(to: widths[$0]) }.joined(separator: "  "))
     if index == 0 { print(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
   }
 }

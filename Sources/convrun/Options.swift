@@ -1,5 +1,11 @@
 import ArgumentParser
-import Foundation
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 import C1D
 
 /// How a run uses the machine: threads and the activation-memory bound. Shared by `run` and `bench`.
@@ -51,7 +57,7 @@ struct ByteCount: ExpressibleByArgument {
   var bytes: Int
 
   init?(argument: String) {
-    let text = argument.uppercased().replacingOccurrences(of: "IB", with: "").replacingOccurrences(of: "B", with: "")
+    let text = argument.uppercased().removingAll("IB").removingAll("B")
     let shifts: [Character: Int] = ["K": 10, "M": 20, "G": 30, "T": 40]
     let shift = text.last.flatMap { shifts[$0] } ?? 0
     guard let number = Int(shift == 0 ? text : String(text.dropLast())), number >= 0,
@@ -63,7 +69,7 @@ struct ByteCount: ExpressibleByArgument {
   static func describe(_ bytes: Int) -> String {
     let units = [(40, "TiB"), (30, "GiB"), (20, "MiB"), (10, "KiB")]
     guard let (shift, unit) = units.first(where: { bytes >= 1 << $0.0 }) else { return "\(bytes) bytes" }
-    return String(format: "%.1f %@ (%ld bytes)", Double(bytes) / Double(1 << shift), unit, bytes)
+    return "\(NumberText.fixed(Double(bytes) / Double(1 << shift), places: 1)) \(unit) (\(bytes) bytes)"
   }
 }
 

@@ -1,6 +1,12 @@
 import C1D
 
-import Foundation
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 /// The short description of an output that `convrun` prints when not writing a file.
 struct OutputSummary {
@@ -42,7 +48,7 @@ struct OutputSummary {
   }
 }
 
-func format(_ value: Float) -> String { String(format: "%.6g", Double(value)) }
+func format(_ value: Float) -> String { NumberText.significant(Double(value), digits: 6) }
 
 func number(_ value: Float) -> String { value.isFinite ? "\(value)" : "null" }
 
@@ -56,10 +62,16 @@ func quote(_ text: String) -> String {
     case "\n": out += "\\n"
     case "\r": out += "\\r"
     case "\t": out += "\\t"
-    case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+    case _ where scalar.value < 0x20: out += "\\u" + hexDigits(scalar.value, width: 4)
     default: out.unicodeScalars.append(scalar)
     }
   }
   return out + "\""
 }
 
+
+/// Lower-case hex, zero-padded to `width` digits (as `%04x`).
+func hexDigits(_ value: UInt32, width: Int) -> String {
+  let digits = String(value, radix: 16)
+  return String(repeating: "0", count: max(0, width - digits.count)) + digits
+}

@@ -1,7 +1,13 @@
 import ArgumentParser
 import C1D
 import ConvRunAudio
-import Foundation
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 /// What `-o` writes: `.npy`, raw little-endian float32, or a 32-bit float WAV (for signal outputs).
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
@@ -9,7 +15,7 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 
   /// The format a file name asks for: `.npy`, `.wav`, otherwise raw.
   init(path: String) {
-    switch (path as NSString).pathExtension.lowercased() {
+    switch PathText.fileExtension(path).lowercased() {
     case "npy": self = .npy
     case "wav", "wave": self = .wav
     default: self = .raw
@@ -37,13 +43,10 @@ enum OutputDestination {
       self = .standardOutput(format ?? .raw)
       return
     }
-    var isDirectory: ObjCBool = false
-    let exists = FileManager.default.fileExists(atPath: output, isDirectory: &isDirectory)
-    if output.hasSuffix("/") || (exists && isDirectory.boolValue) {
-      if !exists {
-        do { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: false) } catch {
-          throw CLIError(description: "cannot create the output directory \(output) (its parent must exist): \(error.localizedDescription)")
-        }
+    let status = POSIXFile.status(output)
+    if output.hasSuffix("/") || status.map(POSIXFile.isDirectory) == true {
+      if status == nil, mkdir(output, 0o777) != 0 {
+        throw CLIError(description: "cannot create the output directory \(output) (its parent must exist): \(POSIXError(code: errno).message)")
       }
       self = .directory(output.hasSuffix("/") ? String(output.dropLast()) : output, format ?? .npy)
       return
@@ -68,7 +71,7 @@ enum OutputDestination {
       let target = outputCount == 1 ? path : RunCommand.path(path, inserting: fileNameSafe(name))
       return (target, format ?? OutputFormat(path: path))
     case .directory(let directory, let format):
-      let stem = input == "stdin" ? "stdin" : ((input as NSString).lastPathComponent as NSString).deletingPathExtension
+      let stem = input == "stdin" ? "stdin" : PathText.stem(input)
       let suffix = outputCount == 1 ? "" : "." + fileNameSafe(name)
       return ("\(directory)/\(stem)\(suffix).\(format.rawValue)", format)
     }

@@ -1,7 +1,13 @@
 import ArgumentParser
 import C1D
 import ConvRunAudio
-import Foundation
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 struct RunCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -119,7 +125,7 @@ struct RunCommand: ParsableCommand {
     }
     if case .summary = destination {
       for summary in summaries { emit(summary.text) }
-      emit(String(format: "time: %.3f ms", milliseconds))
+      emit("time: \(NumberText.fixed(milliseconds, places: 3)) ms")
     }
   }
 
