@@ -1,9 +1,12 @@
 import ArgumentParser
 import C1D
-import Foundation
 
 #if canImport(Glibc)
   import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
 #endif
 
 struct StreamCommand: ParsableCommand {
@@ -100,9 +103,9 @@ extension StreamCommand {
     }
     let input = [model.graph.inputs[0].name: signal]
     let offline = try best { _ = try model.run(input, threads: threads, tileAbove: .max) }
-    print(String(format: "offline, layer by layer: %.3f ms, %.1f ns/frame", offline, offline * 1e6 / Double(frames)))
+    print("offline, layer by layer: \(NumberText.fixed(offline, places: 3)) ms, \(NumberText.fixed(offline * 1e6 / Double(frames), places: 1)) ns/frame")
     let tiled = try best { _ = try model.run(input, threads: threads, tileAbove: 0) }
-    print(String(format: "offline, time-tiled:     %.3f ms, %.1f ns/frame, ×%.2f", tiled, tiled * 1e6 / Double(frames), tiled / offline))
+    print("offline, time-tiled:     \(NumberText.fixed(tiled, places: 3)) ms, \(NumberText.fixed(tiled * 1e6 / Double(frames), places: 1)) ns/frame, ×\(NumberText.fixed(tiled / offline, places: 2))")
     for chunk in chunks where chunk <= frames {
       // The chunks are cut before the clock starts: what is timed is the stream alone.
       var pieces: [Tensor] = []
@@ -115,7 +118,7 @@ extension StreamCommand {
         for piece in pieces { _ = try stream.push(piece) }
         _ = try stream.finish()
       }
-      print(String(format: "chunk %5d: %.3f ms, %.1f ns/frame, ×%.2f the offline run", chunk, ms, ms * 1e6 / Double(frames), ms / offline))
+      print("chunk \(NumberText.fixed(Double(chunk), places: 0, width: 5)): \(NumberText.fixed(ms, places: 3)) ms, \(NumberText.fixed(ms * 1e6 / Double(frames), places: 1)) ns/frame, ×\(NumberText.fixed(ms / offline, places: 2)) the offline run")
     }
   }
 }
