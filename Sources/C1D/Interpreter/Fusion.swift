@@ -1,4 +1,5 @@
 import CC1DKernels
+import Dispatch
 
 /// What a convolution does to each output tile after computing it, while the tile is still in cache.
 enum Epilogue: Sendable, Hashable {
@@ -66,19 +67,44 @@ enum Fusion {
     var absorbed = absorbedPads
     for pair in gatedPairs.values { absorbed.formUnion(pair.absorbed) }
 
-    var steps: [(position: Int, step: PlannedStep)] = []
+    var steps: [PendingStep] = []
     for (index, node) in nodes.enumerated() where !absorbed.contains(index) {
       guard let attributes = node.op.attributes(as: Conv1dAttributes.self) else {
-        let kernel = node.op.definition.makeKernel(validated.parameters(ofNode: index))
-        steps.append((index, PlannedStep(node: node, kernel: kernel, inputs: node.inputs, output: node.outputs[0])))
+        let parameters = validated.parameters(ofNode: index)
+        steps.append(PendingStep(position: index, node: node, inputs: node.inputs, output: node.outputs[0]) {
+          node.op.definition.makeKernel(parameters)
+        })
         continue
       }
       var chain = ConvChain(index: index, attributes: attributes, validated: validated, padSource: padSources[node.inputs[0]])
       if let pair = gatedPairs[index] { chain.gate(with: pair, validated: validated) }
       chain.absorbReaders(readers: readers, absorbed: &absorbed, validated: validated)
-      steps.append((chain.position, chain.step(node)))
+      steps.append(chain.step(node))
     }
-    return steps.sorted { $0.position < $1.position }.map(\.step)
+    return build(steps.sorted { $0.position < $1.position })
+  }
+
+  /// A step whose kernel is still to be made (packing its weights is most of a model's load time).
+  struct PendingStep: Sendable {
+    var position: Int
+    var node: Node
+    var inputs: [String]
+    var output: String
+    var make: @Sendable () -> any OpKernel
+  }
+
+  /// Makes the steps' kernels, on every core when there are several convolutions to pack: each kernel
+  /// packs its own weights, independently of the others.
+  static func build(_ pending: [PendingStep]) -> [PlannedStep] {
+    let kernels = KernelSlots(count: pending.count)
+    if pending.count > 1 {
+      DispatchQueue.concurrentPerform(iterations: pending.count) { kernels[$0] = pending[$0].make() }
+    } else {
+      for index in pending.indices { kernels[index] = pending[index].make() }
+    }
+    return pending.indices.map { index in
+      PlannedStep(node: pending[index].node, kernel: kernels[index]!, inputs: pending[index].inputs, output: pending[index].output)
+    }
   }
 
   /// Zero pads that every reader (all zero-padded convs) can absorb: their sources by pad output, and
@@ -188,9 +214,11 @@ enum Fusion {
       }
     }
 
-    func step(_ node: Node) -> PlannedStep {
-      let kernel = Conv1dKernel.make(attributes: combined, weight: weight, bias: bias, padLeft: left, epilogue: epilogue, gate: gate)
-      return PlannedStep(node: node, kernel: kernel, inputs: [input] + operands, output: value)
+    func step(_ node: Node) -> PendingStep {
+      let (combined, weight, bias, left, epilogue, gate) = (combined, weight, bias, left, epilogue, gate)
+      return PendingStep(position: position, node: node, inputs: [input] + operands, output: value) {
+        Conv1dKernel.make(attributes: combined, weight: weight, bias: bias, padLeft: left, epilogue: epilogue, gate: gate)
+      }
     }
   }
 
@@ -240,5 +268,27 @@ enum Fusion {
         absorbed: [gate.conv, index] + [value.activation, gate.activation].compactMap { $0 })
     }
     return pairs
+  }
+}
+
+/// Kernels written by `concurrentPerform`, each slot by one iteration only. The storage is a raw buffer,
+/// not an array property, so that concurrent writes to distinct slots are not exclusive accesses to one
+/// variable.
+private final class KernelSlots: @unchecked Sendable {
+  private let slots: UnsafeMutableBufferPointer<(any OpKernel)?>
+
+  init(count: Int) {
+    slots = .allocate(capacity: count)
+    slots.initialize(repeating: nil)
+  }
+
+  deinit {
+    slots.deinitialize()
+    slots.deallocate()
+  }
+
+  subscript(index: Int) -> (any OpKernel)? {
+    get { slots[index] }
+    set { slots[index] = newValue }
   }
 }
