@@ -20,10 +20,24 @@ struct OutputSummary {
   init(name: String, tensor: Tensor) {
     self.name = name
     shape = tensor.shape
-    minimum = tensor.values.min() ?? .nan
-    maximum = tensor.values.max() ?? .nan
-    mean = tensor.values.reduce(0.0) { $0 + Double($1) } / Double(max(tensor.values.count, 1))
+    (minimum, maximum, mean) = Self.statistics(tensor.values)
     first = Array(tensor.values.prefix(8))
+  }
+
+  /// Minimum, maximum and mean in one pass over the values (three passes cost more than the run for a
+  /// large, cheap model). Comparisons as `Sequence.min()` and `max()` make them, so NaN is treated alike.
+  static func statistics(_ values: [Float]) -> (Float, Float, Double) {
+    values.withUnsafeBufferPointer { v in
+      guard var low = v.first else { return (.nan, .nan, 0) }
+      var high = low
+      var sum = 0.0
+      for x in v {
+        if x < low { low = x }
+        if high < x { high = x }
+        sum += Double(x)
+      }
+      return (low, high, sum / Double(v.count))
+    }
   }
 
   var text: String {

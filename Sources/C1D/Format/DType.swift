@@ -1,3 +1,5 @@
+import CC1DKernels
+
 /// How a tensor's elements are stored in the file. Values are always computed in Float32.
 public enum DType: String, Sendable, Hashable, CaseIterable {
   case f32, f16, bf16
@@ -48,24 +50,12 @@ extension DType {
 
   func decode(_ bytes: UnsafeRawBufferPointer) -> [Float] {
     let count = bytes.count / size
-    var out = [Float](repeating: 0, count: count)
-    switch self {
-    case .f32:
-      for i in 0..<count {
-        let bits = UInt32(bytes[4 * i]) | UInt32(bytes[4 * i + 1]) << 8 | UInt32(bytes[4 * i + 2]) << 16
-          | UInt32(bytes[4 * i + 3]) << 24
-        out[i] = Float(bitPattern: bits)
+    return [Float](unsafeUninitializedCapacity: count) { out, initialized in
+      if let source = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), let destination = out.baseAddress {
+        c1d_decode_chunk(kernelCode, source, count, destination)
       }
-    case .f16:
-      for i in 0..<count {
-        out[i] = Float(Float16(bitPattern: UInt16(bytes[2 * i]) | UInt16(bytes[2 * i + 1]) << 8))
-      }
-    case .bf16:
-      for i in 0..<count {
-        out[i] = Float(bitPattern: UInt32(bytes[2 * i]) << 16 | UInt32(bytes[2 * i + 1]) << 24)
-      }
+      initialized = count
     }
-    return out
   }
 
   /// The dtype's code for `c1d_decode_chunk`.
