@@ -20,7 +20,7 @@ struct ConvRun: ParsableCommand {
       Exit status: 0 on success, 1 for a bad model or input file, 2 for a usage error.
       """,
     version: "0.1.0",
-    subcommands: [RunCommand.self, InspectCommand.self, ValidateCommand.self, ConvertCommand.self, BenchCommand.self, StreamCommand.self],
+    subcommands: [RunCommand.self, InspectCommand.self, ValidateCommand.self, ConvertCommand.self, BenchCommand.self, StreamCommand.self, ProfileCommand.self],
     defaultSubcommand: RunCommand.self
   )
 

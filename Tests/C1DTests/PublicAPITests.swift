@@ -129,3 +129,31 @@ struct PublicAPITests {
     #expect(throws: C1DError.self) { try model(Tensor(shape: [1, 16, 2], repeating: 1)) }
   }
 }
+
+@Suite("Profiling")
+struct ProfilingTests {
+  @Test("a profile has one row per step, and its FLOPs add up to the model's", arguments: ["wavenet", "tcn", "ecg_resnet"])
+  func profileCoversTheModel(name: String) throws {
+    let model = try Model(contentsOf: Fixtures.path("architectures/\(name)/model.c1d"))
+    let input = model.inputs[0]
+    let length = try Fixtures.npy("architectures/\(name)/input.npy").shape.last!
+    let timings = try model.profile(try Tensor(shape: [2, input.channels, length], repeating: 0.5), threads: 1, runs: 1)
+    #expect(timings.count == model.plan.steps.count)
+    #expect(timings.allSatisfy { $0.milliseconds >= 0 && $0.nodes.contains($0.node) })
+    let expected = try model.flops(forInputLength: length).values.reduce(0, +) * 2
+    #expect(timings.reduce(0) { $0 + $1.flops } == expected)
+    // Every node is computed by exactly one step, except zero pads absorbed into convolutions.
+    let covered = timings.flatMap(\.nodes)
+    #expect(covered.count == Set(covered).count)
+    #expect(Set(model.graph.nodes.map(\.name)).subtracting(covered).allSatisfy { name in
+      model.graph.nodes.first { $0.name == name }?.op.name == "pad"
+    })
+  }
+
+  @Test("profile refuses what run refuses")
+  func profileChecksInput() throws {
+    let model = try Model(contentsOf: Fixtures.path("seed/model.c1d"))
+    #expect(throws: C1DError.self) { try model.profile(try Tensor(shape: [1, 3, 50], repeating: 0)) }
+    #expect(throws: C1DError.self) { try model.profile(try Tensor(shape: [1, 16, 50], repeating: 0), runs: 0) }
+  }
+}

@@ -319,3 +319,15 @@ def test_only_the_cli_links_libsndfile():
     assert "CSndFile" not in dependencies("C1D") and "ConvRunAudio" not in dependencies("C1D")
     assert "ConvRunAudio" in dependencies("convrun")
     assert "unsafeFlags" not in described.stdout
+
+
+def test_profile_tabulates_every_step():
+    r = convrun("profile", SEED_MODEL, "--length", "50", "--batch", "2", "--runs", "1", "--threads", "1")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[1].split()[:3] == ["step", "op", "nodes"]
+    assert lines[-1].startswith("total ") and lines[-1].endswith("over 1 step")
+    # the seed's one conv: 2 samples x 24 outputs x 33 channels x (2*16*3 + 1) FLOPs
+    assert "153.6K" in r.stdout
+    bad = convrun("profile", SEED_MODEL, "--length", "2")
+    assert bad.returncode == 1 and "at least 3 samples" in bad.stderr

@@ -41,6 +41,8 @@ struct ExecutionPlan: Sendable {
     var outputSlot: Int
     /// Slots whose last reader is this step; their buffers are released after it.
     var releases: [Int]
+    /// Indices of the graph nodes the step computes (its own and those fused into it).
+    var covered: [Int] = []
   }
 
   let steps: [Step]
@@ -60,7 +62,7 @@ struct ExecutionPlan: Sendable {
       let inputs = step.inputs.map { slots[$0]! }
       return Step(
         node: step.node, kernel: step.kernel, inputs: inputs, outputSlot: slots[step.output]!,
-        releases: Array(Set(inputs.filter { lastUse[$0] == index })))
+        releases: Array(Set(inputs.filter { lastUse[$0] == index })), covered: step.covered)
     }
     inputSlots = validated.graph.inputs.map { slots[$0.name]! }
     outputSlots = validated.outputSlots

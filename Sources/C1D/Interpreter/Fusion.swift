@@ -19,6 +19,8 @@ struct PlannedStep {
   var kernel: any OpKernel
   var inputs: [String]
   var output: String
+  /// Indices of the graph nodes the step computes (its own, and those fused into it).
+  var covered: [Int] = []
 }
 
 /// Rewrites the validated graph into fewer, larger steps. Every rewrite computes the same values as the
@@ -71,7 +73,7 @@ enum Fusion {
     for (index, node) in nodes.enumerated() where !absorbed.contains(index) {
       guard let attributes = node.op.attributes(as: Conv1dAttributes.self) else {
         let parameters = validated.parameters(ofNode: index)
-        steps.append(PendingStep(position: index, node: node, inputs: node.inputs, output: node.outputs[0]) {
+        steps.append(PendingStep(position: index, node: node, inputs: node.inputs, output: node.outputs[0], covered: [index]) {
           node.op.definition.makeKernel(parameters)
         })
         continue
@@ -90,6 +92,7 @@ enum Fusion {
     var node: Node
     var inputs: [String]
     var output: String
+    var covered: [Int]
     var make: @Sendable () -> any OpKernel
   }
 
@@ -103,7 +106,9 @@ enum Fusion {
       for index in pending.indices { kernels[index] = pending[index].make() }
     }
     return pending.indices.map { index in
-      PlannedStep(node: pending[index].node, kernel: kernels[index]!, inputs: pending[index].inputs, output: pending[index].output)
+      PlannedStep(
+        node: pending[index].node, kernel: kernels[index]!, inputs: pending[index].inputs, output: pending[index].output,
+        covered: pending[index].covered)
     }
   }
 
@@ -137,6 +142,8 @@ enum Fusion {
     var value: String
     var position: Int
     var gate: Gate?
+    /// The graph nodes this chain computes.
+    var covered: [Int]
 
     init(index: Int, attributes: Conv1dAttributes, validated: ValidatedGraph, padSource: PadSource?) {
       let node = validated.graph.nodes[index]
@@ -154,6 +161,7 @@ enum Fusion {
       bias = parameters.values("bias", orZeros: attributes.outChannels)
       value = node.outputs[0]
       position = index
+      covered = [index]
     }
 
     /// Doubles the conv with its gated partner's weights; the product node becomes the chain's end.
@@ -163,6 +171,7 @@ enum Fusion {
       bias += other.values("bias", orZeros: attributes.outChannels)
       combined.outChannels *= 2
       gate = pair.gate
+      covered += pair.absorbed
       value = validated.graph.nodes[pair.product].outputs[0]
       position = pair.product
     }
@@ -172,6 +181,7 @@ enum Fusion {
       let nodes = validated.graph.nodes
       while let next = readers.sole(value), !absorbed.contains(next), absorb(nodes[next], validated: validated, index: next) {
         absorbed.insert(next)
+        covered.append(next)
         value = nodes[next].outputs[0]
         position = next
       }
@@ -216,7 +226,7 @@ enum Fusion {
 
     func step(_ node: Node) -> PendingStep {
       let (combined, weight, bias, left, epilogue, gate) = (combined, weight, bias, left, epilogue, gate)
-      return PendingStep(position: position, node: node, inputs: [input] + operands, output: value) {
+      return PendingStep(position: position, node: node, inputs: [input] + operands, output: value, covered: covered) {
         Conv1dKernel.make(attributes: combined, weight: weight, bias: bias, padLeft: left, epilogue: epilogue, gate: gate)
       }
     }
