@@ -79,19 +79,6 @@ public struct ModelBuilder: Sendable {
     return add(.batchNorm(attributes), [x], parameters: parameters, name: name)
   }
 
-  /// `GroupNorm` (or, with `groups: nil`, `LayerNorm` over channels), affine when `weight` and `bias` are given.
-  public mutating func norm(
-    _ x: String, channels: Int, groups: Int? = nil, weight: Tensor? = nil, bias: Tensor? = nil, eps: Double = 1e-5, name: String? = nil
-  ) -> String {
-    var parameters: [String: Tensor] = [:]
-    parameters["weight"] = weight
-    parameters["bias"] = bias
-    let affine = weight != nil || bias != nil
-    let op: Op = groups.map { .groupNorm(NormAttributes(channels: channels, groups: $0, eps: eps, affine: affine)) }
-      ?? .layerNorm(NormAttributes(channels: channels, eps: eps, affine: affine))
-    return add(op, [x], parameters: parameters, name: name)
-  }
-
   /// `nn.PReLU` with one slope or one per channel.
   public mutating func prelu(_ x: String, slopes: Tensor, name: String? = nil) -> String {
     add(.prelu(numParameters: slopes.shape.first ?? 0), [x], parameters: ["weight": slopes], name: name)

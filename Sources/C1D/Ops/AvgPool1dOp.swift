@@ -28,6 +28,7 @@ struct AvgPool1dOp: OpDefinition, WrapsPublicAttributes {
   var timeLocality: TimeLocality { pool.timeLocality(fill: pool.countIncludePad ? "counted" : "excluded") }
   func makeKernel(_ parameters: KernelParameters) -> any OpKernel { PoolKernel(attributes: pool, isMax: false) }
   var summary: String { pool.summary }
+  var unpadded: Op? { .avgPool1d(pool.withoutPadding) }
 }
 
 extension Op {

@@ -154,6 +154,13 @@ extension Conv1dAttributes: OpDefinition {
       padLeft: padAmounts.left, epilogue: [])
   }
 
+  var unpadded: Op? {
+    var valid = self
+    valid.padding = .valid
+    valid.paddingMode = .zeros
+    return .conv1d(valid)
+  }
+
   var summary: String {
     var parts = ["\(inChannels)→\(outChannels)", "k\(kernelSize)"]
     if stride != 1 { parts.append("s\(stride)") }

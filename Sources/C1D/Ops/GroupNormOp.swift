@@ -38,3 +38,16 @@ struct GroupNormOp: OpDefinition, WrapsPublicAttributes {
 extension Op {
   public static func groupNorm(_ attributes: NormAttributes) -> Op { Op(GroupNormOp(attributes)) }
 }
+
+extension ModelBuilder {
+  /// `GroupNorm(groups, channels)`, affine when `weight` and `bias` are given.
+  public mutating func groupNorm(
+    _ x: String, groups: Int, channels: Int, weight: Tensor? = nil, bias: Tensor? = nil, eps: Double = 1e-5, name: String? = nil
+  ) -> String {
+    var parameters: [String: Tensor] = [:]
+    parameters["weight"] = weight
+    parameters["bias"] = bias
+    let attributes = NormAttributes(channels: channels, groups: groups, eps: eps, affine: weight != nil || bias != nil)
+    return add(.groupNorm(attributes), [x], parameters: parameters, name: name)
+  }
+}

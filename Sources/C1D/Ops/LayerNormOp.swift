@@ -32,3 +32,16 @@ struct LayerNormOp: OpDefinition, WrapsPublicAttributes {
 extension Op {
   public static func layerNorm(_ attributes: NormAttributes) -> Op { Op(LayerNormOp(attributes)) }
 }
+
+extension ModelBuilder {
+  /// `LayerNorm(channels)` over the channels at each time step, affine when `weight` and `bias` are given.
+  public mutating func layerNorm(
+    _ x: String, channels: Int, weight: Tensor? = nil, bias: Tensor? = nil, eps: Double = 1e-5, name: String? = nil
+  ) -> String {
+    var parameters: [String: Tensor] = [:]
+    parameters["weight"] = weight
+    parameters["bias"] = bias
+    let attributes = NormAttributes(channels: channels, eps: eps, affine: weight != nil || bias != nil)
+    return add(.layerNorm(attributes), [x], parameters: parameters, name: name)
+  }
+}

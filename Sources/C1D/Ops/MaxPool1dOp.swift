@@ -27,6 +27,7 @@ struct MaxPool1dOp: OpDefinition, WrapsPublicAttributes {
   var timeLocality: TimeLocality { pool.timeLocality(fill: "-inf") }
   func makeKernel(_ parameters: KernelParameters) -> any OpKernel { PoolKernel(attributes: pool, isMax: true) }
   var summary: String { pool.summary }
+  var unpadded: Op? { .maxPool1d(pool.withoutPadding) }
 }
 
 extension Op {

@@ -42,6 +42,10 @@ protocol OpDefinition: Sendable, Hashable {
 
   /// Whether the op may read a `constant` (one sample, broadcast over the batch).
   var acceptsConstantOperands: Bool { get }
+
+  /// The op with its window's padding removed, which a stream applies itself frame by frame; nil when its
+  /// window has no such form.
+  var unpadded: Op? { get }
 }
 
 extension OpDefinition {
@@ -50,6 +54,7 @@ extension OpDefinition {
   var summary: String { "" }
   var activationFunction: ActivationFunction? { nil }
   var acceptsConstantOperands: Bool { false }
+  var unpadded: Op? { nil }
 
   /// Most ops keep the shape of their first input.
   func outputShape(_ infer: ShapeCheck) throws -> ValueShape { infer.inputs[0] }

@@ -60,4 +60,7 @@ extension PadAttributes: OpDefinition {
   func makeKernel(_ parameters: KernelParameters) -> any OpKernel { PadKernel(attributes: self) }
 
   var summary: String { "(\(left), \(right)) \(mode.rawValue)" }
+
+  /// An identity (`slice [0:]`): the stream pads.
+  var unpadded: Op? { .slice(SliceAttributes(start: 0)) }
 }

@@ -68,4 +68,13 @@ public struct PoolAttributes: Sendable, Hashable {
   }
 
   var summary: String { "k\(kernelSize) s\(stride) p\(padding)" }
+
+  /// Padding 0 and no ceil mode: every window lies in the input, so divisors and the padding's value no
+  /// longer matter (a stream decides the last windows itself, at the end).
+  var withoutPadding: PoolAttributes {
+    var pool = self
+    pool.padding = 0
+    pool.ceilMode = false
+    return pool
+  }
 }

@@ -147,7 +147,7 @@ struct StreamPlan: Sendable {
     w.padRight -= chomp
     let isPassThrough = node.op.definition is PadAttributes || node.op.definition is SliceAttributes
     // Windows stream by running the op unpadded (see `unpadded`): only ops whose padding that removes.
-    let canUnpad = node.op.definition is Conv1dAttributes || node.op.definition is MaxPool1dOp || node.op.definition is AvgPool1dOp
+    let canUnpad = node.op.definition.unpadded != nil
     guard isPassThrough || canUnpad else {
       throw C1DError.cannotStream(node: node.name, reason: "\(node.op.name)'s window has no streaming form yet")
     }
@@ -191,21 +191,11 @@ struct StreamPlan: Sendable {
     for index in graph.nodes.indices {
       let op = graph.nodes[index].op
       guard case .window = op.timeLocality else { continue }
-      if var conv = op.attributes(as: Conv1dAttributes.self) {
-        conv.padding = .valid
-        conv.paddingMode = .zeros
-        graph.nodes[index].op = .conv1d(conv)
-        if let (slice, _) = chomps[index] {
-          graph.nodes[index].outputs = graph.nodes[slice].outputs
-          dropped.insert(slice)
-        }
-      } else if var pool = op.attributes(as: PoolAttributes.self) {
-        pool.padding = 0
-        pool.ceilMode = false  // the stream decides the last windows itself, at the end
-        // Padding 0: every window lies in the input, so divisors and the padding's value no longer matter.
-        graph.nodes[index].op = op.definition is MaxPool1dOp ? .maxPool1d(pool) : .avgPool1d(pool)
-      } else if op.definition is PadAttributes {
-        graph.nodes[index].op = .slice(SliceAttributes(start: 0))
+      guard let unpadded = op.definition.unpadded else { continue }
+      graph.nodes[index].op = unpadded
+      if let (slice, _) = chomps[index] {
+        graph.nodes[index].outputs = graph.nodes[slice].outputs
+        dropped.insert(slice)
       }
     }
     let names = Dictionary(uniqueKeysWithValues: chomps.map { (graph.nodes[$0.key].name, $0.value.frames) })

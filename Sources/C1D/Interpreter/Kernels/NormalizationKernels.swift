@@ -34,7 +34,7 @@ struct BatchNormKernel: OpKernel {
   }
 }
 
-/// `GroupNorm` (statistics over each group's channels and time) and layer norm over channels
+/// Group normalisation (statistics over each group's channels and time) and layer norm over channels
 /// (statistics over channels at each time step). Statistics accumulate in Double.
 struct NormalizationKernel: OpKernel {
   let attributes: NormAttributes

@@ -1,6 +1,6 @@
 import CC1DKernels
 
-/// `max_pool1d` and `avg_pool1d` with PyTorch's window rules (padding, dilation, ceil mode,
+/// Max and average pooling with PyTorch's window rules (padding, dilation, ceil mode,
 /// count_include_pad), and the global average pool.
 struct PoolKernel: OpKernel {
   let attributes: PoolAttributes
