@@ -102,7 +102,7 @@ struct BenchCommand: ParsableCommand {
   /// This process's peak resident memory (Linux `VmHWM`), in MiB.
   private func peakResidentMiB() -> Double? {
     guard let bytes = try? InputFile.read("/proc/self/status"),
-      case let status = String(decoding: bytes, as: UTF8.self),
+      case let status = bytes.withBytes({ String(decoding: $0, as: UTF8.self) }),
       let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
       let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
     else { return nil }

@@ -28,19 +28,21 @@ struct InputLoader {
   /// - Throws: `C1DError.invalidInput`, `AudioError` or `CLIError`, stating the numbers and what to do.
   func load(_ path: String) throws -> LoadedInput {
     let name = path == "-" ? "stdin" : path
-    let bytes = try InputFile.read(path)
-    var loaded: LoadedInput
-    if bytes.starts(with: npyMagic) || (path.lowercased().hasSuffix(".npy") && !AudioFile.looksLikeAudio(bytes)) {
-      let tensor = try NPY.decode(bytes, name: name)
-      loaded = LoadedInput(name: name, tensor: tensor, interpretation: "read as \(dimensions(tensor.shape)) from .npy")
-    } else if AudioFile.looksLikeAudio(bytes) || InputFile.hasAudioExtension(path) {
-      loaded = try loadAudio(bytes, name: name)
-    } else {
-      loaded = try loadRaw(bytes, name: name)
-    }
+    let loaded = try InputFile.read(path).withBytes { try interpret($0, path: path, name: name) }
     try checkShape(loaded)
     if !options.allowNonfinite { try checkFinite(loaded) }
     return loaded
+  }
+
+  /// .npy and audio by their content (or, failing that, their name); anything else is raw float32.
+  private func interpret(_ bytes: UnsafeRawBufferPointer, path: String, name: String) throws -> LoadedInput {
+    let isAudio = AudioFile.looksLikeAudio(Array(bytes.prefix(16)))
+    if bytes.starts(with: npyMagic) || (path.lowercased().hasSuffix(".npy") && !isAudio) {
+      let tensor = try NPY.decode(bytes, name: name)
+      return LoadedInput(name: name, tensor: tensor, interpretation: "read as \(dimensions(tensor.shape)) from .npy")
+    }
+    if isAudio || InputFile.hasAudioExtension(path) { return try loadAudio(Array(bytes), name: name) }
+    return try loadRaw(bytes, name: name)
   }
 
   private func loadAudio(_ bytes: [UInt8], name: String) throws -> LoadedInput {
@@ -67,7 +69,7 @@ struct InputLoader {
       sampleRate: signal.sampleRate)
   }
 
-  private func loadRaw(_ bytes: [UInt8], name: String) throws -> LoadedInput {
+  private func loadRaw(_ bytes: UnsafeRawBufferPointer, name: String) throws -> LoadedInput {
     guard !bytes.isEmpty else {
       throw CLIError(description: "\(name) is empty (0 bytes): nothing to run; raw input is float32 (N, C_in, L) with C_in = \(input.channels)")
     }
@@ -146,11 +148,9 @@ func unravel(_ index: Int, _ shape: [Int]) -> [Int] {
 }
 
 /// Raw little-endian float32 (this tool runs on little-endian machines only: x86-64 and arm64).
-func littleEndianFloats(_ bytes: [UInt8]) -> [Float] {
+func littleEndianFloats(_ bytes: UnsafeRawBufferPointer) -> [Float] {
   [Float](unsafeUninitializedCapacity: bytes.count / 4) { buffer, count in
-    bytes.withUnsafeBytes { raw in
-      if let source = raw.baseAddress, let target = buffer.baseAddress { memcpy(target, source, bytes.count / 4 * 4) }
-    }
+    if let source = bytes.baseAddress, let target = buffer.baseAddress { memcpy(target, source, bytes.count / 4 * 4) }
     count = bytes.count / 4
   }
 }

@@ -88,16 +88,16 @@ struct OutputEncoder {
   let model: Model
 
   /// - Throws: `CLIError` when a WAV is asked for an output that is not a signal at a known rate.
-  func encode(_ tensor: Tensor, name: String, format: OutputFormat, input: LoadedInput) throws -> [UInt8] {
+  func encode(_ tensor: Tensor, name: String, format: OutputFormat, input: LoadedInput) throws -> EncodedOutput {
     switch format {
-    case .npy: return NPY.encode(tensor)
-    case .raw: return tensor.values.withUnsafeBytes { Array($0) }
+    case .npy: return EncodedOutput(prefix: NPY.header(shape: tensor.shape), values: tensor.values)
+    case .raw: return EncodedOutput(prefix: [], values: tensor.values)
     case .wav:
       let (channels, length) = try signalShape(tensor, name: name, input: input)
       guard let rate = model.graph.inputs[0].sampleRate.map({ Int($0.rounded()) }) ?? input.sampleRate else {
         throw CLIError(description: "output '\(name)' cannot be written as WAV: neither the model nor the input gives a sample rate; write .npy or raw instead")
       }
-      return try AudioFile.encodeFloatWAV(tensor.values, channels: channels, sampleRate: rate)
+      return EncodedOutput(prefix: try AudioFile.encodeFloatWAV(tensor.values, channels: channels, sampleRate: rate), values: [])
     }
   }
 
@@ -113,5 +113,16 @@ struct OutputEncoder {
         """)
     }
     return (shape[shape.count - 2], shape[shape.count - 1])
+  }
+}
+
+/// An encoded output: a prefix (a `.npy` header, or a whole WAV file), then float32 values written from
+/// where they lie (this tool runs on little-endian machines only), so a long output is not copied on its way out.
+struct EncodedOutput {
+  var prefix: [UInt8]
+  var values: [Float]
+
+  func withParts<R>(_ body: ([UnsafeRawBufferPointer]) throws -> R) rethrows -> R {
+    try prefix.withUnsafeBytes { head in try values.withUnsafeBytes { tail in try body([head, tail]) } }
   }
 }

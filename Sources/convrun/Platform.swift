@@ -134,7 +134,13 @@ enum POSIXFile {
   /// Writes all of `bytes`, retrying short writes; the `errno` of a failing write.
   @discardableResult
   static func writeAll(_ bytes: [UInt8], to descriptor: Int32) -> POSIXError? {
-    bytes.withUnsafeBytes { raw -> POSIXError? in
+    bytes.withUnsafeBytes { writeAll([$0], to: descriptor) }
+  }
+
+  /// Writes each part in turn, retrying short writes; the `errno` of a failing write.
+  @discardableResult
+  static func writeAll(_ parts: [UnsafeRawBufferPointer], to descriptor: Int32) -> POSIXError? {
+    for raw in parts where raw.count > 0 {
       var offset = 0
       while offset < raw.count {
         let written = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
@@ -144,8 +150,8 @@ enum POSIXFile {
         }
         offset += written
       }
-      return nil
     }
+    return nil
   }
 
   /// The file's kind and size, or nil when `stat` fails (then `errno` says why).

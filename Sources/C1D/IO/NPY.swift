@@ -7,8 +7,14 @@ public enum NPY {
   /// to float32 as `x.astype(np.float32)` does.
   /// - Throws: `C1DError.invalidInput` naming what is wrong (dtype, order, shape, size) and what to do.
   public static func decode(_ bytes: [UInt8], name: String = "input") throws -> Tensor {
+    try bytes.withUnsafeBytes { try decode($0, name: name) }
+  }
+
+  /// `decode` of bytes where they lie (a memory-mapped file): the values are converted straight into the
+  /// tensor, with no intermediate copy of the payload.
+  public static func decode(_ bytes: UnsafeRawBufferPointer, name: String = "input") throws -> Tensor {
     func fail(_ message: String) -> C1DError { .invalidInput("\(name): \(message)") }
-    guard bytes.count >= 10, Array(bytes[0..<6]) == magic else { throw fail("not a .npy file (bad magic)") }
+    guard bytes.count >= 10, bytes.prefix(6).elementsEqual(magic) else { throw fail("not a .npy file (bad magic)") }
     let major = bytes[6]
     let (headerLength, headerStart): (Int, Int)
     switch major {
@@ -36,7 +42,7 @@ public enum NPY {
     guard bytes.count - dataStart == count * dtype.size else {
       throw fail("shape \(shape) of \(dtype.descr) needs \(count * dtype.size) bytes of data, the file holds \(bytes.count - dataStart)")
     }
-    return Tensor(uncheckedShape: shape, values: dtype.floats(Array(bytes[dataStart...])))
+    return Tensor(uncheckedShape: shape, values: dtype.floats(UnsafeRawBufferPointer(rebasing: bytes[dataStart...])))
   }
 
   /// The value text of `key` in a .npy header dictionary.
@@ -68,7 +74,7 @@ public enum NPY {
   }
 
   /// The magic, version and header of a `.npy` file of `<f4` values of `shape`: what precedes the data.
-  static func header(shape: [Int]) -> [UInt8] {
+  public static func header(shape: [Int]) -> [UInt8] {
     let text = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
     var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(text), }"
     let unpadded = 10 + header.utf8.count + 1
@@ -121,11 +127,11 @@ struct NPYDType {
   }
 
   /// The elements as float32, rounded to nearest as numpy's `astype(np.float32)` rounds.
-  func floats(_ bytes: [UInt8]) -> [Float] {
-    if size == 4, !bigEndian { return DType.f32.decode(bytes) }
-    let count = bytes.count / size
-    return bytes.withUnsafeBytes { raw in
-      (0..<count).map { index in
+  func floats(_ raw: UnsafeRawBufferPointer) -> [Float] {
+    if size == 4, !bigEndian { return DType.f32.decode(raw) }
+    if size == 2, !bigEndian { return DType.f16.decode(raw) }
+    let count = raw.count / size
+    return (0..<count).map { index in
         var bits: UInt64 = 0
         for byte in 0..<size {
           let source = bigEndian ? index * size + size - 1 - byte : index * size + byte
@@ -136,7 +142,6 @@ struct NPYDType {
         case 4: return Float(bitPattern: UInt32(truncatingIfNeeded: bits))
         default: return Float(Double(bitPattern: bits))
         }
-      }
     }
   }
 }
@@ -151,7 +156,8 @@ extension Tensor {
   /// Reads a `.npy` file.
   /// - Throws: `C1DError.io` or `C1DError.invalidInput`.
   public init(npyFile path: String) throws {
-    self = try NPY.decode(try FileIO.read(path: path), name: path)
+    let file = try MappedFile(path: path)
+    self = try withExtendedLifetime(file) { try NPY.decode(file.bytes, name: path) }
   }
 
   /// Writes the tensor as a `.npy` file, atomically.

@@ -99,7 +99,9 @@ extension Model {
         let why = whyNotTiled.map { "; it cannot run in time tiles either: \($0)" } ?? ""
         throw C1DError.limitExceeded(what: "activation memory for input length \(lengths.max()!) and batch \(batch) (bytes)\(why)", limit: memoryLimit, actual: needed)
       }
-      outputs = plan.execute(activations, shapes: shapes, context: context)
+      outputs = plan.shouldRunBySample(batch: batch, peakBytes: needed)
+        ? plan.executeBySample(activations, shapes: shapes, context: context)
+        : plan.execute(activations, shapes: shapes, context: context)
     }
     var result: [String: Tensor] = [:]
     for (name, output) in zip(graph.outputs, outputs) {
