@@ -27,15 +27,16 @@ let package = Package(
     // `__attribute__((target(...)))` reaches AVX-512 with no special compiler settings.
     .target(name: "CC1DKernels", path: "Sources/CC1DKernels"),
     .target(name: "C1D", dependencies: ["CZlib", "CLibDeflate", "CC1DKernels"]),
-    // libsndfile from the system (Debian: libsndfile1-dev), for audio files given to the CLI. Kept out
-    // of the C1D library: a package that depends on `C1D` needs zlib and nothing else.
-    .systemLibrary(
-      name: "CSndFile",
-      path: "Sources/CSndFile",
-      providers: [.apt(["libsndfile1-dev"])]
+    // libsndfile for audio files given to the CLI, opened with dlopen on the first one rather than linked
+    // (its codecs cost every convrun start about 1 ms in the dynamic loader); builds against <sndfile.h>
+    // (Debian: libsndfile1-dev). Kept out of the C1D library: a package that depends on `C1D` needs
+    // zlib and nothing else. dlopen is in libdl on glibc before 2.34.
+    .target(
+      name: "CSndFileLoader",
+      linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]
     ),
     // Audio files in and out (libsndfile), shared by the CLI and the audio fuzz target; no product.
-    .target(name: "ConvRunAudio", dependencies: ["C1D", "CSndFile"]),
+    .target(name: "ConvRunAudio", dependencies: ["C1D", "CSndFileLoader"]),
     .executableTarget(
       name: "convrun",
       dependencies: [
@@ -48,7 +49,7 @@ let package = Package(
     // entry point (tools/fuzz.sh); built normally, C1DFuzz replays files through the same targets.
     .target(name: "C1DFuzzTargets", dependencies: ["C1D", "ConvRunAudio"]),
     .executableTarget(name: "C1DFuzz", dependencies: ["C1DFuzzTargets"]),
-    .testTarget(name: "C1DTests", dependencies: ["C1D", "C1DFuzzTargets", "ConvRunAudio", "CSndFile"]),
+    .testTarget(name: "C1DTests", dependencies: ["C1D", "C1DFuzzTargets", "ConvRunAudio", "CSndFileLoader"]),
     // The CLI's own text helpers, checked against Foundation's (which the test may link; the CLI may not).
     .testTarget(name: "ConvRunTests", dependencies: ["convrun"]),
   ]

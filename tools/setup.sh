@@ -13,8 +13,8 @@ apt_need() {
   $sudo apt-get update -qq && $sudo apt-get install -y -qq "$1" >/dev/null
 }
 
-# The C libraries the package links: zlib and libdeflate (the C1D library) and libsndfile (the convrun
-# CLI only).
+# The C libraries the package builds against: zlib and libdeflate (linked by the C1D library) and
+# libsndfile (the convrun CLI only, which opens it with dlopen on its first audio file).
 native_dependencies() {
   apt_need zlib1g-dev /usr/include/zlib.h
   apt_need libdeflate-dev /usr/include/libdeflate.h

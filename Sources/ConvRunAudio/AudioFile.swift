@@ -1,5 +1,5 @@
 import C1D
-import CSndFile
+import CSndFileLoader
 
 /// A decoded audio signal: `channels` rows of `frames` float32 samples (channel-major, so that it is
 /// directly a `(1, channels, frames)` tensor), scaled as libsndfile scales it (int16 / 32768).
@@ -15,8 +15,17 @@ public struct AudioSignal: Sendable {
   public func tensor() throws -> Tensor { try Tensor(shape: [1, channels, frames], values: values) }
 }
 
-/// An audio file that could not be read or written, with libsndfile's own reason.
+/// An audio file that could not be read or written, with libsndfile's own reason; or libsndfile itself
+/// missing, which only audio needs (see `SndFileLibrary`).
 public struct AudioError: Error, CustomStringConvertible {
+  public enum Kind: Sendable, Equatable {
+    /// The bytes, or the samples to write: libsndfile refused them.
+    case file
+    /// libsndfile could not be loaded; nothing audio works until it is installed.
+    case libraryUnavailable
+  }
+
+  public var kind = Kind.file
   public var description: String
 }
 
@@ -43,16 +52,17 @@ public enum AudioFile {
   ///   - name: the file's name, for messages.
   ///   - maxSamples: the most samples (frames × channels) to decode; a file claiming more is refused
   ///     rather than allocated (headers can lie).
-  /// - Throws: `AudioError` with libsndfile's reason.
+  /// - Throws: `AudioError` with libsndfile's reason, or saying that libsndfile is not installed.
   public static func decode(_ bytes: [UInt8], name: String, maxSamples: Int = 1 << 31) throws -> AudioSignal {
+    try SndFileLibrary.require(for: "reading \(name)")
     let stream = MemoryStream(bytes: bytes)
     var info = SF_INFO()
     var io = MemoryStream.virtualIO
-    guard let file = withExtendedLifetime(stream, { sf_open_virtual(&io, Int32(SFM_READ), &info, Unmanaged.passUnretained(stream).toOpaque()) }) else {
-      throw AudioError(description: "\(name): not a readable audio file (libsndfile: \(String(cString: sf_strerror(nil))))")
+    guard let file = withExtendedLifetime(stream, { c1d_sf_open_virtual(&io, Int32(SFM_READ), &info, Unmanaged.passUnretained(stream).toOpaque()) }) else {
+      throw AudioError(description: "\(name): not a readable audio file (libsndfile: \(String(cString: c1d_sf_strerror(nil))))")
     }
     // The callbacks reach `stream` through an unretained pointer: keep it alive until the file is closed.
-    defer { withExtendedLifetime(stream) { _ = sf_close(file) } }
+    defer { withExtendedLifetime(stream) { _ = c1d_sf_close(file) } }
     let channels = Int(info.channels)
     guard channels >= 1, info.samplerate >= 1 else {
       throw AudioError(description: "\(name): audio header declares \(channels) channels at \(info.samplerate) Hz")
@@ -70,16 +80,16 @@ public enum AudioFile {
     var block = [Float](repeating: 0, count: blockFrames * channels)
     var samples: [Float] = []
     while true {
-      let read = withExtendedLifetime(stream) { Int(sf_readf_float(file, &block, sf_count_t(blockFrames))) }
+      let read = withExtendedLifetime(stream) { Int(c1d_sf_readf_float(file, &block, sf_count_t(blockFrames))) }
       if read <= 0 { break }
       guard samples.count + read * channels <= maxSamples else {
         throw AudioError(description: "\(name): more than \(maxSamples) samples; the most convrun reads from one audio file")
       }
       samples += block[0..<read * channels]
     }
-    let error = sf_error(file)
+    let error = c1d_sf_error(file)
     guard error == 0 else {
-      throw AudioError(description: "\(name): audio data unreadable after \(samples.count / channels) frames (libsndfile: \(String(cString: sf_error_number(error))))")
+      throw AudioError(description: "\(name): audio data unreadable after \(samples.count / channels) frames (libsndfile: \(String(cString: c1d_sf_error_number(error))))")
     }
     return samples
   }
@@ -121,6 +131,7 @@ public enum AudioFile {
     guard channels >= 1, values.count % channels == 0 else {
       throw AudioError(description: "cannot write \(values.count) samples as \(channels) channel\(channels == 1 ? "" : "s")")
     }
+    try SndFileLibrary.require(for: "writing \(describe(format: format)) audio")
     let frames = values.count / channels
     var interleaved = [Float](repeating: 0, count: values.count)
     for channel in 0..<channels {
@@ -130,11 +141,11 @@ public enum AudioFile {
     var info = SF_INFO(frames: 0, samplerate: Int32(clamping: sampleRate), channels: Int32(clamping: channels), format: format, sections: 0, seekable: 0)
     var io = MemoryStream.virtualIO
     return try withExtendedLifetime(stream) {
-      guard let file = sf_open_virtual(&io, Int32(SFM_WRITE), &info, Unmanaged.passUnretained(stream).toOpaque()) else {
-        throw AudioError(description: "cannot write \(describe(format: format)) audio of \(channels) channels at \(sampleRate) Hz (libsndfile: \(String(cString: sf_strerror(nil))))")
+      guard let file = c1d_sf_open_virtual(&io, Int32(SFM_WRITE), &info, Unmanaged.passUnretained(stream).toOpaque()) else {
+        throw AudioError(description: "cannot write \(describe(format: format)) audio of \(channels) channels at \(sampleRate) Hz (libsndfile: \(String(cString: c1d_sf_strerror(nil))))")
       }
-      let written = Int(sf_writef_float(file, interleaved, sf_count_t(frames)))
-      let closed = sf_close(file)
+      let written = Int(c1d_sf_writef_float(file, interleaved, sf_count_t(frames)))
+      let closed = c1d_sf_close(file)
       guard written == frames, closed == 0 else {
         throw AudioError(description: "writing the WAV data failed after \(written) of \(frames) frames")
       }

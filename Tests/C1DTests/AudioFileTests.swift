@@ -1,5 +1,5 @@
 import C1DFuzzTargets
-import CSndFile
+import CSndFileLoader
 import Foundation
 import Testing
 

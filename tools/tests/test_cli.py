@@ -29,10 +29,10 @@ SEED_MODEL = os.path.join(SEED, "model.c1d")
 WAV2VEC = os.path.join(ROOT, "Fixtures", "architectures", "wav2vec2_feature_encoder", "model.c1d")
 
 
-def convrun(*args, stdin: bytes | None = None, text=True):
+def convrun(*args, stdin: bytes | None = None, text=True, env: dict[str, str] | None = None):
     if stdin is not None:
-        return subprocess.run([CONVRUN, *args], input=stdin, capture_output=True)
-    return subprocess.run([CONVRUN, *args], capture_output=True, text=text)
+        return subprocess.run([CONVRUN, *args], input=stdin, capture_output=True, env=env)
+    return subprocess.run([CONVRUN, *args], capture_output=True, text=text, env=env)
 
 
 def write_wav(path, samples: np.ndarray, rate: int) -> None:
@@ -133,6 +133,25 @@ def test_wav_output_refused_when_the_output_is_not_a_signal(tmp_path):
     result = convrun(SEED_MODEL, os.path.join(SEED, "input.npy"), "-o", str(tmp_path / "y.wav"))
     assert result.returncode == 1
     assert "a WAV holds one signal" in result.stderr and not (tmp_path / "y.wav").exists()
+
+
+def test_without_libsndfile_audio_is_an_error_and_everything_else_runs(tmp_path, signal_model):
+    """libsndfile is opened on the first audio file; C1D_SNDFILE_LIBRARY names the only file it tries."""
+    missing = str(tmp_path / "libsndfile.so.1")
+    env = {**os.environ, "C1D_SNDFILE_LIBRARY": missing}
+    speech = tmp_path / "speech.wav"
+    write_wav(speech, tone(16000), 16000)
+    result = convrun(WAV2VEC, str(speech), env=env)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith(f"error: reading {speech} needs libsndfile ({missing}), which could not be loaded: {missing}")
+    assert "install it (" in result.stderr and "Traceback" not in result.stderr
+    np.save(tmp_path / "x.npy", np.zeros((1, 2, 100), dtype=np.float32))
+    result = convrun(signal_model, str(tmp_path / "x.npy"), "-o", str(tmp_path / "y.wav"), env=env)
+    assert result.returncode == 1 and "writing WAV float32 audio needs libsndfile" in result.stderr
+    assert not (tmp_path / "y.wav").exists()
+    assert convrun("--version", env=env).returncode == 0
+    result = convrun(SEED_MODEL, os.path.join(SEED, "input.npy"), env=env)
+    assert result.returncode == 0, result.stderr
 
 
 # ---- non-finite inputs ----------------------------------------------------------------------
@@ -306,7 +325,7 @@ def test_inspect_and_validate_json(tmp_path):
     assert result.returncode == 1 and not report["valid"] and "trailing bytes" in report["problems"][0]
 
 
-def test_only_the_cli_links_libsndfile():
+def test_only_the_cli_needs_libsndfile():
     """Depending on the C1D library must need nothing new: libsndfile is the CLI's (and its tests')."""
     described = subprocess.run(["swift", "package", "dump-package"], cwd=ROOT, capture_output=True, text=True)
     if described.returncode != 0:
@@ -316,7 +335,7 @@ def test_only_the_cli_links_libsndfile():
     def dependencies(name):
         return {d.get("byName", d.get("target", [None]))[0] for d in targets[name]["dependencies"]}
 
-    assert "CSndFile" not in dependencies("C1D") and "ConvRunAudio" not in dependencies("C1D")
+    assert "CSndFileLoader" not in dependencies("C1D") and "ConvRunAudio" not in dependencies("C1D")
     assert "ConvRunAudio" in dependencies("convrun")
     assert "unsafeFlags" not in described.stdout
 

@@ -1,8 +1,9 @@
-"""Issue 16: convrun starts in a few milliseconds only while it stays off Foundation.
+"""Issue 16: convrun starts in a few milliseconds only while it stays off Foundation and libsndfile.
 
 libFoundation.so pulls in FoundationInternationalization and ICU (~10 ms and ~10 MB RSS at every start);
-FoundationEssentials alone (which swift-argument-parser uses) is allowed. Linux only: ldd lists what the
-dynamic loader will map.
+FoundationEssentials alone (which swift-argument-parser uses) is allowed. libsndfile and its codecs cost
+about 1 ms of every start: convrun opens it with dlopen on its first audio file (Sources/CSndFileLoader).
+Linux only: ldd lists what the dynamic loader will map.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ CONVRUN = os.environ.get("CONVRUN", os.path.join(ROOT, ".build", "debug", "convr
 
 # Library file names as ldd prints them: "libFoundation.so => /path (0x...)".
 FORBIDDEN = re.compile(r"^\s*(libFoundation\.so|libFoundationInternationalization\.so|lib_FoundationICU\.so|libicu\w*\.so)", re.M)
+# libsndfile and the codec libraries it links (Debian 12); libstdc++ is not among them: the Swift runtime
+# needs it anyway.
+AUDIO = re.compile(r"^\s*(libsndfile\.so|libFLAC\.so|libvorbis\.so|libvorbisenc\.so|libopus\.so|libogg\.so|libmpg123\.so|libmp3lame\.so)", re.M)
 
 pytestmark = [
     pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ldd is the Linux loader's view"),
@@ -29,8 +33,8 @@ pytestmark = [
 ]
 
 
-def forbidden_libraries(ldd_output: str) -> list[str]:
-    return [match.group(1) for match in FORBIDDEN.finditer(ldd_output)]
+def forbidden_libraries(ldd_output: str, pattern: re.Pattern[str] = FORBIDDEN) -> list[str]:
+    return [match.group(1) for match in pattern.finditer(ldd_output)]
 
 
 def test_the_pattern_catches_foundation_and_icu():
@@ -53,3 +57,34 @@ def test_the_pattern_catches_foundation_and_icu():
 def test_convrun_links_neither_foundation_nor_icu():
     result = subprocess.run(["ldd", CONVRUN], capture_output=True, text=True, check=True)
     assert forbidden_libraries(result.stdout) == [], result.stdout
+
+
+def test_the_pattern_catches_libsndfile_and_its_codecs():
+    # ldd output of the binary that linked libsndfile, abridged.
+    before = (
+        "\tlibdeflate.so.0 => /lib/x86_64-linux-gnu/libdeflate.so.0 (0x1)\n"
+        "\tlibsndfile.so.1 => /lib/x86_64-linux-gnu/libsndfile.so.1 (0x2)\n"
+        "\tlibFLAC.so.12 => /lib/x86_64-linux-gnu/libFLAC.so.12 (0x3)\n"
+        "\tlibvorbis.so.0 => /lib/x86_64-linux-gnu/libvorbis.so.0 (0x4)\n"
+        "\tlibvorbisenc.so.2 => /lib/x86_64-linux-gnu/libvorbisenc.so.2 (0x5)\n"
+        "\tlibopus.so.0 => /lib/x86_64-linux-gnu/libopus.so.0 (0x6)\n"
+        "\tlibogg.so.0 => /lib/x86_64-linux-gnu/libogg.so.0 (0x7)\n"
+        "\tlibmpg123.so.0 => /lib/x86_64-linux-gnu/libmpg123.so.0 (0x8)\n"
+        "\tlibmp3lame.so.0 => /lib/x86_64-linux-gnu/libmp3lame.so.0 (0x9)\n"
+        "\tlibstdc++.so.6 => /lib/x86_64-linux-gnu/libstdc++.so.6 (0xa)\n"
+    )
+    assert forbidden_libraries(before, AUDIO) == [
+        "libsndfile.so",
+        "libFLAC.so",
+        "libvorbis.so",
+        "libvorbisenc.so",
+        "libopus.so",
+        "libogg.so",
+        "libmpg123.so",
+        "libmp3lame.so",
+    ]
+
+
+def test_convrun_does_not_link_libsndfile():
+    result = subprocess.run(["ldd", CONVRUN], capture_output=True, text=True, check=True)
+    assert forbidden_libraries(result.stdout, AUDIO) == [], result.stdout
