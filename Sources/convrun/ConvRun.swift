@@ -28,7 +28,7 @@ struct ConvRun: ParsableCommand {
   static func main() {
     Model.keepFreedMemoryForReuse()
     do {
-      var command = try parseAsRoot()
+      var command = try parseRunDirectly() ?? parseAsRoot()
       try command.run()
     } catch let error as C1DError {
       printError("error: \(error)")
@@ -48,6 +48,19 @@ struct ConvRun: ParsableCommand {
       printError(fullMessage(for: error))
       terminate(code == .failure ? 1 : 2)
     }
+  }
+}
+
+extension ConvRun {
+  /// The default subcommand parsed on its own when the arguments plainly run a model: the root's parse
+  /// also builds every subcommand's and the completion generator's arguments (through reflection the
+  /// first time), about 1–2 ms of a small model's whole process. Whatever this parse refuses (help,
+  /// `--version`, a mistake) goes through the root, so messages and help are the root's.
+  static func parseRunDirectly(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> ParsableCommand? {
+    let subcommandNames = Set(configuration.subcommands.map { $0._commandName } + ["help"])
+    guard let first = arguments.first, !subcommandNames.contains(first), !first.hasPrefix("-") else { return nil }
+    // (`--help` parses as a HelpCommand: only a RunCommand is taken.)
+    return (try? RunCommand.parseAsRoot(arguments)) as? RunCommand
   }
 }
 
