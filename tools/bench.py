@@ -49,7 +49,9 @@ def layer(c_in, c_out, k, **kw):
     return lambda: nn.Conv1d(c_in, c_out, k, **kw)
 
 
-EXPORT_DEFAULT = ("f32", "deflate")  # c1d.export's default: how a layer is stored for the cold table
+EXPORT_DEFAULT = ("f32", "shuffle-deflate")  # c1d.export's default: how a layer is stored for the cold table
+# Issue 16's dense + depthwise net is stored as f32 + deflate, the export default it was measured with.
+ISSUE_DENSE_DEPTHWISE = ("f32", "deflate")
 
 
 def suite():
@@ -58,7 +60,7 @@ def suite():
     models = {}
     for name, (constructor, shape, dtype, codec, *_rest) in g.ARCHITECTURES.items():
         models[name] = (constructor, shape, "architecture", (dtype, codec))  # stored as its fixture is
-    models["dense_depthwise_net"] = (dense_depthwise_net, (4, 64, 8000), "architecture", EXPORT_DEFAULT)
+    models["dense_depthwise_net"] = (dense_depthwise_net, (4, 64, 8000), "architecture", ISSUE_DENSE_DEPTHWISE)
     models.update({
         "dense_k3_256": (layer(256, 256, 3, padding=1), (8, 256, 4096), "layer", EXPORT_DEFAULT),
         "pointwise_512": (layer(512, 512, 1), (8, 512, 1024), "layer", EXPORT_DEFAULT),

@@ -408,7 +408,7 @@ class _Flat:
 # ---------------------------------------------------------------------------------------------
 # the entry point
 
-def export(module: nn.Module, example_input: torch.Tensor, path, dtype: str = "f32", codec: str = "deflate",
+def export(module: nn.Module, example_input: torch.Tensor, path, dtype: str = "f32", codec: str = "shuffle-deflate",
            level: int | None = None, *, name: str = "", description: str = "", license: str = "",
            fixed_length: bool = False, sample_rate: float | None = None, check=None, convrun=None,
            rtol: float = 1e-4, input_layout="auto") -> c1dformat.Model:
@@ -423,7 +423,9 @@ def export(module: nn.Module, example_input: torch.Tensor, path, dtype: str = "f
 
     Keywords:
       dtype: "f32" (default), "f16" or "bf16": how tensors are stored (computation is float32).
-      codec: "deflate" (default), "shuffle-deflate" or "none" (raw, memory-mappable).
+      codec: "shuffle-deflate" (default), "deflate" or "none" (raw, memory-mappable). Float weights
+        compress better byte-shuffled, and inflate faster: 10% smaller than "deflate" and 10-35% faster
+        to load on the benchmark's real networks (issue 16); "none" loads fastest and is 10-20% larger.
       level: zlib level for the deflate codecs (default 6).
       name, description, license: metadata strings (name defaults to the module's class name).
       fixed_length: record the example's length as the input's `length` (the model is meant for it).
