@@ -19,6 +19,7 @@ struct KernelPackTests {
     Shape(groups: 1, groupOut: 1, depth: 1), Shape(groups: 1, groupOut: mr - 1, depth: 7),
     Shape(groups: 1, groupOut: mr, depth: 48), Shape(groups: 1, groupOut: mr + 1, depth: 33),
     Shape(groups: 3, groupOut: 2 * mr + 3, depth: 5), Shape(groups: 4, groupOut: mr, depth: 1),
+    Shape(groups: 2, groupOut: 3 * mr + 5, depth: 21),
   ]
 
   /// Group g, panel p, depth index q, row r at ((g · panels + p) · depth + q) · mr + r; rows past the group's end 0.
@@ -38,15 +39,20 @@ struct KernelPackTests {
   /// Bit patterns: signed zeros count, and a NaN left in the destination differs from every value written.
   static func bits(_ values: [Float]) -> [UInt32] { values.map(\.bitPattern) }
 
-  @Test("conv weights land in mr-row panels, zero past each group's end", arguments: shapes)
-  func conv(_ shape: Shape) {
+  /// Every kernel set's packing (the AVX one transposes 8 × 8 blocks: whole panels, depths past 8 with a tail),
+  /// and the portable routine itself.
+  @Test("conv weights land in mr-row panels, zero past each group's end", arguments: KernelConfig.supported, shapes)
+  func conv(_ config: KernelConfig, _ shape: Shape) {
     let mr = Self.mr
     let w = randomValues(shape.groups * shape.groupOut * shape.depth, seed: UInt64(shape.depth))
     let panels = (shape.groupOut + mr - 1) / mr
-    var packed = [Float](repeating: .nan, count: shape.groups * panels * shape.depth * mr)
-    c1d_f32_pack_conv_weights(shape.groups, shape.groupOut, shape.depth, mr, w, &packed)
     let expected = Self.referencePack(w, groups: shape.groups, groupOut: shape.groupOut, depth: shape.depth, mr: mr)
-    #expect(Self.bits(packed) == Self.bits(expected), "\(shape)")
+    var packed = [Float](repeating: .nan, count: shape.groups * panels * shape.depth * mr)
+    config.pack_conv_weights(shape.groups, shape.groupOut, shape.depth, mr, w, &packed)
+    #expect(Self.bits(packed) == Self.bits(expected), "\(config.name) \(shape)")
+    var portable = [Float](repeating: .nan, count: packed.count)
+    c1d_f32_pack_conv_weights(shape.groups, shape.groupOut, shape.depth, mr, w, &portable)
+    #expect(Self.bits(portable) == Self.bits(expected), "portable \(shape)")
   }
 
   /// The planner's packing (Conv1dKernel.pack) is the C routine over a conv's (out, in/groups, k) tensor.
@@ -54,7 +60,7 @@ struct KernelPackTests {
   func planner() {
     let a = Conv1dAttributes(inChannels: 6, outChannels: 3 * (Self.mr + 2), kernelSize: 3, groups: 3)
     let w = randomValues(a.outChannels * 2 * 3, seed: 9)
-    let packed = Conv1dKernel.pack(w, a, mr: Self.mr)
+    let packed = Conv1dKernel.pack(w, a, kernels: .current)
     let expected = Self.referencePack(w, groups: 3, groupOut: Self.mr + 2, depth: 6, mr: Self.mr)
     #expect(Self.bits(packed) == Self.bits(expected))
   }

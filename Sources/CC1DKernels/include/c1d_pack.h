@@ -2,8 +2,8 @@
 #define C1D_PACK_H
 
 // Weight packing at load: a convolution's weights written once, straight into the GEMM micro-kernel's
-// panels (c1d_kernels.h: A in panels of `mr` rows, element (i, p) of a panel at a[p * mr + i]). Plain C, the
-// same for every ISA: packing runs once per model, and the destination is what the micro-kernels read.
+// panels (c1d_kernels.h: A in panels of `mr` rows, element (i, p) of a panel at a[p * mr + i]). Portable C;
+// the kernel configs hand out c1d_f32_pack_conv_weights or a vector version of it (pack_conv_weights).
 //
 // Each routine writes every element of its destination, the zero rows past the last output channel
 // included, so the destination may be uninitialised memory.

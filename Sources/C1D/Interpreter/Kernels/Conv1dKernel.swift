@@ -66,7 +66,7 @@ struct Conv1dKernel: OpKernel {
     // the direct packing for short outputs (the seed's example: 12 pairs); large ones keep one packing only.
     let direct = !isDepthwise && (pairs == nil || weight.count <= 1 << 16)
     return Conv1dKernel(
-      attributes: a, method: method, weight: isDepthwise ? weight : [], packed: direct ? pack(weight, a, mr: kernels.mr) : [],
+      attributes: a, method: method, weight: isDepthwise ? weight : [], packed: direct ? pack(weight, a, kernels: kernels) : [],
       bias: bias, padLeft: padLeft, epilogue: epilogue, gate: gate, mr: kernels.mr,
       taps: direct ? Tap.table(a, padLeft: padLeft) : [])
   }
@@ -100,7 +100,8 @@ struct Conv1dKernel: OpKernel {
 
   /// Panels of `mr` output channels: for group g, panel p, depth index q, row r at
   /// `((g · panels + p) · depth + q) · mr + r`; rows past the group's end are zero.
-  static func pack(_ w: [Float], _ a: Conv1dAttributes, mr: Int) -> [Float] {
+  static func pack(_ w: [Float], _ a: Conv1dAttributes, kernels: KernelConfig) -> [Float] {
+    let mr = kernels.mr
     let groupOut = a.outChannels / a.groups
     let depth = a.inChannels / a.groups * a.kernelSize
     let count = a.groups * ((groupOut + mr - 1) / mr) * depth * mr
@@ -109,7 +110,7 @@ struct Conv1dKernel: OpKernel {
     return .uninitialized(count: count) { out in
       w.withUnsafeBufferPointer { w in
         guard let source = w.baseAddress, let destination = out.baseAddress else { return }
-        c1d_f32_pack_conv_weights(a.groups, groupOut, depth, mr, source, destination)
+        kernels.pack_conv_weights(a.groups, groupOut, depth, mr, source, destination)
       }
     }
   }
