@@ -365,13 +365,18 @@ struct Tap: Sendable, Hashable {
   let start: Int
 
   static func table(_ a: Conv1dAttributes, padLeft: Int) -> [Tap] {
-    let depth = a.inChannels / a.groups * a.kernelSize
-    return (0..<depth).map { q in
-      let (c, k) = q.quotientAndRemainder(dividingBy: a.kernelSize)
+    // A kernel tap's phase and start are the same in every channel: worked out once, not per row.
+    let perTap = (0..<a.kernelSize).map { k in
       let shift = k * a.dilation - padLeft
       let start = floorDivide(shift, a.stride)
-      return Tap(channel: c, phase: shift - start * a.stride, start: start)
+      return (phase: shift - start * a.stride, start: start)
     }
+    var taps = [Tap]()
+    taps.reserveCapacity(a.inChannels / a.groups * a.kernelSize)
+    for c in 0..<a.inChannels / a.groups {
+      for tap in perTap { taps.append(Tap(channel: c, phase: tap.phase, start: tap.start)) }
+    }
+    return taps
   }
 }
 
