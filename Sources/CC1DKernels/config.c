@@ -2,6 +2,8 @@
 // (arm64 NEON, say) is its kernel files plus one table below and one line in c1d_kernel_config_for.
 #include "x86.h"
 
+#include "c1d_pack.h"
+
 #include <stddef.h>
 
 static const float zeros_x32[C1D_GEMM_8X32_NR];
@@ -14,6 +16,7 @@ static const c1d_kernel_config scalar_config = {
     .gemm = c1d_f32_gemm_8x32__scalar,
     .gemm_indirect = c1d_f32_igemm_8x32__scalar,
     .pack_rows = c1d_f32_pack_rows_x32__scalar,
+    .pack_conv_weights = c1d_f32_pack_conv_weights,
     .split_phases = c1d_f32_phases__scalar,
     .interleave_phases = c1d_f32_interleave__scalar,
     .depthwise_row = c1d_f32_dwconv__scalar,
@@ -29,7 +32,7 @@ static const c1d_kernel_config scalar_config = {
 };
 
 #if C1D_X86
-// AVX2 has its own GEMM and depthwise bodies only; everything else is the portable code.
+// AVX2 has its own GEMM and depthwise bodies and the AVX weight packing; everything else is the portable code.
 static const c1d_kernel_config avx2_config = {
     .name = "avx2",
     .mr = C1D_GEMM_8X32_MR,
@@ -38,6 +41,7 @@ static const c1d_kernel_config avx2_config = {
     .gemm = c1d_f32_gemm_8x32__avx2,
     .gemm_indirect = c1d_f32_igemm_8x32__avx2,
     .pack_rows = c1d_f32_pack_rows_x32__scalar,
+    .pack_conv_weights = c1d_f32_pack_conv_weights__avx,
     .split_phases = c1d_f32_phases__scalar,
     .interleave_phases = c1d_f32_interleave__scalar,
     .depthwise_row = c1d_f32_dwconv__avx2,
@@ -60,6 +64,7 @@ static const c1d_kernel_config avx512_config = {
     .gemm = c1d_f32_gemm_8x32__avx512f,
     .gemm_indirect = c1d_f32_igemm_8x32__avx512f,
     .pack_rows = c1d_f32_pack_rows_x32__avx512f,
+    .pack_conv_weights = c1d_f32_pack_conv_weights__avx,
     .split_phases = c1d_f32_phases__avx512f,
     .interleave_phases = c1d_f32_interleave__avx512f,
     .depthwise_row = c1d_f32_dwconv__avx512f,

@@ -53,6 +53,9 @@ void c1d_f32_igemm_8x32_by_packing(c1d_gemm_fn gemm, long kc, const float *a, co
 void c1d_f32_pack_rows_x32__scalar(long kc, const float *const *rows, long offset, long cols, float *panel);
 void c1d_f32_pack_rows_x32__avx512f(long kc, const float *const *rows, long offset, long cols, float *panel);
 
+// ---- conv weights into GEMM panels at load (f32-pack-conv-weights*.c) -----------------------------------
+void c1d_f32_pack_conv_weights__avx(long groups, long group_out, long depth, long mr, const float *w, float *packed);
+
 // ---- transposed-conv phase interleave (f32-interleave-*.c) -----------------------------------------------
 void c1d_f32_interleave__scalar(const float *const *phases, long stride, long length, float fill, float *y);
 void c1d_f32_interleave__avx512f(const float *const *phases, long stride, long length, float fill, float *y);

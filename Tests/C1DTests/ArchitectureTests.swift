@@ -88,6 +88,19 @@ struct FusionTests {
     #expect(convs(gated.nodes) == 6 && convs(gated.steps) == 4)
   }
 
+  /// Folding is deferred to the kernel's making: each norm's scale must still multiply each row in turn,
+  /// one float product per norm, as scaling the weights in place did.
+  @Test("folded batch norms scale each output channel's weights in turn; a gate's weights follow the conv's")
+  func foldedWeights() {
+    let w = randomValues(2 * 6, seed: 5)
+    let (s1, s2): ([Float], [Float]) = ([0.5, 3.1], [1.7, -0.3])
+    let expected = w.enumerated().map { i, v in v * s1[i / 6] * s2[i / 6] }
+    #expect(Fusion.ConvChain.weights(w, [], scaledBy: [s1, s2]) == expected)
+    #expect(Fusion.ConvChain.weights(w, [], scaledBy: [s1]) == w.enumerated().map { i, v in v * s1[i / 6] })
+    #expect(Fusion.ConvChain.weights(w, [1, 2], scaledBy: []) == w + [1, 2])
+    #expect(Fusion.ConvChain.weights(w, [], scaledBy: []) == w)
+  }
+
   @Test("a TCN's chomp slices fold into causal padding; batch norm folds into weights")
   func chompAndBatchNorm() throws {
     #expect(!(try ops("architectures/tcn/model.c1d").steps.contains("slice")))

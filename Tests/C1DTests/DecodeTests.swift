@@ -41,13 +41,17 @@ struct DecodeTests {
     }
   }
 
-  @Test("unshuffling a chunk gathers each element's bytes from the planes", arguments: [2, 4])
-  func unshuffle(size: Int) {
-    let count = 37
+  /// Chunks shorter than, as long as and past the 16 elements a vector step takes, from mid-plane; size 3
+  /// (no dtype's) takes the plane-by-plane path.
+  @Test("unshuffling a chunk gathers each element's bytes from the planes", arguments: [2, 3, 4], [0, 1, 10, 15, 16, 17, 33, 100])
+  func unshuffle(size: Int, chunk: Int) {
+    let count = 137
     let raw = (0..<count * size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
     let planes = Codec.shuffle(raw, elementSize: size)
-    var out = [UInt8](repeating: 0, count: 10 * size)
-    c1d_unshuffle_chunk(planes, count, Int32(size), 20, 10, &out)
-    #expect(out == Array(raw[20 * size..<30 * size]))
+    // One element more than the chunk, which must keep its sentinel.
+    var out = [UInt8](repeating: 0xA5, count: (chunk + 1) * size)
+    c1d_unshuffle_chunk(planes, count, Int32(size), 20, chunk, &out)
+    #expect(Array(out.prefix(chunk * size)) == Array(raw[20 * size..<(20 + chunk) * size]))
+    #expect(out.suffix(size).allSatisfy { $0 == 0xA5 }, "wrote past the chunk")
   }
 }

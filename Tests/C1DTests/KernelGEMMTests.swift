@@ -116,6 +116,19 @@ struct KernelGEMMTests {
       }
     }
   }
+
+  /// Row q = (c, k) of the im2col matrix reads channel c, phase and start of shift k·d − left in the stride.
+  @Test("the im2col tap table follows its definition", arguments: [(1, 1, 1, 0), (3, 2, 1, 1), (5, 3, 2, 7), (2, 4, 3, 0)])
+  func taps(_ stride: Int, _ dilation: Int, _ kernelSize: Int, _ left: Int) {
+    let a = Conv1dAttributes(inChannels: 6, outChannels: 4, kernelSize: kernelSize, stride: stride, dilation: dilation, groups: 2)
+    let expected = (0..<3 * kernelSize).map { q in
+      let (c, k) = q.quotientAndRemainder(dividingBy: kernelSize)
+      let shift = k * dilation - left
+      let start = Int((Double(shift) / Double(stride)).rounded(.down))
+      return Tap(channel: c, phase: shift - start * stride, start: start)
+    }
+    #expect(Tap.table(a, padLeft: left) == expected)
+  }
 }
 
 extension Optional where Wrapped == [Float] {
@@ -124,4 +137,5 @@ extension Optional where Wrapped == [Float] {
     guard let array = self else { return body(nil) }
     return array.withUnsafeBufferPointer { body($0.baseAddress!) }
   }
+
 }

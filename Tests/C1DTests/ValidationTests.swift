@@ -247,6 +247,30 @@ struct JSONTests {
     #expect(value == .object(["x": .array([.int(1), .double(-2.5), .string("é😀"), .object(["y": .null])]), "z": .bool(false)]))
   }
 
+  /// Strings are made from byte slices, escapes apart: each problem is still reported at the byte it always was
+  /// (a run of bad UTF-8 where the run ends, at the next escape or the closing quote), integers to Int64's limits.
+  @Test("the parser's strings, escapes and integers, and where it reports their problems", arguments: [
+    (#""a\u00e9\ud83d\ude00b""#.utf8.map { $0 }, #"success(C1D.JSONValue.string("aé😀b"))"#),
+    ([0x22, 0xC3, 0xA9, 0x22], #"success(C1D.JSONValue.string("é"))"#),
+    (#""\ud800\u0041""#.utf8.map { $0 }, "failure(malformed header: unpaired surrogate at byte 13 of the header)"),
+    (Array("\"ab".utf8), "failure(malformed header: unterminated string at byte 3 of the header)"),
+    (Array("\"a\\".utf8), "failure(malformed header: unterminated escape at byte 3 of the header)"),
+    (Array("\"\\q\"".utf8), "failure(malformed header: invalid escape at byte 3 of the header)"),
+    ([0x22, 0x61, 0xFF, 0x22], "failure(malformed header: invalid UTF-8 in a string at byte 3 of the header)"),
+    ([0x22, 0x61, 0xFF, 0x5C, 0x6E, 0x22], "failure(malformed header: invalid UTF-8 in a string at byte 3 of the header)"),
+    ([0x22, 0x5C, 0x6E, 0xC3, 0x22], "failure(malformed header: invalid UTF-8 in a string at byte 4 of the header)"),
+    ([0x22, 0xFF, 0x01, 0x22], "failure(malformed header: unescaped control character in a string at byte 2 of the header)"),
+    (Array("9223372036854775807".utf8), "success(C1D.JSONValue.int(9223372036854775807))"),
+    (Array("9223372036854775808".utf8), "failure(malformed header: integer out of range at byte 19 of the header)"),
+    (Array("-9223372036854775808".utf8), "success(C1D.JSONValue.int(-9223372036854775808))"),
+    (Array("-9223372036854775809".utf8), "failure(malformed header: integer out of range at byte 20 of the header)"),
+    (Array("-0".utf8), "success(C1D.JSONValue.int(0))"),
+  ])
+  func tokens(_ bytes: [UInt8], _ expected: String) {
+    let result = Result { () throws(C1DError) in try JSONParser.parse(bytes) }
+    #expect("\(result)" == expected)
+  }
+
   @Test("the parser refuses what JSON forbids", arguments: ["01", "NaN", "[1,]", "{\"a\" 1}", "\"\\ud800\"", "[1] 2", "\"a\u{01}\"", "1e999", "", "tru"])
   func rejects(_ text: String) {
     #expect(throws: C1DError.self) { try JSONParser.parse(Array(text.utf8)) }

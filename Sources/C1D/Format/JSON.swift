@@ -63,7 +63,12 @@ struct JSONParser {
   }
 
   private mutating func skipWhitespace() {
-    while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+    while index < bytes.count {
+      switch bytes[index] {
+      case 0x20, 0x09, 0x0A, 0x0D: index += 1
+      default: return
+      }
+    }
   }
 
   private mutating func parseValue(depth: Int) throws(C1DError) -> JSONValue {
@@ -81,8 +86,8 @@ struct JSONParser {
   }
 
   private mutating func expectLiteral(_ word: String) throws(C1DError) {
-    let utf8 = Array(word.utf8)
-    guard index + utf8.count <= bytes.count, Array(bytes[index..<index + utf8.count]) == utf8 else {
+    let utf8 = word.utf8
+    guard index + utf8.count <= bytes.count, bytes[index..<index + utf8.count].elementsEqual(utf8) else {
       throw failure("invalid literal")
     }
     index += utf8.count
@@ -90,7 +95,8 @@ struct JSONParser {
 
   private mutating func parseObject(depth: Int) throws(C1DError) -> JSONValue {
     index += 1
-    var result: [String: JSONValue] = [:]
+    // Room for a node's attributes without regrowing (each regrowth rehashes every key).
+    var result = [String: JSONValue](minimumCapacity: 12)
     skipWhitespace()
     if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
       index += 1
@@ -161,18 +167,43 @@ struct JSONParser {
     return value
   }
 
+  /// One String per string token, made from the token's UTF-8 bytes: in one piece when it has no escape
+  /// (header strings rarely do), else from runs and decoded escapes gathered as UTF-8.
   private mutating func parseString() throws(C1DError) -> String {
     index += 1
-    var scalars = String.UnicodeScalarView()
+    let start = index
+    // ASCII needs no validation, and `String(decoding:)` of it takes the stdlib's contiguous fast path.
+    var highBits: UInt8 = 0
+    while index < bytes.count {
+      let c = bytes[index]
+      switch c {
+      case UInt8(ascii: "\""):
+        let run = bytes[start..<index]
+        guard let text = highBits < 0x80 ? String(decoding: run, as: UTF8.self) : String(validating: run, as: UTF8.self)
+        else { throw failure("invalid UTF-8 in a string") }
+        index += 1
+        return text
+      case UInt8(ascii: "\\"), 0..<0x20:
+        return try parseEscapedString(from: start)
+      default:
+        highBits |= c
+        index += 1
+      }
+    }
+    throw failure("unterminated string")
+  }
+
+  /// A string with escapes (or a control character, refused), from its first byte after the quote. Each run
+  /// between escapes is validated as UTF-8 when it ends, so a problem is reported at the offset it always was.
+  private mutating func parseEscapedString(from start: Int) throws(C1DError) -> String {
+    index = start
+    var utf8: [UInt8] = []
     var runStart = index
-    var utf8Run: [UInt8] = []
     func flush(_ parser: JSONParser, to end: Int) throws(C1DError) {
       guard runStart < end else { return }
-      utf8Run = Array(parser.bytes[runStart..<end])
-      guard let text = String(validating: utf8Run, as: UTF8.self) else {
-        throw parser.failure("invalid UTF-8 in a string")
-      }
-      scalars.append(contentsOf: text.unicodeScalars)
+      let run = parser.bytes[runStart..<end]
+      guard String(validating: run, as: UTF8.self) != nil else { throw parser.failure("invalid UTF-8 in a string") }
+      utf8.append(contentsOf: run)
     }
     while true {
       guard index < bytes.count else { throw failure("unterminated string") }
@@ -180,7 +211,8 @@ struct JSONParser {
       if c == UInt8(ascii: "\"") {
         try flush(self, to: index)
         index += 1
-        return String(scalars)
+        // Every run was validated and every escape encoded from a scalar: nothing for decoding to repair.
+        return String(decoding: utf8, as: UTF8.self)
       }
       if c < 0x20 { throw failure("unescaped control character in a string") }
       if c != UInt8(ascii: "\\") {
@@ -189,34 +221,39 @@ struct JSONParser {
       }
       try flush(self, to: index)
       index += 1
-      guard index < bytes.count else { throw failure("unterminated escape") }
-      let escape = bytes[index]
-      index += 1
-      switch escape {
-      case UInt8(ascii: "\""): scalars.append("\"")
-      case UInt8(ascii: "\\"): scalars.append("\\")
-      case UInt8(ascii: "/"): scalars.append("/")
-      case UInt8(ascii: "b"): scalars.append("\u{08}")
-      case UInt8(ascii: "f"): scalars.append("\u{0C}")
-      case UInt8(ascii: "n"): scalars.append("\n")
-      case UInt8(ascii: "r"): scalars.append("\r")
-      case UInt8(ascii: "t"): scalars.append("\t")
-      case UInt8(ascii: "u"):
-        var code = try parseHex4()
-        if (0xD800..<0xDC00).contains(code) {
-          guard index + 6 <= bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
-          else { throw failure("unpaired surrogate") }
-          index += 2
-          let low = try parseHex4()
-          guard (0xDC00..<0xE000).contains(low) else { throw failure("unpaired surrogate") }
-          code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-        }
-        guard let scalar = Unicode.Scalar(code) else { throw failure("unpaired surrogate") }
-        scalars.append(scalar)
-      default:
-        throw failure("invalid escape")
-      }
+      UTF8.encode(try parseEscape()) { utf8.append($0) }
       runStart = index
+    }
+  }
+
+  /// The scalar of the escape after a backslash (a surrogate pair takes two `\u` escapes).
+  private mutating func parseEscape() throws(C1DError) -> Unicode.Scalar {
+    guard index < bytes.count else { throw failure("unterminated escape") }
+    let escape = bytes[index]
+    index += 1
+    switch escape {
+    case UInt8(ascii: "\""): return "\""
+    case UInt8(ascii: "\\"): return "\\"
+    case UInt8(ascii: "/"): return "/"
+    case UInt8(ascii: "b"): return "\u{08}"
+    case UInt8(ascii: "f"): return "\u{0C}"
+    case UInt8(ascii: "n"): return "\n"
+    case UInt8(ascii: "r"): return "\r"
+    case UInt8(ascii: "t"): return "\t"
+    case UInt8(ascii: "u"):
+      var code = try parseHex4()
+      if (0xD800..<0xDC00).contains(code) {
+        guard index + 6 <= bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+        else { throw failure("unpaired surrogate") }
+        index += 2
+        let low = try parseHex4()
+        guard (0xDC00..<0xE000).contains(low) else { throw failure("unpaired surrogate") }
+        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+      }
+      guard let scalar = Unicode.Scalar(code) else { throw failure("unpaired surrogate") }
+      return scalar
+    default:
+      throw failure("invalid escape")
     }
   }
 
@@ -246,13 +283,30 @@ struct JSONParser {
       if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
       guard digits(&self) > 0 else { throw failure("invalid number") }
     }
-    let text = String(decoding: bytes[start..<index], as: UTF8.self)
     if isIntegral {
-      guard let value = Int64(text) else { throw failure("integer out of range") }
+      guard let value = Self.integer(bytes[start..<index]) else { throw failure("integer out of range") }
       return .int(value)
     }
-    guard let value = Double(text), value.isFinite else { throw failure("number out of range") }
+    guard let value = Double(String(decoding: bytes[start..<index], as: UTF8.self)), value.isFinite else {
+      throw failure("number out of range")
+    }
     return .double(value)
+  }
+
+  /// The value of `-?[0-9]+` (as `parseNumber` has checked it), or nil when it overflows Int64: accumulated
+  /// negative, so that Int64.min is read too.
+  private static func integer(_ text: ArraySlice<UInt8>) -> Int64? {
+    let negative = text.first == UInt8(ascii: "-")
+    var value: Int64 = 0
+    for digit in text.dropFirst(negative ? 1 : 0) {
+      let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+      let (next, o2) = times10.subtractingReportingOverflow(Int64(digit - UInt8(ascii: "0")))
+      if o1 || o2 { return nil }
+      value = next
+    }
+    if negative { return value }
+    let (positive, overflow) = (0 as Int64).subtractingReportingOverflow(value)
+    return overflow ? nil : positive
   }
 }
 

@@ -214,6 +214,8 @@ extension Model {
     switch entry.codec {
     case .none:
       values = try checkedDecode(entry, raw: stored, shuffled: false)
+    case .deflate where entry.dtype == .f32:
+      values = try inflateFloats(entry, stored: stored)
     case .deflate, .shuffleDeflate:
       switch Zlib.decompress(stored, expectedSize: entry.rawSize) {
       case .success(let raw):
@@ -223,6 +225,29 @@ extension Model {
       }
     }
     return (values, StoredEncoding(dtype: entry.dtype, codec: entry.codec, stored: stored))
+  }
+
+  /// f32 deflated: the raw bytes are the values (little-endian, as `c1d_decode_chunk` takes them), so they
+  /// are inflated straight into the array, without a byte array to copy from; then checksummed.
+  static func inflateFloats(_ entry: TensorEntry, stored: UnsafeRawBufferPointer) throws -> [Float] {
+    let count = entry.rawSize / 4
+    var inflated = false
+    let values = [Float](unsafeUninitializedCapacity: count) { out, initialized in
+      inflated = Zlib.inflate(stored, into: UnsafeMutableRawBufferPointer(out))
+      initialized = inflated ? count : 0
+    }
+    guard inflated else {
+      // A stream libdeflate refuses: the byte path names the problem (or, should zlib take it, decodes it).
+      switch Zlib.decompress(stored, expectedSize: entry.rawSize) {
+      case .success(let raw): return try raw.withUnsafeBytes { try checkedDecode(entry, raw: $0, shuffled: false) }
+      case .failure(.corrupt(let reason)): throw C1DError.corruptTensorData(tensor: entry.name, reason: reason)
+      }
+    }
+    let crc = values.withUnsafeBytes { Zlib.crc32($0) }
+    guard crc == entry.crc32 else {
+      throw C1DError.checksumMismatch(what: "tensor '\(entry.name)'", stored: entry.crc32, computed: crc)
+    }
+    return values
   }
 
   /// Unshuffles, checksums and converts a tensor's raw bytes in one pass of cache-sized chunks.

@@ -43,19 +43,25 @@ enum Zlib {
 
   /// libdeflate's whole-buffer inflate; nil unless the stream is exactly right.
   private static func fastDecompress(_ bytes: UnsafeRawBufferPointer, expectedSize: Int) -> [UInt8]? {
-    guard let decompressor = libdeflate_alloc_decompressor() else { return nil }
+    var inflated = false
+    let out = [UInt8](unsafeUninitializedCapacity: expectedSize) { buffer, count in
+      inflated = inflate(bytes, into: UnsafeMutableRawBufferPointer(buffer))
+      // Uninitialised bytes are never exposed: on failure the array is discarded, on success all are written.
+      count = inflated ? expectedSize : 0
+    }
+    return inflated ? out : nil
+  }
+
+  /// libdeflate's whole-buffer inflate of one zlib stream into `out`, which it must fill exactly, using all
+  /// of `bytes`; false otherwise (`out` then holds anything, and `decompress` tells why).
+  static func inflate(_ bytes: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) -> Bool {
+    guard let decompressor = libdeflate_alloc_decompressor() else { return false }
     defer { libdeflate_free_decompressor(decompressor) }
     var consumed = 0
     var produced = 0
-    var failed = false
-    let out = [UInt8](unsafeUninitializedCapacity: expectedSize) { buffer, count in
-      let status = libdeflate_zlib_decompress_ex(
-        decompressor, bytes.baseAddress, bytes.count, buffer.baseAddress, expectedSize, &consumed, &produced)
-      failed = status != LIBDEFLATE_SUCCESS || produced != expectedSize || consumed != bytes.count
-      // Uninitialised bytes are never exposed: on failure the array is discarded, on success all are written.
-      count = failed ? 0 : expectedSize
-    }
-    return failed ? nil : out
+    let status = libdeflate_zlib_decompress_ex(
+      decompressor, bytes.baseAddress, bytes.count, out.baseAddress, out.count, &consumed, &produced)
+    return status == LIBDEFLATE_SUCCESS && produced == out.count && consumed == bytes.count
   }
 
   private static func classifyingDecompress(_ bytes: UnsafeRawBufferPointer, expectedSize: Int) -> Result<[UInt8], InflateFailure> {

@@ -135,7 +135,12 @@ enum Fusion {
     var input: String
     var left: Int
     var right: Int
+    /// The conv's weights, then its gate partner's, each as in the file: the per-output-channel scales of
+    /// folded batch norms (`scales`, in order) are applied when the kernel is made, on the planning thread
+    /// that packs them, instead of serially while the graph is walked.
     var weight: [Float]
+    var gateWeight: [Float] = []
+    var scales: [[Float]] = []
     var bias: [Float]
     var epilogue: [Epilogue] = []
     var operands: [String] = []
@@ -167,7 +172,7 @@ enum Fusion {
     /// Doubles the conv with its gated partner's weights; the product node becomes the chain's end.
     mutating func gate(with pair: GatedPair, validated: ValidatedGraph) {
       let other = validated.parameters(ofNode: pair.gateConv)
-      weight += other("weight")!.values
+      gateWeight = other("weight")!.values
       bias += other.values("bias", orZeros: attributes.outChannels)
       combined.outChannels *= 2
       gate = pair.gate
@@ -217,18 +222,38 @@ enum Fusion {
     }
 
     private mutating func foldBatchNorm(_ norm: BatchNormKernel) {
-      let perChannel = weight.count / attributes.outChannels
-      for o in 0..<attributes.outChannels {
-        for i in o * perChannel..<(o + 1) * perChannel { weight[i] *= norm.scale[o] }
-        bias[o] = bias[o] * norm.scale[o] + norm.shift[o]
-      }
+      scales.append(norm.scale)
+      for o in 0..<attributes.outChannels { bias[o] = bias[o] * norm.scale[o] + norm.shift[o] }
     }
 
     func step(_ node: Node) -> PendingStep {
-      let (combined, weight, bias, left, epilogue, gate) = (combined, weight, bias, left, epilogue, gate)
+      let (combined, bias, left, epilogue, gate) = (combined, bias, left, epilogue, gate)
+      let (weight, gateWeight, scales) = (weight, gateWeight, scales)
       return PendingStep(position: position, node: node, inputs: [input] + operands, output: value, covered: covered) {
-        Conv1dKernel.make(attributes: combined, weight: weight, bias: bias, padLeft: left, epilogue: epilogue, gate: gate)
+        Conv1dKernel.make(
+          attributes: combined, weight: Self.weights(weight, gateWeight, scaledBy: scales), bias: bias, padLeft: left,
+          epilogue: epilogue, gate: gate)
       }
+    }
+
+    /// `weight` then `gateWeight`, each output channel's row times its scale of each folded batch norm in turn
+    /// (a float product per norm, as scaling in place gave).
+    static func weights(_ weight: [Float], _ gateWeight: [Float], scaledBy scales: [[Float]]) -> [Float] {
+      let joined = gateWeight.isEmpty ? weight : weight + gateWeight
+      guard let first = scales.first, !first.isEmpty else { return joined }
+      let perChannel = joined.count / first.count
+      precondition(scales.allSatisfy { $0.count * perChannel == joined.count }, "a norm's channels are the conv's")
+      func scale(_ w: UnsafeBufferPointer<Float>, by scale: [Float], into out: UnsafeMutableBufferPointer<Float>) {
+        for (o, s) in scale.enumerated() {
+          for i in o * perChannel..<(o + 1) * perChannel { out[i] = w[i] * s }
+        }
+      }
+      // The first norm reads the file's weights and writes new ones: no copy made only to scale it in place.
+      var folded = joined.withUnsafeBufferPointer { w in [Float].uninitialized(count: w.count) { scale(w, by: first, into: $0) } }
+      for next in scales.dropFirst() {
+        folded.withUnsafeMutableBufferPointer { w in scale(UnsafeBufferPointer(w), by: next, into: w) }
+      }
+      return folded
     }
   }
 

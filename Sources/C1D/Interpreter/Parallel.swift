@@ -63,4 +63,22 @@ extension Array where Element == Float {
       initialized = count
     }
   }
+
+  /// Arrays of `counts` elements each, which `fill` writes completely, given their storage side by side
+  /// (`uninitialized(count:_:)` for several arrays at once). Every count must be positive.
+  static func uninitialized(
+    counts: ArraySlice<Int>, filled pointers: [UnsafeMutablePointer<Float>] = [],
+    _ fill: ([UnsafeMutablePointer<Float>]) -> Void
+  ) -> [[Float]] {
+    guard let count = counts.first else {
+      fill(pointers)
+      return []
+    }
+    precondition(count > 0, "an empty array has no storage to fill")
+    var rest: [[Float]] = []
+    let first = [Float].uninitialized(count: count) { buffer in
+      rest = uninitialized(counts: counts.dropFirst(), filled: pointers + [buffer.baseAddress!], fill)
+    }
+    return [first] + rest
+  }
 }

@@ -12,7 +12,7 @@ public struct Op: Sendable, Hashable, CustomStringConvertible {
   /// The op's attributes as its definition's value type (`Conv1dAttributes`, `PoolAttributes`, …), or nil
   /// when the op is of another type.
   public func attributes<A>(as type: A.Type) -> A? {
-    definition as? A ?? (definition as? any WrapsPublicAttributes)?.publicAttributes as? A
+    definition as? A ?? definition.publicAttributes as? A
   }
 
   /// The attributes as written in the file, defaults included.

@@ -1,8 +1,8 @@
 /// `AvgPool1d`, with or without the padding counted in each window's divisor.
-struct AvgPool1dOp: OpDefinition, WrapsPublicAttributes {
+struct AvgPool1dOp: OpDefinition {
   static let name = "avg_pool1d"
   var pool: PoolAttributes
-  var publicAttributes: any Sendable { pool }
+  var publicAttributes: (any Sendable)? { pool }
 
   init(_ pool: PoolAttributes) { self.pool = pool }
   init(attributes a: FieldReader, node: String) throws { pool = try PoolAttributes(reading: a) }

@@ -1,8 +1,8 @@
 /// Inference-mode `BatchNorm1d` with running statistics.
-struct BatchNormOp: OpDefinition, WrapsPublicAttributes {
+struct BatchNormOp: OpDefinition {
   static let name = "batch_norm"
   var norm: NormAttributes
-  var publicAttributes: any Sendable { norm }
+  var publicAttributes: (any Sendable)? { norm }
 
   init(_ norm: NormAttributes) { self.norm = norm }
   init(attributes a: FieldReader, node: String) throws {

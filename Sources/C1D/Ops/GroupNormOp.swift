@@ -1,8 +1,8 @@
 /// `GroupNorm`: statistics over each group's channels and the whole time axis.
-struct GroupNormOp: OpDefinition, WrapsPublicAttributes {
+struct GroupNormOp: OpDefinition {
   static let name = "group_norm"
   var norm: NormAttributes
-  var publicAttributes: any Sendable { norm }
+  var publicAttributes: (any Sendable)? { norm }
 
   init(_ norm: NormAttributes) { self.norm = norm }
   init(attributes a: FieldReader, node: String) throws {

@@ -1,8 +1,8 @@
 /// `LayerNorm(C)` applied over the channels at each time step.
-struct LayerNormOp: OpDefinition, WrapsPublicAttributes {
+struct LayerNormOp: OpDefinition {
   static let name = "layer_norm"
   var norm: NormAttributes
-  var publicAttributes: any Sendable { norm }
+  var publicAttributes: (any Sendable)? { norm }
 
   init(_ norm: NormAttributes) { self.norm = norm }
   init(attributes a: FieldReader, node: String) throws {

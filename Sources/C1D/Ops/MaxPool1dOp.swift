@@ -1,8 +1,8 @@
 /// `MaxPool1d`; positions in the padding never win.
-struct MaxPool1dOp: OpDefinition, WrapsPublicAttributes {
+struct MaxPool1dOp: OpDefinition {
   static let name = "max_pool1d"
   var pool: PoolAttributes
-  var publicAttributes: any Sendable { pool }
+  var publicAttributes: (any Sendable)? { pool }
 
   init(_ pool: PoolAttributes) { self.pool = pool }
   init(attributes a: FieldReader, node: String) throws { pool = try PoolAttributes(reading: a) }

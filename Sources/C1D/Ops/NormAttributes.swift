@@ -29,9 +29,3 @@ public struct NormAttributes: Sendable, Hashable {
     }
   }
 }
-
-/// An op whose definition wraps a public attribute type shared with other ops, so that
-/// `Op.attributes(as:)` finds it.
-protocol WrapsPublicAttributes {
-  var publicAttributes: any Sendable { get }
-}

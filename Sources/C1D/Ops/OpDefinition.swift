@@ -46,6 +46,12 @@ protocol OpDefinition: Sendable, Hashable {
   /// The op with its window's padding removed, which a stream applies itself frame by frame; nil when its
   /// window has no such form.
   var unpadded: Op? { get }
+
+  /// The public attribute type the definition wraps, shared with other ops (`NormAttributes`,
+  /// `PoolAttributes`), so that `Op.attributes(as:)` finds it; nil for a definition that is its own.
+  /// A requirement, not a protocol to cast to: a cast to an existential searches the process's
+  /// conformance records for each op type, a cold-start cost of every load.
+  var publicAttributes: (any Sendable)? { get }
 }
 
 extension OpDefinition {
@@ -55,6 +61,7 @@ extension OpDefinition {
   var activationFunction: ActivationFunction? { nil }
   var acceptsConstantOperands: Bool { false }
   var unpadded: Op? { nil }
+  var publicAttributes: (any Sendable)? { nil }
 
   /// Most ops keep the shape of their first input.
   func outputShape(_ infer: ShapeCheck) throws -> ValueShape { infer.inputs[0] }

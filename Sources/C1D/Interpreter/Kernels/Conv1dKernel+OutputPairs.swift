@@ -61,43 +61,32 @@ final class OutputPairs: Sendable {
     let (c, m) = (a.inChannels, a.outChannels)
     inChannels = c
     outChannels = m
-    form = a.stride == 1 ? .winograd23 : .stride2
-    func tap(_ o: Int, _ i: Int, _ k: Int) -> Float { weight[(o * c + i) * 3 + k] }
-    /// Per output channel, blocks of C weights per input channel, one block per `taps` entry.
-    func weights(_ taps: [(Int, Int) -> Float]) -> [Float] {
-      var w = [Float]()
-      w.reserveCapacity(taps.count * m * c)
-      for o in 0..<m {
-        for f in taps { for i in 0..<c { w.append(f(o, i)) } }
+    let form: Form = a.stride == 1 ? .winograd23 : .stride2
+    self.form = form
+    precondition(weight.count == m * c * 3, "\(weight.count) weights for \(a)")
+    // The transformed weights go straight into each product's panels, in one pass over the weights (C):
+    // per product, `blocks` blocks of C depth rows, every element written, the zero rows included.
+    let blocks = form == .winograd23 ? [1, 1, 1, 1] : [1, 2, 2]
+    let panelRows = (m + kernels.mr - 1) / kernels.mr * kernels.mr
+    let packed = weight.withUnsafeBufferPointer { w in
+      [Float].uninitialized(counts: blocks.map { $0 * c * panelRows }[...]) { g in
+        switch form {
+        case .winograd23: c1d_f32_pack_winograd23_weights(m, c, kernels.mr, w.baseAddress!, g[0], g[1], g[2], g[3])
+        case .stride2: c1d_f32_pack_stride2_weights(m, c, kernels.mr, w.baseAddress!, g[0], g[1], g[2])
+        }
       }
-      return w
     }
     let zeros = [Float](repeating: 0, count: m)
-    func product(_ taps: [(Int, Int) -> Float], firstRow: Int, bias: [Float]) -> Product {
-      let attributes = Conv1dAttributes(inChannels: taps.count * c, outChannels: m, kernelSize: 1)
-      return Product(
-        kernel: Conv1dKernel.make(
-          attributes: attributes, weight: weights(taps), bias: bias, padLeft: 0, epilogue: [], kernels: kernels),
-        firstRow: firstRow)
-    }
-    switch form {
-    case .winograd23:
-      // Halves summed in Double: one rounding per transformed weight.
-      func half(_ sign: Double) -> (Int, Int) -> Float {
-        { o, i in Float((Double(tap(o, i, 0)) + sign * Double(tap(o, i, 1)) + Double(tap(o, i, 2))) / 2) }
-      }
-      products = [
-        product([{ tap($0, $1, 0) }], firstRow: 0, bias: zeros),
-        product([half(1)], firstRow: 1, bias: bias),
-        product([half(-1)], firstRow: 2, bias: zeros),
-        product([{ tap($0, $1, 2) }], firstRow: 3, bias: zeros),
-      ]
-    case .stride2:
-      products = [
-        product([{ tap($0, $1, 0) + tap($0, $1, 2) }], firstRow: 2, bias: bias),
-        product([{ tap($0, $1, 0) }, { tap($0, $1, 1) }], firstRow: 0, bias: zeros),
-        product([{ tap($0, $1, 2) }, { tap($0, $1, 1) }], firstRow: 3, bias: zeros),
-      ]
+    // winograd23: G0…G3 over d0…d3, the bias once (with M1). stride2: P over v2, Q = [w0 | w1] over
+    // [v0 − v2; v1], R = [w2 | w1] over [v4 − v2; v3].
+    let firstRows = form == .winograd23 ? [0, 1, 2, 3] : [2, 0, 3]
+    let biased = form == .winograd23 ? 1 : 0
+    products = packed.indices.map { index in
+      Product(
+        kernel: .pointwise(
+          inChannels: blocks[index] * c, outChannels: m, packed: packed[index], bias: index == biased ? bias : zeros,
+          kernels: kernels),
+        firstRow: firstRows[index])
     }
   }
 }

@@ -66,9 +66,19 @@ struct Conv1dKernel: OpKernel {
     // the direct packing for short outputs (the seed's example: 12 pairs); large ones keep one packing only.
     let direct = !isDepthwise && (pairs == nil || weight.count <= 1 << 16)
     return Conv1dKernel(
-      attributes: a, method: method, weight: isDepthwise ? weight : [], packed: direct ? pack(weight, a, mr: kernels.mr) : [],
+      attributes: a, method: method, weight: isDepthwise ? weight : [], packed: direct ? pack(weight, a, kernels: kernels) : [],
       bias: bias, padLeft: padLeft, epilogue: epilogue, gate: gate, mr: kernels.mr,
       taps: direct ? Tap.table(a, padLeft: padLeft) : [])
+  }
+
+  /// A 1×1 GEMM over weights already in panels (`OutputPairs`' products, packed by their transform): what
+  /// `make` gives for such a conv, without packing again.
+  static func pointwise(inChannels: Int, outChannels: Int, packed: [Float], bias: [Float], kernels: KernelConfig) -> Conv1dKernel {
+    let a = Conv1dAttributes(inChannels: inChannels, outChannels: outChannels, kernelSize: 1)
+    precondition(packed.count == (outChannels + kernels.mr - 1) / kernels.mr * kernels.mr * inChannels, "packed for \(a)")
+    return Conv1dKernel(
+      attributes: a, method: .gemm, weight: [], packed: packed, bias: bias, padLeft: 0, epilogue: [], gate: nil,
+      mr: kernels.mr, taps: Tap.table(a, padLeft: 0))
   }
 
   private init(
@@ -90,20 +100,19 @@ struct Conv1dKernel: OpKernel {
 
   /// Panels of `mr` output channels: for group g, panel p, depth index q, row r at
   /// `((g · panels + p) · depth + q) · mr + r`; rows past the group's end are zero.
-  private static func pack(_ w: [Float], _ a: Conv1dAttributes, mr: Int) -> [Float] {
+  static func pack(_ w: [Float], _ a: Conv1dAttributes, kernels: KernelConfig) -> [Float] {
+    let mr = kernels.mr
     let groupOut = a.outChannels / a.groups
     let depth = a.inChannels / a.groups * a.kernelSize
-    let panels = (groupOut + mr - 1) / mr
-    var out = [Float](repeating: 0, count: a.groups * panels * depth * mr)
-    for g in 0..<a.groups {
-      for o in 0..<groupOut {
-        let (p, r) = o.quotientAndRemainder(dividingBy: mr)
-        let source = (g * groupOut + o) * depth
-        let base = (g * panels + p) * depth * mr + r
-        for q in 0..<depth { out[base + q * mr] = w[source + q] }
+    let count = a.groups * ((groupOut + mr - 1) / mr) * depth * mr
+    precondition(w.count == a.outChannels * depth, "\(w.count) weights for \(a)")
+    // Written once, zero rows included, by C: no zero-filled array first, no bounds check per element.
+    return .uninitialized(count: count) { out in
+      w.withUnsafeBufferPointer { w in
+        guard let source = w.baseAddress, let destination = out.baseAddress else { return }
+        kernels.pack_conv_weights(a.groups, groupOut, depth, mr, source, destination)
       }
     }
-    return out
   }
 
   func run(_ inputs: consuming [Activation], output: ValueShape, context: ExecutionContext) -> Activation {
@@ -356,13 +365,18 @@ struct Tap: Sendable, Hashable {
   let start: Int
 
   static func table(_ a: Conv1dAttributes, padLeft: Int) -> [Tap] {
-    let depth = a.inChannels / a.groups * a.kernelSize
-    return (0..<depth).map { q in
-      let (c, k) = q.quotientAndRemainder(dividingBy: a.kernelSize)
+    // A kernel tap's phase and start are the same in every channel: worked out once, not per row.
+    let perTap = (0..<a.kernelSize).map { k in
       let shift = k * a.dilation - padLeft
       let start = floorDivide(shift, a.stride)
-      return Tap(channel: c, phase: shift - start * a.stride, start: start)
+      return (phase: shift - start * a.stride, start: start)
     }
+    var taps = [Tap]()
+    taps.reserveCapacity(a.inChannels / a.groups * a.kernelSize)
+    for c in 0..<a.inChannels / a.groups {
+      for tap in perTap { taps.append(Tap(channel: c, phase: tap.phase, start: tap.start)) }
+    }
+    return taps
   }
 }
 
