@@ -26,19 +26,28 @@ __attribute__((target("avx"))) static inline void transpose_8x8(__m256 r[8]) {
   r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
 }
 
-// Depth columns [0, depth - depth % 8) of one whole panel (8 rows of `depth` weights from `source`).
-__attribute__((target("avx"))) static void pack_panel_8x8(const float *source, long depth, float *panel) {
+// Depth columns [0, depth - depth % 8) of one whole panel (8 rows of `depth` weights from `source`), each
+// row times its scale when there is one.
+__attribute__((target("avx"))) static void pack_panel_8x8(const float *source, long depth, const float *scale,
+                                                          float *panel) {
+  __m256 s[8];
+  for (int k = 0; k < 8; k++) s[k] = _mm256_set1_ps(scale ? scale[k] : 1.0f);
   for (long q = 0; q + 8 <= depth; q += 8) {
     __m256 r[8];
     for (int k = 0; k < 8; k++) r[k] = _mm256_loadu_ps(source + k * depth + q);
+    // Unscaled weights are copied, not multiplied by 1, which would quiet a signalling NaN's bits.
+    if (scale) {
+      for (int k = 0; k < 8; k++) r[k] = _mm256_mul_ps(r[k], s[k]);
+    }
     transpose_8x8(r);
     for (int k = 0; k < 8; k++) _mm256_storeu_ps(panel + (q + k) * 8, r[k]);
   }
 }
 
-void c1d_f32_pack_conv_weights__avx(long groups, long group_out, long depth, long mr, const float *w, float *packed) {
+void c1d_f32_pack_conv_weights__avx(long groups, long group_out, long depth, long mr, const float *w, const float *scale,
+                                    float *packed) {
   if (mr != 8) {
-    c1d_f32_pack_conv_weights(groups, group_out, depth, mr, w, packed);
+    c1d_f32_pack_conv_weights(groups, group_out, depth, mr, w, scale, packed);
     return;
   }
   const long panels = (group_out + 7) / 8, whole = group_out / 8, done = depth - depth % 8;
@@ -48,10 +57,13 @@ void c1d_f32_pack_conv_weights__avx(long groups, long group_out, long depth, lon
       float *panel = packed + (g * panels + p) * depth * 8;
       const long rows = p < whole ? 8 : group_out - p * 8;
       // A partial panel and the depth tail go as the portable code writes them (zero rows included).
+      const float *row_scale = scale ? scale + g * group_out + p * 8 : 0;
       const long from = rows == 8 ? done : 0;
-      if (rows == 8) pack_panel_8x8(source, depth, panel);
+      if (rows == 8) pack_panel_8x8(source, depth, row_scale, panel);
       for (long q = from; q < depth; q++) {
-        for (long r = 0; r < 8; r++) panel[q * 8 + r] = r < rows ? source[r * depth + q] : 0.0f;
+        for (long r = 0; r < 8; r++) {
+          panel[q * 8 + r] = r >= rows ? 0.0f : row_scale ? source[r * depth + q] * row_scale[r] : source[r * depth + q];
+        }
       }
     }
   }

@@ -54,7 +54,8 @@ void c1d_f32_pack_rows_x32__scalar(long kc, const float *const *rows, long offse
 void c1d_f32_pack_rows_x32__avx512f(long kc, const float *const *rows, long offset, long cols, float *panel);
 
 // ---- conv weights into GEMM panels at load (f32-pack-conv-weights*.c) -----------------------------------
-void c1d_f32_pack_conv_weights__avx(long groups, long group_out, long depth, long mr, const float *w, float *packed);
+void c1d_f32_pack_conv_weights__avx(long groups, long group_out, long depth, long mr, const float *w, const float *scale,
+                                    float *packed);
 
 // ---- transposed-conv phase interleave (f32-interleave-*.c) -----------------------------------------------
 void c1d_f32_interleave__scalar(const float *const *phases, long stride, long length, float fill, float *y);

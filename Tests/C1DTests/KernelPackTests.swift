@@ -48,11 +48,31 @@ struct KernelPackTests {
     let panels = (shape.groupOut + mr - 1) / mr
     let expected = Self.referencePack(w, groups: shape.groups, groupOut: shape.groupOut, depth: shape.depth, mr: mr)
     var packed = [Float](repeating: .nan, count: shape.groups * panels * shape.depth * mr)
-    config.pack_conv_weights(shape.groups, shape.groupOut, shape.depth, mr, w, &packed)
+    config.pack_conv_weights(shape.groups, shape.groupOut, shape.depth, mr, w, nil, &packed)
     #expect(Self.bits(packed) == Self.bits(expected), "\(config.name) \(shape)")
     var portable = [Float](repeating: .nan, count: packed.count)
-    c1d_f32_pack_conv_weights(shape.groups, shape.groupOut, shape.depth, mr, w, &portable)
+    c1d_f32_pack_conv_weights(shape.groups, shape.groupOut, shape.depth, mr, w, nil, &portable)
     #expect(Self.bits(portable) == Self.bits(expected), "portable \(shape)")
+    // A folded norm's scale per output channel: each weight times its row's, one float product.
+    let scale = randomValues(shape.groups * shape.groupOut, seed: 77).map { $0 * 3 }
+    let scaled = w.enumerated().map { index, value in value * scale[index / shape.depth] }
+    let expectedScaled = Self.referencePack(scaled, groups: shape.groups, groupOut: shape.groupOut, depth: shape.depth, mr: mr)
+    config.pack_conv_weights(shape.groups, shape.groupOut, shape.depth, mr, w, scale, &packed)
+    #expect(Self.bits(packed) == Self.bits(expectedScaled), "\(config.name) scaled \(shape)")
+    c1d_f32_pack_conv_weights(shape.groups, shape.groupOut, shape.depth, mr, w, scale, &portable)
+    #expect(Self.bits(portable) == Self.bits(expectedScaled), "portable scaled \(shape)")
+  }
+
+  /// A signalling NaN among unscaled weights keeps its bits (copied, not multiplied by 1).
+  @Test("unscaled packing copies every bit pattern", arguments: KernelConfig.supported)
+  func bitPatterns(_ config: KernelConfig) {
+    let mr = Self.mr
+    var w = randomValues(mr * 16, seed: 8)
+    w[3] = Float(bitPattern: 0x7F80_0001)
+    w[mr * 16 - 1] = -0.0
+    var packed = [Float](repeating: 0, count: w.count)
+    config.pack_conv_weights(1, mr, 16, mr, w, nil, &packed)
+    #expect(Self.bits(packed) == Self.bits(Self.referencePack(w, groups: 1, groupOut: mr, depth: 16, mr: mr)), "\(config.name)")
   }
 
   /// The planner's packing (Conv1dKernel.pack) is the C routine over a conv's (out, in/groups, k) tensor.
@@ -63,6 +83,10 @@ struct KernelPackTests {
     let packed = Conv1dKernel.pack(w, a, kernels: .current)
     let expected = Self.referencePack(w, groups: 3, groupOut: Self.mr + 2, depth: 6, mr: Self.mr)
     #expect(Self.bits(packed) == Self.bits(expected))
+    let scale = randomValues(a.outChannels, seed: 10)
+    let scaled = Conv1dKernel.pack(w, a, scale: scale, kernels: .current)
+    let folded = w.enumerated().map { index, value in value * scale[index / 6] }
+    #expect(Self.bits(scaled) == Self.bits(Self.referencePack(folded, groups: 3, groupOut: Self.mr + 2, depth: 6, mr: Self.mr)))
   }
 
   /// Output and input channels: fewer outputs than a panel, a partial last panel, whole panels.

@@ -238,9 +238,15 @@ enum Fusion {
       let (combined, bias, left, epilogue, gate) = (combined, bias, left, epilogue, gate)
       let (weight, gateWeight, scales) = (weight, gateWeight, scales)
       return PendingStep(position: position, node: node, inputs: [input] + operands, output: value, covered: covered) {
-        Conv1dKernel.make(
-          attributes: combined, weight: Self.weights(weight, gateWeight, scaledBy: scales), bias: bias, padLeft: left,
-          epilogue: epilogue, gate: gate)
+        // One norm's scale can go into the packing (no scaled copy); a gate's or several norms' are applied here.
+        guard scales.count == 1, gateWeight.isEmpty else {
+          return Conv1dKernel.make(
+            attributes: combined, weight: Self.weights(weight, gateWeight, scaledBy: scales), bias: bias, padLeft: left,
+            epilogue: epilogue, gate: gate)
+        }
+        return Conv1dKernel.make(
+          attributes: combined, weight: weight, weightScale: scales[0], bias: bias, padLeft: left, epilogue: epilogue,
+          gate: gate)
       }
     }
 

@@ -64,7 +64,7 @@ typedef struct c1d_kernel_config {
   /// Packs a conv's weights into panels of `mr` rows at load: c1d_f32_pack_conv_weights (c1d_pack.h), its
   /// layout and zero rows, with 8 × 8 blocks transposed in vector registers where the ISA has them.
   void (*_Nonnull pack_conv_weights)(long groups, long group_out, long depth, long mr, const float *w,
-                                     float *packed);
+                                     const float *_Nullable scale, float *packed);
 
   /// Splits a row into its phases for a stride: y[p * phase_length + j] = x[j * stride + p] for every
   /// j * stride + p < length (phase_length = ceil(length / stride)); y holds min(stride, length) phases.

@@ -10,8 +10,10 @@
 
 /// w: `groups · group_out` rows of `depth` weights (a conv's (out, in/groups, k) tensor, depth = in/groups · k).
 /// Group g, panel p (of ceil(group_out / mr)), depth index q, row r at
-/// packed[((g · panels + p) · depth + q) · mr + r]; rows past the group's end are 0.
-void c1d_f32_pack_conv_weights(long groups, long group_out, long depth, long mr, const float *w, float *packed);
+/// packed[((g · panels + p) · depth + q) · mr + r]; rows past the group's end are 0. With `scale` (NULL for
+/// none), row o's weights are each multiplied by scale[o] (one float product: a folded batch norm's).
+void c1d_f32_pack_conv_weights(long groups, long group_out, long depth, long mr, const float *w, const float *scale,
+                               float *packed);
 
 /// The transformed weights of a kernel-3, stride-1 conv by output pairs (Winograd's F(2, 3)), from w of shape
 /// (out_channels, in_channels, 3): G0 = w0, G1 = (w0 + w1 + w2) / 2, G2 = (w0 − w1 + w2) / 2, G3 = w2, the

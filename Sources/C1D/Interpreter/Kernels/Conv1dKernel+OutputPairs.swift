@@ -53,11 +53,15 @@ final class OutputPairs: Sendable {
   /// Fewer pairs than a micro-kernel panel's columns leave most of each panel idle.
   static func minimumPairs(_ kernels: KernelConfig) -> Int { kernels.nr }
 
-  /// nil unless the conv is one this applies to, and big enough for the GEMM path to pay.
+  /// Whether the conv is one this applies to, and big enough for the GEMM path to pay.
+  static func applies(_ a: Conv1dAttributes, kernels: KernelConfig) -> Bool {
+    a.kernelSize == 3 && a.stride <= 2 && a.dilation == 1 && a.groups == 1 && a.inChannels >= 8
+      && a.outChannels >= 2 * kernels.mr
+  }
+
+  /// nil unless `applies`.
   init?(_ a: Conv1dAttributes, weight: [Float], bias: [Float], kernels: KernelConfig) {
-    guard a.kernelSize == 3, a.stride <= 2, a.dilation == 1, a.groups == 1, a.inChannels >= 8,
-      a.outChannels >= 2 * kernels.mr
-    else { return nil }
+    guard Self.applies(a, kernels: kernels) else { return nil }
     let (c, m) = (a.inChannels, a.outChannels)
     inChannels = c
     outChannels = m

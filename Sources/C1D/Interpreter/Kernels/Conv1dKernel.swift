@@ -51,24 +51,31 @@ struct Conv1dKernel: OpKernel {
 
   /// The one place conv kernels are built (by the planner, and by `OutputPairs` for its products): picks
   /// the method for the conv and the tile of `kernels`, and packs the weights for it.
+  ///
+  /// - Parameter weightScale: per output channel, a factor for its weights (a folded batch norm's): applied
+  ///   while packing when the GEMM panels are all the kernel keeps, else to the weights first.
   static func make(
-    attributes: Conv1dAttributes, weight: [Float], bias: [Float], padLeft: Int, epilogue: [Epilogue],
-    gate: Gate? = nil, kernels: KernelConfig = .current
+    attributes: Conv1dAttributes, weight: [Float], weightScale: [Float]? = nil, bias: [Float], padLeft: Int,
+    epilogue: [Epilogue], gate: Gate? = nil, kernels: KernelConfig = .current
   ) -> Conv1dKernel {
     precondition(gate == nil || (attributes.groups == 1 && attributes.outChannels % 2 == 0), "a gated conv has one group")
     let a = attributes
     // One input channel per group and fewer outputs per group than a micro-kernel panel: the GEMM
     // would waste most of each panel, so convolve channel by channel instead.
     let isDepthwise = gate == nil && a.inChannels == a.groups && a.outChannels / a.groups < kernels.mr
-    let pairs = gate == nil && !isDepthwise ? OutputPairs(a, weight: weight, bias: bias, kernels: kernels) : nil
+    let usesPairs = gate == nil && !isDepthwise && OutputPairs.applies(a, kernels: kernels)
+    // Scaled while packed, no scaled copy of the weights is made: the panels are the only copy kept.
+    let scaleWhilePacking = !isDepthwise && !usesPairs
+    let weight = scaleWhilePacking ? weight : weightScale.map { Fusion.ConvChain.weights(weight, [], scaledBy: [$0]) } ?? weight
+    let pairs = usesPairs ? OutputPairs(a, weight: weight, bias: bias, kernels: kernels) : nil
     let method: Method = isDepthwise ? .depthwise : pairs.map { .pairs($0) } ?? .gemm
     // Pairs fill the micro-kernel's columns only from `OutputPairs.minimumPairs` on: small convs also keep
     // the direct packing for short outputs (the seed's example: 12 pairs); large ones keep one packing only.
     let direct = !isDepthwise && (pairs == nil || weight.count <= 1 << 16)
+    let packed = direct ? pack(weight, a, scale: scaleWhilePacking ? weightScale : nil, kernels: kernels) : []
     return Conv1dKernel(
-      attributes: a, method: method, weight: isDepthwise ? weight : [], packed: direct ? pack(weight, a, kernels: kernels) : [],
-      bias: bias, padLeft: padLeft, epilogue: epilogue, gate: gate, mr: kernels.mr,
-      taps: direct ? Tap.table(a, padLeft: padLeft) : [])
+      attributes: a, method: method, weight: isDepthwise ? weight : [], packed: packed, bias: bias, padLeft: padLeft,
+      epilogue: epilogue, gate: gate, mr: kernels.mr, taps: direct ? Tap.table(a, padLeft: padLeft) : [])
   }
 
   /// A 1×1 GEMM over weights already in panels (`OutputPairs`' products, packed by their transform): what
@@ -99,18 +106,24 @@ struct Conv1dKernel: OpKernel {
   }
 
   /// Panels of `mr` output channels: for group g, panel p, depth index q, row r at
-  /// `((g · panels + p) · depth + q) · mr + r`; rows past the group's end are zero.
-  static func pack(_ w: [Float], _ a: Conv1dAttributes, kernels: KernelConfig) -> [Float] {
+  /// `((g · panels + p) · depth + q) · mr + r`; rows past the group's end are zero. Each output channel's
+  /// weights times its `scale` when given.
+  static func pack(_ w: [Float], _ a: Conv1dAttributes, scale: [Float]? = nil, kernels: KernelConfig) -> [Float] {
     let mr = kernels.mr
     let groupOut = a.outChannels / a.groups
     let depth = a.inChannels / a.groups * a.kernelSize
     let count = a.groups * ((groupOut + mr - 1) / mr) * depth * mr
     precondition(w.count == a.outChannels * depth, "\(w.count) weights for \(a)")
+    precondition(scale == nil || scale!.count == a.outChannels, "one scale per output channel")
     // Written once, zero rows included, by C: no zero-filled array first, no bounds check per element.
     return .uninitialized(count: count) { out in
       w.withUnsafeBufferPointer { w in
         guard let source = w.baseAddress, let destination = out.baseAddress else { return }
-        kernels.pack_conv_weights(a.groups, groupOut, depth, mr, source, destination)
+        if let scale {
+          scale.withUnsafeBufferPointer { kernels.pack_conv_weights(a.groups, groupOut, depth, mr, source, $0.baseAddress, destination) }
+        } else {
+          kernels.pack_conv_weights(a.groups, groupOut, depth, mr, source, nil, destination)
+        }
       }
     }
   }
