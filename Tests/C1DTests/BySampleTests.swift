@@ -34,9 +34,11 @@ struct BySampleTests {
     #expect(plan.bySampleAbove < 64 << 20)
     let model = try? Model(contentsOf: Fixtures.path("seed/model.c1d"))
     guard let model else { Issue.record("no seed model"); return }
-    #expect(model.plan.shouldRunBySample(batch: 4, peakBytes: 64 << 20))
-    #expect(!model.plan.shouldRunBySample(batch: 1, peakBytes: 64 << 20))
-    #expect(!model.plan.shouldRunBySample(batch: 4, peakBytes: 1 << 20))
-    #expect(!model.plan.shouldRunBySample(batch: 4096, peakBytes: 64 << 20))
+    #expect(model.plan.shouldRunBySample(batch: 4, peakBytes: 64 << 20, boundaryBytes: 16 << 20))
+    #expect(!model.plan.shouldRunBySample(batch: 1, peakBytes: 64 << 20, boundaryBytes: 16 << 20))
+    #expect(!model.plan.shouldRunBySample(batch: 4, peakBytes: 1 << 20, boundaryBytes: 0))
+    #expect(!model.plan.shouldRunBySample(batch: 4096, peakBytes: 64 << 20, boundaryBytes: 16 << 20))
+    // A single layer: its peak is its input and output, which running by sample cannot shrink.
+    #expect(!model.plan.shouldRunBySample(batch: 8, peakBytes: 64 << 20, boundaryBytes: 64 << 20))
   }
 }

@@ -99,7 +99,8 @@ extension Model {
         let why = whyNotTiled.map { "; it cannot run in time tiles either: \($0)" } ?? ""
         throw C1DError.limitExceeded(what: "activation memory for input length \(lengths.max()!) and batch \(batch) (bytes)\(why)", limit: memoryLimit, actual: needed)
       }
-      outputs = plan.shouldRunBySample(batch: batch, peakBytes: needed)
+      let boundary = plan.boundaryBytes(shapes: shapes, batch: batch) ?? needed
+      outputs = plan.shouldRunBySample(batch: batch, peakBytes: needed, boundaryBytes: boundary)
         ? plan.executeBySample(activations, shapes: shapes, context: context)
         : plan.execute(activations, shapes: shapes, context: context)
     }
