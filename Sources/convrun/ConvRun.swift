@@ -59,6 +59,7 @@ extension ConvRun {
   static func parseRunDirectly(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> ParsableCommand? {
     let subcommandNames = Set(configuration.subcommands.map { $0._commandName } + ["help"])
     guard let first = arguments.first, !subcommandNames.contains(first), !first.hasPrefix("-") else { return nil }
+    if let plain = RunCommand.plain(arguments) { return plain }
     // (`--help` parses as a HelpCommand: only a RunCommand is taken.)
     return (try? RunCommand.parseAsRoot(arguments)) as? RunCommand
   }

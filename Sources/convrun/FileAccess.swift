@@ -115,8 +115,12 @@ enum OutputFile {
   }
 
   /// Writes to stdout, for `-o -`.
-  static func writeStandardOutput(_ output: EncodedOutput) {
-    output.withParts { POSIXFile.writeAll($0, to: STDOUT_FILENO) }
+  /// - Throws: `CLIError` when a write fails (a full disk behind a redirect), so the run does not end
+  ///   with status 0 and a cut-off output.
+  static func writeStandardOutput(_ output: EncodedOutput) throws {
+    if let failure = output.withParts({ POSIXFile.writeAll($0, to: STDOUT_FILENO) }) {
+      throw CLIError(description: "cannot write the output to standard output: \(failure.message); check where stdout goes (a full disk?)")
+    }
   }
 
   /// `path` against the working directory, as the temporary file's directory was named before

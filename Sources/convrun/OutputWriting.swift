@@ -93,7 +93,7 @@ struct OutputEncoder {
     case .npy: return EncodedOutput(prefix: NPY.header(shape: tensor.shape), values: tensor.values)
     case .raw: return EncodedOutput(prefix: [], values: tensor.values)
     case .wav:
-      let (channels, length) = try signalShape(tensor, name: name, input: input)
+      let (channels, _) = try signalShape(tensor, name: name, input: input)
       guard let rate = model.graph.inputs[0].sampleRate.map({ Int($0.rounded()) }) ?? input.sampleRate else {
         throw CLIError(description: "output '\(name)' cannot be written as WAV: neither the model nor the input gives a sample rate; write .npy or raw instead")
       }

@@ -97,7 +97,7 @@ struct RunCommand: ParsableCommand {
       guard outputs.count == 1 else {
         throw CLIError(description: "the model has \(plural(outputs.count, "output")) (\(outputs.map(\.0).joined(separator: ", "))); -o - writes one: give a file name or a directory instead")
       }
-      OutputFile.writeStandardOutput(try encoder.encode(outputs[0].1, name: outputs[0].0, format: format, input: input))
+      try OutputFile.writeStandardOutput(try encoder.encode(outputs[0].1, name: outputs[0].0, format: format, input: input))
       return []
     }
     var written: [(String, String)] = []

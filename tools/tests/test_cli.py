@@ -291,6 +291,16 @@ def test_stdin_and_stdout(tmp_path):
     assert raw_in.stdout == raw.stdout
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_failed_write_to_stdout_is_an_error():
+    # A redirect to a full disk once ended with status 0 and no output.
+    with open("/dev/full", "wb") as full:
+        result = subprocess.run([CONVRUN, SEED_MODEL, os.path.join(SEED, "input.npy"), "-o", "-"], stdout=full,
+                                stderr=subprocess.PIPE, text=True)
+    assert result.returncode == 1
+    assert "cannot write the output to standard output" in result.stderr and "No space left" in result.stderr
+
+
 def test_several_inputs_into_a_directory(tmp_path):
     write_wav(tmp_path / "a.wav", tone(16000), 16000)
     write_wav(tmp_path / "b.wav", tone(16000) // 2, 16000)
