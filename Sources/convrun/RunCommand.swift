@@ -111,9 +111,10 @@ struct RunCommand: ParsableCommand {
   }
 
   private func report(_ input: LoadedInput, _ outputs: [(String, Tensor)], written: [(String, String)], milliseconds: Double, destination: OutputDestination) {
-    let summaries = outputs.map { OutputSummary(name: $0.0, tensor: $0.1) }
+    // Statistics are a pass over every output value: made only when printed, not for a file written.
+    let summaries = { outputs.map { OutputSummary(name: $0.0, tensor: $0.1) } }
     if json {
-      let line = OutputSummary.json(summaries, milliseconds: milliseconds, input: input, written: written)
+      let line = OutputSummary.json(summaries(), milliseconds: milliseconds, input: input, written: written)
       if destination.writesToStandardOutput { printError(line) } else { print(line) }
       return
     }
@@ -124,7 +125,7 @@ struct RunCommand: ParsableCommand {
       emit("wrote \(name) \(dimensions(outputs.first { $0.0 == name }?.1.shape ?? [])) to \(path)")
     }
     if case .summary = destination {
-      for summary in summaries { emit(summary.text) }
+      for summary in summaries() { emit(summary.text) }
       emit("time: \(NumberText.fixed(milliseconds, places: 3)) ms")
     }
   }
