@@ -93,8 +93,9 @@ enum OutputFile {
     }
   }
 
-  /// Replaces `path` with `output` atomically (a temporary file beside it, renamed over it, so an existing
-  /// file is never left half-written); the new file gets mode 0644 less the umask.
+  /// Replaces `path` with `output` atomically (a temporary file beside it, put in its place by
+  /// `POSIXFile.replace`, so an existing file is never left half-written); the new file gets mode 0644 less
+  /// the umask.
   ///
   /// No fsync: an output is a result that can be computed again, and `np.save` and `cp` don't flush either;
   /// flushing cost ~5 ms per 8 MiB of output, as much as a small model's whole run. (`Model.save`, which
@@ -107,7 +108,9 @@ enum OutputFile {
     var failure: CLIError?
     if let error = output.withParts({ POSIXFile.writeAll($0, to: fd) }) { failure = InputFile.failure(path, "cannot write \(path)", error.code) }
     if close(fd) != 0, failure == nil { failure = InputFile.failure(path, "cannot write \(path) (close)") }
-    if failure == nil, rename(temporary, path) != 0 { failure = InputFile.failure(path, "cannot replace \(path)") }
+    if failure == nil, let error = POSIXFile.replace(path, with: temporary) {
+      failure = InputFile.failure(path, "cannot replace \(path)", error.code)
+    }
     if let failure {
       unlink(temporary)
       throw failure
