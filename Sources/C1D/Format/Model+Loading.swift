@@ -2,35 +2,43 @@ import Dispatch
 import CC1DKernels
 
 extension Model {
-  /// Loads and validates a model from a file, memory-mapping it while the tensors are decoded.
+  /// Loads and validates a model from a file, memory-mapping it while the tensors are decoded. The model
+  /// keeps the file open (not mapped) to read tensors again when asked for them: `weights`, or a re-save.
   /// - Parameters:
   ///   - path: a `.c1d` file.
   ///   - limits: bounds on what the file may declare.
   /// - Throws: `C1DError` describing the first problem found: I/O, structure, checksum, or graph.
   public init(contentsOf path: String, limits: LoadLimits = .default) throws {
-    let file = try MappedFile(path: path)
-    try self.init(parsing: file.bytes, limits: limits)
+    let file = try MappedFile(path: path, keepingDescriptor: true)
+    try self.init(parsing: file.bytes, origin: .file(file.source!), mapping: file, limits: limits)
   }
 
-  /// Loads and validates a model from the bytes of a `.c1d` file.
+  /// Loads and validates a model from the bytes of a `.c1d` file (kept, not copied, to read tensors again).
   /// - Throws: `C1DError` describing the first problem found.
   public init(bytes: [UInt8], limits: LoadLimits = .default) throws {
-    self = try bytes.withUnsafeBytes { try Model(parsing: $0, limits: limits) }
+    self = try bytes.withUnsafeBytes { try Model(parsing: $0, origin: .bytes(bytes), mapping: nil, limits: limits) }
   }
 
-  init(parsing file: UnsafeRawBufferPointer, limits: LoadLimits) throws {
+  /// - Parameter mapping: `file`'s owner when it is a mapping, which the model must not keep.
+  init(parsing file: UnsafeRawBufferPointer, origin: WeightStore.Origin, mapping: MappedFile?, limits: LoadLimits) throws {
     let (header, headerSize) = try Self.readHeader(file, limits: limits)
     let dataStart = FileLayout.aligned(FileLayout.preambleSize + headerSize)
     let entries = try Self.checkTensorTable(header, dataStart: dataStart, fileSize: file.count, limits: limits)
     if let trailing = Self.trailingBytes(entries, headerEnd: FileLayout.preambleSize + headerSize, fileSize: file.count) { throw trailing }
-    let decoded = try Self.decodeTensors(entries, file: file)
-    var weights: [String: Tensor] = [:]
-    var encodings: [String: StoredEncoding] = [:]
-    for (entry, (values, encoding)) in zip(entries, decoded) {
-      weights[entry.name] = Tensor(uncheckedShape: entry.shape, values: values)
-      encodings[entry.name] = encoding
+    let stored = entries.enumerated().map { index, entry in
+      // A codec-none tensor's stored bytes are its raw bytes, whose checksum the file holds (checked on decoding).
+      let crc = entry.codec == .none ? entry.crc32 : Zlib.crc32(UnsafeRawBufferPointer(rebasing: file[entry.offset..<entry.offset + entry.storedSize]))
+      return StoredTensor(entry: entry, index: index, storedCRC: crc)
     }
-    try self.init(graph: header.graph, weights: weights, metadata: header.metadata, storedEncodings: encodings, limits: limits)
+    let store = WeightStore(stored: stored, origin: origin, mapping: mapping)
+    do {
+      try self.init(graph: header.graph, store: store, metadata: header.metadata, limits: limits)
+      try store.endLoading()
+    } catch {
+      // Drops the mapping; the error found first is the one to report.
+      try? store.endLoading()
+      throw error
+    }
   }
 
   private static func readUInt(_ file: UnsafeRawBufferPointer, at offset: Int, size: Int) -> UInt64 {
@@ -176,7 +184,8 @@ extension Model {
     for entry in header.tensors { weights[entry.name] = Tensor(uncheckedShape: entry.shape, values: []) }
     if found.isEmpty {
       for entry in sound {
-        do { _ = try decodeTensor(entry, file: file.bytes) } catch { found.append(C1DError.wrap(error)) }
+        let stored = UnsafeRawBufferPointer(rebasing: file.bytes[entry.offset..<entry.offset + entry.storedSize])
+        do { _ = try decodeTensor(entry, stored: stored) } catch { found.append(C1DError.wrap(error)) }
       }
     }
     let validator = GraphValidator(graph: header.graph, weights: weights, limits: limits)
@@ -193,38 +202,21 @@ extension Model {
     return found
   }
 
-  /// Inflates and checks every tensor, in parallel; returns each tensor's values and how it was stored.
-  static func decodeTensors(_ entries: [TensorEntry], file: UnsafeRawBufferPointer) throws -> [([Float], StoredEncoding)] {
-    // Waking threads costs more than inflating a few kilobytes.
-    let storedBytes = entries.reduce(0) { $0 + $1.storedSize }
-    guard entries.count > 1, storedBytes > 1 << 20 else {
-      return try entries.map { try decodeTensor($0, file: file) }
-    }
-    let results = ResultSlots<([Float], StoredEncoding)>(count: entries.count)
-    let shared = SharedBytes(bytes: file)
-    DispatchQueue.concurrentPerform(iterations: entries.count) { index in
-      results[index] = Result { try decodeTensor(entries[index], file: shared.bytes) }
-    }
-    return try results.collect()
-  }
-
-  static func decodeTensor(_ entry: TensorEntry, file: UnsafeRawBufferPointer) throws -> ([Float], StoredEncoding) {
-    let stored = UnsafeRawBufferPointer(rebasing: file[entry.offset..<entry.offset + entry.storedSize])
-    let values: [Float]
+  /// A tensor's values from its stored bytes, inflated and checked against its checksum.
+  static func decodeTensor(_ entry: TensorEntry, stored: UnsafeRawBufferPointer) throws -> [Float] {
     switch entry.codec {
     case .none:
-      values = try checkedDecode(entry, raw: stored, shuffled: false)
+      return try checkedDecode(entry, raw: stored, shuffled: false)
     case .deflate where entry.dtype == .f32:
-      values = try inflateFloats(entry, stored: stored)
+      return try inflateFloats(entry, stored: stored)
     case .deflate, .shuffleDeflate:
       switch Zlib.decompress(stored, expectedSize: entry.rawSize) {
       case .success(let raw):
-        values = try raw.withUnsafeBytes { try checkedDecode(entry, raw: $0, shuffled: entry.codec == .shuffleDeflate) }
+        return try raw.withUnsafeBytes { try checkedDecode(entry, raw: $0, shuffled: entry.codec == .shuffleDeflate) }
       case .failure(.corrupt(let reason)):
         throw C1DError.corruptTensorData(tensor: entry.name, reason: reason)
       }
     }
-    return (values, StoredEncoding(dtype: entry.dtype, codec: entry.codec, stored: stored))
   }
 
   /// f32 deflated: the raw bytes are the values (little-endian, as `c1d_decode_chunk` takes them), so they

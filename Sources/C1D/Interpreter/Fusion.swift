@@ -143,11 +143,12 @@ enum Fusion {
     var input: String
     var left: Int
     var right: Int
-    /// The conv's weights, then its gate partner's, each as in the file: the per-output-channel scales of
-    /// folded batch norms (`scales`, in order) are applied when the kernel is made, on the planning thread
-    /// that packs them, instead of serially while the graph is walked.
-    var weight: [Float]
-    var gateWeight: [Float] = []
+    /// The conv's weights, then its gate partner's, each as in the file, decoded only when the kernel is
+    /// made, on the planning thread that packs them: the decoded copy is freed once packed, and the next
+    /// conv's decoding reuses its pages. The per-output-channel scales of folded batch norms (`scales`, in
+    /// order) are applied then too.
+    var weight: DeferredValues
+    var gateWeight: DeferredValues?
     var scales: [[Float]] = []
     var bias: [Float]
     var epilogue: [Epilogue] = []
@@ -170,7 +171,7 @@ enum Fusion {
         left += padSource.left
         right += padSource.right
       }
-      weight = parameters("weight")!.values
+      weight = parameters.deferred("weight")!
       bias = parameters.values("bias", orZeros: attributes.outChannels)
       value = node.outputs[0]
       position = index
@@ -180,7 +181,7 @@ enum Fusion {
     /// Doubles the conv with its gated partner's weights; the product node becomes the chain's end.
     mutating func gate(with pair: GatedPair, validated: ValidatedGraph) {
       let other = validated.parameters(ofNode: pair.gateConv)
-      gateWeight = other("weight")!.values
+      gateWeight = other.deferred("weight")!
       bias += other.values("bias", orZeros: attributes.outChannels)
       combined.outChannels *= 2
       gate = pair.gate
@@ -239,13 +240,12 @@ enum Fusion {
       let (weight, gateWeight, scales) = (weight, gateWeight, scales)
       return PendingStep(position: position, node: node, inputs: [input] + operands, output: value, covered: covered) {
         // One norm's scale can go into the packing (no scaled copy); a gate's or several norms' are applied here.
-        guard scales.count == 1, gateWeight.isEmpty else {
-          return Conv1dKernel.make(
-            attributes: combined, weight: Self.weights(weight, gateWeight, scaledBy: scales), bias: bias, padLeft: left,
-            epilogue: epilogue, gate: gate)
+        guard scales.count == 1, gateWeight == nil else {
+          let joined = Self.weights(weight.load(), gateWeight?.load() ?? [], scaledBy: scales)
+          return Conv1dKernel.make(attributes: combined, weight: joined, bias: bias, padLeft: left, epilogue: epilogue, gate: gate)
         }
         return Conv1dKernel.make(
-          attributes: combined, weight: weight, weightScale: scales[0], bias: bias, padLeft: left, epilogue: epilogue,
+          attributes: combined, weight: weight.load(), weightScale: scales[0], bias: bias, padLeft: left, epilogue: epilogue,
           gate: gate)
       }
     }
