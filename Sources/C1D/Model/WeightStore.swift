@@ -118,6 +118,9 @@ final class WeightStore: Sendable {
   /// Whether `tensors()` has decoded and kept every tensor.
   var keepsValues: Bool { state.withLock { $0.all != nil } }
 
+  /// Whether the file's mapping is still held (only while loading).
+  var holdsMapping: Bool { state.withLock { $0.mapping != nil } }
+
   /// The tensor's bytes as stored in the file.
   func storedBytes(_ tensor: StoredTensor) throws -> [UInt8] {
     try withStoredBytes(tensor) { Array($0) }
