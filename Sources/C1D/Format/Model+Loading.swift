@@ -1,4 +1,3 @@
-import Dispatch
 import CC1DKernels
 
 extension Model {
@@ -27,18 +26,13 @@ extension Model {
     if let trailing = Self.trailingBytes(entries, headerEnd: FileLayout.preambleSize + headerSize, fileSize: file.count) { throw trailing }
     let stored = entries.enumerated().map { index, entry in
       // A codec-none tensor's stored bytes are its raw bytes, whose checksum the file holds (checked on decoding).
-      let crc = entry.codec == .none ? entry.crc32 : Zlib.crc32(UnsafeRawBufferPointer(rebasing: file[entry.offset..<entry.offset + entry.storedSize]))
-      return StoredTensor(entry: entry, index: index, storedCRC: crc)
+      let bytes = UnsafeRawBufferPointer(rebasing: file[entry.offset..<entry.offset + entry.storedSize])
+      return StoredTensor(entry: entry, index: index, storedCRC: entry.codec == .none ? entry.crc32 : Zlib.crc32(bytes))
     }
     let store = WeightStore(stored: stored, origin: origin, mapping: mapping)
-    do {
-      try self.init(graph: header.graph, store: store, metadata: header.metadata, limits: limits)
-      try store.endLoading()
-    } catch {
-      // Drops the mapping; the error found first is the one to report.
-      try? store.endLoading()
-      throw error
-    }
+    defer { store.releaseMapping() }
+    try self.init(graph: header.graph, store: store, metadata: header.metadata, limits: limits)
+    try store.endLoading()
   }
 
   private static func readUInt(_ file: UnsafeRawBufferPointer, at offset: Int, size: Int) -> UInt64 {

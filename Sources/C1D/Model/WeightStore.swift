@@ -81,17 +81,20 @@ final class WeightStore: Sendable {
     state.withLock { $0.failures.min { $0.key < $1.key }?.value }
   }
 
-  /// Ends a load: checks the tensors no kernel decoded, drops the mapping, and throws the first failure.
+  /// Ends a load: checks the tensors no kernel decoded, and throws the first failure.
   func endLoading() throws {
     let decoded = state.withLock { $0.decoded }
     for tensor in stored.values.sorted(by: { $0.index < $1.index }) where !decoded.contains(tensor.entry.name) {
       do { _ = try decode(tensor) } catch { state.withLock { $0.failures[tensor.index] = C1DError.wrap(error) } }
     }
-    state.withLock {
-      $0.mapping = nil
-      $0.decoded = []
-    }
+    state.withLock { $0.decoded = [] }
     if let failure = firstFailure() { throw failure }
+  }
+
+  /// Drops the file's mapping at the end of a load, whether it succeeded or not: later reads go through
+  /// `origin`, never through a mapping that a truncation of the file would turn into a SIGBUS.
+  func releaseMapping() {
+    state.withLock { $0.mapping = nil }
   }
 
   /// Every tensor, decoded on the first call and kept.

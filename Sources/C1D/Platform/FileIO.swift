@@ -79,7 +79,7 @@ final class SourceFile: @unchecked Sendable {  // the descriptor is only read, a
 
   deinit { close(descriptor) }
 
-  /// Exactly `count` bytes from `offset` into `buffer`.
+  /// Fills `buffer` with the file's bytes from `offset` on.
   /// - Throws: `C1DError.io` on a read error or when the file now ends before them.
   func read(offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws {
     var done = 0
