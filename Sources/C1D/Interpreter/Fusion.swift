@@ -91,7 +91,9 @@ enum Fusion {
 
   /// Weights (elements) above which kernels are made on every core. Below, the first parallel call's cost
   /// of waking Dispatch's worker threads (2–6 ms of idle wall time in a fresh process, against 1–4 ms of
-  /// packing: TCN, QuartzNet) exceeds what it saves.
+  /// packing: TCN, QuartzNet) exceeds what it saves. A loaded model's tensors are decoded there too, one per
+  /// thread at a time: with two cores, wav2vec 2.0's whole process still took 113 ms of wall time against
+  /// 133 ms on one thread, for the same CPU time and page faults (Conv-TasNet, 1.5 Mi weights: level).
   static let parallelPackingAbove = 1 << 20
 
   /// A step whose kernel is still to be made (packing its weights is most of a model's load time).
