@@ -204,12 +204,7 @@ extension Model {
     case .deflate where entry.dtype == .f32:
       return try inflateFloats(entry, stored: stored)
     case .deflate, .shuffleDeflate:
-      switch Zlib.decompress(stored, expectedSize: entry.rawSize) {
-      case .success(let raw):
-        return try raw.withUnsafeBytes { try checkedDecode(entry, raw: $0, shuffled: entry.codec == .shuffleDeflate) }
-      case .failure(.corrupt(let reason)):
-        throw C1DError.corruptTensorData(tensor: entry.name, reason: reason)
-      }
+      return try inflateAndDecode(entry, stored: stored)
     }
   }
 
@@ -239,16 +234,42 @@ extension Model {
   /// Unshuffles, checksums and converts a tensor's raw bytes in one pass of cache-sized chunks.
   /// - Throws: `checksumMismatch` when the CRC-32 of the raw (unshuffled) bytes is not the stored one.
   static func checkedDecode(_ entry: TensorEntry, raw: UnsafeRawBufferPointer, shuffled: Bool) throws -> [Float] {
+    let count = raw.count / entry.dtype.size
+    return try [Float](unsafeUninitializedCapacity: count) { out, initialized in
+      try checkedDecode(entry, raw: raw, shuffled: shuffled, into: UnsafeMutableBufferPointer(rebasing: out[0..<count]))
+      initialized = count
+    }
+  }
+
+  /// A deflated tensor inflated and decoded. The values are allocated before the inflated bytes, which are
+  /// freed first: at the top of the heap, their pages go to the packed panels made next (a fresh page costs
+  /// more than the decoding of it) rather than lying below them as a hole.
+  static func inflateAndDecode(_ entry: TensorEntry, stored: UnsafeRawBufferPointer) throws -> [Float] {
+    let count = entry.rawSize / entry.dtype.size
+    return try [Float](unsafeUninitializedCapacity: count) { out, initialized in
+      switch Zlib.decompress(stored, expectedSize: entry.rawSize) {
+      case .success(let raw):
+        try raw.withUnsafeBytes { raw in
+          try checkedDecode(
+            entry, raw: raw, shuffled: entry.codec == .shuffleDeflate, into: UnsafeMutableBufferPointer(rebasing: out[0..<count]))
+        }
+      case .failure(.corrupt(let reason)):
+        throw C1DError.corruptTensorData(tensor: entry.name, reason: reason)
+      }
+      initialized = count
+    }
+  }
+
+  /// `checkedDecode` into `out`, which holds one value per raw element.
+  static func checkedDecode(
+    _ entry: TensorEntry, raw: UnsafeRawBufferPointer, shuffled: Bool, into out: UnsafeMutableBufferPointer<Float>
+  ) throws {
     let size = entry.dtype.size
-    let count = raw.count / size
+    let count = out.count
     let chunk = 4096
     var scratch = [UInt8](repeating: 0, count: shuffled ? chunk * size : 0)
     var crc: UInt32 = 0
-    let values = [Float](unsafeUninitializedCapacity: count) { out, initialized in
-      guard let source = raw.baseAddress?.assumingMemoryBound(to: UInt8.self), let destination = out.baseAddress else {
-        initialized = 0
-        return
-      }
+    if let source = raw.baseAddress?.assumingMemoryBound(to: UInt8.self), let destination = out.baseAddress {
       scratch.withUnsafeMutableBufferPointer { scratch in
         for first in stride(from: 0, to: count, by: chunk) {
           let n = min(chunk, count - first)
@@ -261,12 +282,10 @@ extension Model {
           c1d_decode_chunk(entry.dtype.kernelCode, bytes, n, destination + first)
         }
       }
-      initialized = count
     }
     guard crc == entry.crc32 else {
       throw C1DError.checksumMismatch(what: "tensor '\(entry.name)'", stored: entry.crc32, computed: crc)
     }
-    return values
   }
 }
 
