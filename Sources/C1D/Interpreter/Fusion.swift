@@ -243,12 +243,13 @@ enum Fusion {
       return PendingStep(position: position, node: node, inputs: [input] + operands, output: value, covered: covered) {
         // One norm's scale can go into the packing (no scaled copy); a gate's or several norms' are applied here.
         guard scales.count == 1, gateWeight == nil else {
-          let joined = Self.weights(weight.load(), gateWeight?.load() ?? [], scaledBy: scales)
-          return Conv1dKernel.make(attributes: combined, weight: joined, bias: bias, padLeft: left, epilogue: epilogue, gate: gate)
+          return Conv1dKernel.make(
+            attributes: combined, loadingWeight: { Self.weights(weight.load(), gateWeight?.load() ?? [], scaledBy: scales) },
+            bias: bias, padLeft: left, epilogue: epilogue, gate: gate)
         }
         return Conv1dKernel.make(
-          attributes: combined, weight: weight.load(), weightScale: scales[0], bias: bias, padLeft: left, epilogue: epilogue,
-          gate: gate)
+          attributes: combined, loadingWeight: weight.load, weightScale: scales[0], bias: bias, padLeft: left,
+          epilogue: epilogue, gate: gate)
       }
     }
 
