@@ -1,36 +1,38 @@
-import Dispatch
 import CC1DKernels
 
 extension Model {
-  /// Loads and validates a model from a file, memory-mapping it while the tensors are decoded.
+  /// Loads and validates a model from a file, memory-mapping it while the tensors are decoded. The model
+  /// keeps the file open (not mapped) to read tensors again when asked for them: `weights`, or a re-save.
   /// - Parameters:
   ///   - path: a `.c1d` file.
   ///   - limits: bounds on what the file may declare.
   /// - Throws: `C1DError` describing the first problem found: I/O, structure, checksum, or graph.
   public init(contentsOf path: String, limits: LoadLimits = .default) throws {
-    let file = try MappedFile(path: path)
-    try self.init(parsing: file.bytes, limits: limits)
+    let file = try MappedFile(path: path, keepingDescriptor: true)
+    try self.init(parsing: file.bytes, origin: .file(file.source!), mapping: file, limits: limits)
   }
 
-  /// Loads and validates a model from the bytes of a `.c1d` file.
+  /// Loads and validates a model from the bytes of a `.c1d` file (kept, not copied, to read tensors again).
   /// - Throws: `C1DError` describing the first problem found.
   public init(bytes: [UInt8], limits: LoadLimits = .default) throws {
-    self = try bytes.withUnsafeBytes { try Model(parsing: $0, limits: limits) }
+    self = try bytes.withUnsafeBytes { try Model(parsing: $0, origin: .bytes(bytes), mapping: nil, limits: limits) }
   }
 
-  init(parsing file: UnsafeRawBufferPointer, limits: LoadLimits) throws {
+  /// - Parameter mapping: `file`'s owner when it is a mapping, which the model must not keep.
+  init(parsing file: UnsafeRawBufferPointer, origin: WeightStore.Origin, mapping: MappedFile?, limits: LoadLimits) throws {
     let (header, headerSize) = try Self.readHeader(file, limits: limits)
     let dataStart = FileLayout.aligned(FileLayout.preambleSize + headerSize)
     let entries = try Self.checkTensorTable(header, dataStart: dataStart, fileSize: file.count, limits: limits)
     if let trailing = Self.trailingBytes(entries, headerEnd: FileLayout.preambleSize + headerSize, fileSize: file.count) { throw trailing }
-    let decoded = try Self.decodeTensors(entries, file: file)
-    var weights: [String: Tensor] = [:]
-    var encodings: [String: StoredEncoding] = [:]
-    for (entry, (values, encoding)) in zip(entries, decoded) {
-      weights[entry.name] = Tensor(uncheckedShape: entry.shape, values: values)
-      encodings[entry.name] = encoding
+    let stored = entries.enumerated().map { index, entry in
+      // A codec-none tensor's stored bytes are its raw bytes, whose checksum the file holds (checked on decoding).
+      let bytes = UnsafeRawBufferPointer(rebasing: file[entry.offset..<entry.offset + entry.storedSize])
+      return StoredTensor(entry: entry, index: index, storedCRC: entry.codec == .none ? entry.crc32 : Zlib.crc32(bytes))
     }
-    try self.init(graph: header.graph, weights: weights, metadata: header.metadata, storedEncodings: encodings, limits: limits)
+    let store = WeightStore(stored: stored, origin: origin, mapping: mapping)
+    defer { store.releaseMapping() }
+    try self.init(graph: header.graph, store: store, metadata: header.metadata, limits: limits)
+    try store.endLoading()
   }
 
   private static func readUInt(_ file: UnsafeRawBufferPointer, at offset: Int, size: Int) -> UInt64 {
@@ -176,7 +178,8 @@ extension Model {
     for entry in header.tensors { weights[entry.name] = Tensor(uncheckedShape: entry.shape, values: []) }
     if found.isEmpty {
       for entry in sound {
-        do { _ = try decodeTensor(entry, file: file.bytes) } catch { found.append(C1DError.wrap(error)) }
+        let stored = UnsafeRawBufferPointer(rebasing: file.bytes[entry.offset..<entry.offset + entry.storedSize])
+        do { _ = try decodeTensor(entry, stored: stored) } catch { found.append(C1DError.wrap(error)) }
       }
     }
     let validator = GraphValidator(graph: header.graph, weights: weights, limits: limits)
@@ -193,38 +196,16 @@ extension Model {
     return found
   }
 
-  /// Inflates and checks every tensor, in parallel; returns each tensor's values and how it was stored.
-  static func decodeTensors(_ entries: [TensorEntry], file: UnsafeRawBufferPointer) throws -> [([Float], StoredEncoding)] {
-    // Waking threads costs more than inflating a few kilobytes.
-    let storedBytes = entries.reduce(0) { $0 + $1.storedSize }
-    guard entries.count > 1, storedBytes > 1 << 20 else {
-      return try entries.map { try decodeTensor($0, file: file) }
-    }
-    let results = ResultSlots<([Float], StoredEncoding)>(count: entries.count)
-    let shared = SharedBytes(bytes: file)
-    DispatchQueue.concurrentPerform(iterations: entries.count) { index in
-      results[index] = Result { try decodeTensor(entries[index], file: shared.bytes) }
-    }
-    return try results.collect()
-  }
-
-  static func decodeTensor(_ entry: TensorEntry, file: UnsafeRawBufferPointer) throws -> ([Float], StoredEncoding) {
-    let stored = UnsafeRawBufferPointer(rebasing: file[entry.offset..<entry.offset + entry.storedSize])
-    let values: [Float]
+  /// A tensor's values from its stored bytes, inflated and checked against its checksum.
+  static func decodeTensor(_ entry: TensorEntry, stored: UnsafeRawBufferPointer) throws -> [Float] {
     switch entry.codec {
     case .none:
-      values = try checkedDecode(entry, raw: stored, shuffled: false)
+      return try checkedDecode(entry, raw: stored, shuffled: false)
     case .deflate where entry.dtype == .f32:
-      values = try inflateFloats(entry, stored: stored)
+      return try inflateFloats(entry, stored: stored)
     case .deflate, .shuffleDeflate:
-      switch Zlib.decompress(stored, expectedSize: entry.rawSize) {
-      case .success(let raw):
-        values = try raw.withUnsafeBytes { try checkedDecode(entry, raw: $0, shuffled: entry.codec == .shuffleDeflate) }
-      case .failure(.corrupt(let reason)):
-        throw C1DError.corruptTensorData(tensor: entry.name, reason: reason)
-      }
+      return try inflateAndDecode(entry, stored: stored)
     }
-    return (values, StoredEncoding(dtype: entry.dtype, codec: entry.codec, stored: stored))
   }
 
   /// f32 deflated: the raw bytes are the values (little-endian, as `c1d_decode_chunk` takes them), so they
@@ -253,16 +234,42 @@ extension Model {
   /// Unshuffles, checksums and converts a tensor's raw bytes in one pass of cache-sized chunks.
   /// - Throws: `checksumMismatch` when the CRC-32 of the raw (unshuffled) bytes is not the stored one.
   static func checkedDecode(_ entry: TensorEntry, raw: UnsafeRawBufferPointer, shuffled: Bool) throws -> [Float] {
+    let count = raw.count / entry.dtype.size
+    return try [Float](unsafeUninitializedCapacity: count) { out, initialized in
+      try checkedDecode(entry, raw: raw, shuffled: shuffled, into: UnsafeMutableBufferPointer(rebasing: out[0..<count]))
+      initialized = count
+    }
+  }
+
+  /// A deflated tensor inflated and decoded. The values are allocated before the inflated bytes, which are
+  /// freed first: at the top of the heap, their pages go to the packed panels made next (a fresh page costs
+  /// more than the decoding of it) rather than lying below them as a hole.
+  static func inflateAndDecode(_ entry: TensorEntry, stored: UnsafeRawBufferPointer) throws -> [Float] {
+    let count = entry.rawSize / entry.dtype.size
+    return try [Float](unsafeUninitializedCapacity: count) { out, initialized in
+      switch Zlib.decompress(stored, expectedSize: entry.rawSize) {
+      case .success(let raw):
+        try raw.withUnsafeBytes { raw in
+          try checkedDecode(
+            entry, raw: raw, shuffled: entry.codec == .shuffleDeflate, into: UnsafeMutableBufferPointer(rebasing: out[0..<count]))
+        }
+      case .failure(.corrupt(let reason)):
+        throw C1DError.corruptTensorData(tensor: entry.name, reason: reason)
+      }
+      initialized = count
+    }
+  }
+
+  /// `checkedDecode` into `out`, which holds one value per raw element.
+  static func checkedDecode(
+    _ entry: TensorEntry, raw: UnsafeRawBufferPointer, shuffled: Bool, into out: UnsafeMutableBufferPointer<Float>
+  ) throws {
     let size = entry.dtype.size
-    let count = raw.count / size
+    let count = out.count
     let chunk = 4096
     var scratch = [UInt8](repeating: 0, count: shuffled ? chunk * size : 0)
     var crc: UInt32 = 0
-    let values = [Float](unsafeUninitializedCapacity: count) { out, initialized in
-      guard let source = raw.baseAddress?.assumingMemoryBound(to: UInt8.self), let destination = out.baseAddress else {
-        initialized = 0
-        return
-      }
+    if let source = raw.baseAddress?.assumingMemoryBound(to: UInt8.self), let destination = out.baseAddress {
       scratch.withUnsafeMutableBufferPointer { scratch in
         for first in stride(from: 0, to: count, by: chunk) {
           let n = min(chunk, count - first)
@@ -275,12 +282,10 @@ extension Model {
           c1d_decode_chunk(entry.dtype.kernelCode, bytes, n, destination + first)
         }
       }
-      initialized = count
     }
     guard crc == entry.crc32 else {
       throw C1DError.checksumMismatch(what: "tensor '\(entry.name)'", stored: entry.crc32, computed: crc)
     }
-    return values
   }
 }
 

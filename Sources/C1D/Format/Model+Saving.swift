@@ -32,29 +32,56 @@ extension Model {
   }
 
   /// The bytes of this model as a `.c1d` file. The same model and options always give the same bytes.
+  ///
+  /// A model loaded from a file reads its tensors from the file again (it keeps no copy of them): if the
+  /// file was rewritten in place since the load, this traps; `save(to:options:)` throws instead.
   public func serialized(options: SaveOptions = SaveOptions()) -> [UInt8] {
-    struct Blob { var entry: TensorEntry; var bytes: [UInt8] }
-    var blobs: [Blob] = canonicalTensorOrder.map { name in
-      let tensor = weights[name]!
-      let kept = storedEncodings[name]
-      let dtype = options.dtype ?? kept?.dtype ?? .f32
-      let codec = options.codec ?? kept?.codec ?? .deflate
-      let raw = dtype.encode(tensor.values)
-      let stored: [UInt8]
-      let level = options.level ?? SaveOptions.defaultLevel
-      if let kept, let bytes = kept.bytes, kept.dtype == dtype, kept.codec == codec, options.level == nil || codec == .none {
-        stored = bytes
-      } else {
-        switch codec {
-        case .none: stored = raw
-        case .deflate: stored = Zlib.compress(raw, level: level)
-        case .shuffleDeflate: stored = Zlib.compress(Codec.shuffle(raw, elementSize: dtype.size), level: level)
-        }
+    do {
+      return try fileBytes(options: options)
+    } catch {
+      fatalError("Model.serialized: \(error)")
+    }
+  }
+
+  /// A tensor's bytes as `options` store it: a loaded tensor's stored bytes when its dtype and codec are
+  /// kept (the file's very bytes: another zlib may have compressed it), else encoded from its values.
+  private func storedBytes(_ name: String, options: SaveOptions) throws -> (entry: TensorEntry, bytes: [UInt8]) {
+    let kept = store.stored[name]
+    let dtype = options.dtype ?? kept?.entry.dtype ?? .f32
+    let codec = options.codec ?? kept?.entry.codec ?? .deflate
+    let shape = store.shapes[name]!
+    let rawSize = shape.reduce(1, *) * dtype.size
+    if let kept, kept.entry.dtype == dtype, kept.entry.codec == codec, options.level == nil || codec == .none {
+      do {
+        let bytes = try store.storedBytes(kept)
+        let entry = TensorEntry(
+          name: name, dtype: dtype, shape: shape, codec: codec, offset: 0, storedSize: bytes.count, rawSize: rawSize,
+          crc32: kept.entry.crc32)
+        return (entry, bytes)
+      } catch C1DError.sourceFileChanged where store.keepsValues {
+        // The values, decoded before the file changed, encode again; the bytes may differ from the file's.
       }
-      let entry = TensorEntry(
-        name: name, dtype: dtype, shape: tensor.shape, codec: codec, offset: 0, storedSize: stored.count,
-        rawSize: raw.count, crc32: Zlib.crc32(raw))
-      return Blob(entry: entry, bytes: stored)
+    }
+    let raw = dtype.encode(try store.valuesForSaving(name))
+    let level = options.level ?? SaveOptions.defaultLevel
+    let stored: [UInt8]
+    switch codec {
+    case .none: stored = raw
+    case .deflate: stored = Zlib.compress(raw, level: level)
+    case .shuffleDeflate: stored = Zlib.compress(Codec.shuffle(raw, elementSize: dtype.size), level: level)
+    }
+    let entry = TensorEntry(
+      name: name, dtype: dtype, shape: shape, codec: codec, offset: 0, storedSize: stored.count, rawSize: raw.count,
+      crc32: Zlib.crc32(raw))
+    return (entry, stored)
+  }
+
+  /// `serialized`, throwing where a loaded model's file no longer holds what was loaded.
+  func fileBytes(options: SaveOptions) throws -> [UInt8] {
+    struct Blob { var entry: TensorEntry; var bytes: [UInt8] }
+    var blobs: [Blob] = try canonicalTensorOrder.map { name in
+      let (entry, bytes) = try storedBytes(name, options: options)
+      return Blob(entry: entry, bytes: bytes)
     }
 
     // Offsets depend on the header's length, which depends on the offsets' digits: iterate from
@@ -94,8 +121,10 @@ extension Model {
 
   /// Writes the model to `path` atomically: an existing file is replaced only once the new one is
   /// complete on disk, and is left untouched if anything fails.
-  /// - Throws: `C1DError.io` for file-system errors (permissions, disk full).
+  /// - Throws: `C1DError.io` for file-system errors (permissions, disk full); `C1DError.sourceFileChanged`
+  ///   when a loaded model's file was rewritten in place since the load, so that the tensors it reads from
+  ///   there are no longer the ones it loaded.
   public func save(to path: String, options: SaveOptions = SaveOptions()) throws {
-    try FileIO.writeAtomically(serialized(options: options), to: path)
+    try FileIO.writeAtomically(fileBytes(options: options), to: path)
   }
 }

@@ -91,7 +91,9 @@ enum Fusion {
 
   /// Weights (elements) above which kernels are made on every core. Below, the first parallel call's cost
   /// of waking Dispatch's worker threads (2–6 ms of idle wall time in a fresh process, against 1–4 ms of
-  /// packing: TCN, QuartzNet) exceeds what it saves.
+  /// packing: TCN, QuartzNet) exceeds what it saves. A loaded model's tensors are decoded there too, one per
+  /// thread at a time: with two cores, wav2vec 2.0's whole process still took 113 ms of wall time against
+  /// 133 ms on one thread, for the same CPU time and page faults (Conv-TasNet, 1.5 Mi weights: level).
   static let parallelPackingAbove = 1 << 20
 
   /// A step whose kernel is still to be made (packing its weights is most of a model's load time).
@@ -143,11 +145,12 @@ enum Fusion {
     var input: String
     var left: Int
     var right: Int
-    /// The conv's weights, then its gate partner's, each as in the file: the per-output-channel scales of
-    /// folded batch norms (`scales`, in order) are applied when the kernel is made, on the planning thread
-    /// that packs them, instead of serially while the graph is walked.
-    var weight: [Float]
-    var gateWeight: [Float] = []
+    /// The conv's weights, then its gate partner's, each as in the file, decoded only when the kernel is
+    /// made, on the planning thread that packs them: the decoded copy is freed once packed, and the next
+    /// conv's decoding reuses its pages. The per-output-channel scales of folded batch norms (`scales`, in
+    /// order) are applied then too.
+    var weight: DeferredValues
+    var gateWeight: DeferredValues?
     var scales: [[Float]] = []
     var bias: [Float]
     var epilogue: [Epilogue] = []
@@ -170,7 +173,7 @@ enum Fusion {
         left += padSource.left
         right += padSource.right
       }
-      weight = parameters("weight")!.values
+      weight = parameters.deferred("weight")!
       bias = parameters.values("bias", orZeros: attributes.outChannels)
       value = node.outputs[0]
       position = index
@@ -180,7 +183,7 @@ enum Fusion {
     /// Doubles the conv with its gated partner's weights; the product node becomes the chain's end.
     mutating func gate(with pair: GatedPair, validated: ValidatedGraph) {
       let other = validated.parameters(ofNode: pair.gateConv)
-      gateWeight = other("weight")!.values
+      gateWeight = other.deferred("weight")!
       bias += other.values("bias", orZeros: attributes.outChannels)
       combined.outChannels *= 2
       gate = pair.gate
@@ -239,14 +242,14 @@ enum Fusion {
       let (weight, gateWeight, scales) = (weight, gateWeight, scales)
       return PendingStep(position: position, node: node, inputs: [input] + operands, output: value, covered: covered) {
         // One norm's scale can go into the packing (no scaled copy); a gate's or several norms' are applied here.
-        guard scales.count == 1, gateWeight.isEmpty else {
+        guard scales.count == 1, gateWeight == nil else {
           return Conv1dKernel.make(
-            attributes: combined, weight: Self.weights(weight, gateWeight, scaledBy: scales), bias: bias, padLeft: left,
-            epilogue: epilogue, gate: gate)
+            attributes: combined, loadingWeight: { Self.weights(weight.load(), gateWeight?.load() ?? [], scaledBy: scales) },
+            bias: bias, padLeft: left, epilogue: epilogue, gate: gate)
         }
         return Conv1dKernel.make(
-          attributes: combined, weight: weight, weightScale: scales[0], bias: bias, padLeft: left, epilogue: epilogue,
-          gate: gate)
+          attributes: combined, loadingWeight: weight.load, weightScale: scales[0], bias: bias, padLeft: left,
+          epilogue: epilogue, gate: gate)
       }
     }
 

@@ -50,11 +50,6 @@ struct SharedPointer: @unchecked Sendable {
   let base: UnsafeMutablePointer<Float>
 }
 
-/// Read-only bytes shared across the threads of one `concurrentPerform`.
-struct SharedBytes: @unchecked Sendable {
-  let bytes: UnsafeRawBufferPointer
-}
-
 extension Array where Element == Float {
   /// An array whose every element the caller writes before reading; skips the zero-fill pass.
   static func uninitialized(count: Int, _ fill: (UnsafeMutableBufferPointer<Float>) -> Void) -> [Float] {

@@ -11,10 +11,8 @@ public struct TensorStorage: Sendable, Hashable {
 extension Model {
   /// The storage of `tensor` in the file the model came from; nil for a model built in code.
   public func storage(of tensor: String) -> TensorStorage? {
-    guard let encoding = storedEncodings[tensor], let values = weights[tensor] else { return nil }
-    return TensorStorage(
-      dtype: encoding.dtype, codec: encoding.codec, storedBytes: encoding.storedSize,
-      rawBytes: values.values.count * encoding.dtype.size)
+    guard let entry = store.stored[tensor]?.entry else { return nil }
+    return TensorStorage(dtype: entry.dtype, codec: entry.codec, storedBytes: entry.storedSize, rawBytes: entry.rawSize)
   }
 
   /// Floating-point operations per sample of each node (a multiply-add counts 2), for the given shapes.

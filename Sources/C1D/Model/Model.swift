@@ -73,34 +73,14 @@ public struct Metadata: Sendable, Hashable {
   public var license: String { text("license") }
 }
 
-/// How a tensor was encoded in the file it was loaded from, kept so that a re-save with the same
-/// dtype and codec writes the very same bytes.
-struct StoredEncoding: Sendable, Hashable {
-  var dtype: DType
-  var codec: Codec
-  /// The stored bytes; nil when they are the float32 values' own little-endian bytes (f32, no codec),
-  /// which encoding the values gives back exactly, so the model does not hold them twice.
-  var bytes: [UInt8]?
-  var storedSize: Int
-
-  /// - Parameter stored: the tensor's bytes in the file; copied unless they are the values' own.
-  init(dtype: DType, codec: Codec, stored: UnsafeRawBufferPointer) {
-    self.dtype = dtype
-    self.codec = codec
-    bytes = dtype == .f32 && codec == .none ? nil : Array(stored)
-    storedSize = stored.count
-  }
-}
-
 /// A conv1d network: its graph, metadata and weights, validated and planned for execution.
 ///
 /// A `Model` is immutable and `Sendable`: one instance may be run from many threads at once.
 public struct Model: Sendable {
   public let metadata: Metadata
   public let graph: Graph
-  /// Parameter tensors by name, decoded to float32.
-  public let weights: [String: Tensor]
-  let storedEncodings: [String: StoredEncoding]
+  /// The tensors, or for a model loaded from a file, where they lie in it.
+  let store: WeightStore
   /// The graph as validation left it: what shape inference and the plan work from.
   let validated: ValidatedGraph
   let plan: ExecutionPlan
@@ -115,23 +95,42 @@ public struct Model: Sendable {
   ///   - limits: bounds on node count, hyperparameters and sizes (`LoadLimits.default` unless lowered).
   /// - Throws: `C1DError` naming the first node or tensor that is inconsistent.
   public init(graph: Graph, weights: [String: Tensor], metadata: Metadata = Metadata(), limits: LoadLimits = .default) throws {
-    try self.init(graph: graph, weights: weights, metadata: metadata, storedEncodings: [:], limits: limits)
+    try self.init(graph: graph, store: WeightStore(given: weights), metadata: metadata, limits: limits)
   }
 
-  init(
-    graph: Graph, weights: [String: Tensor], metadata: Metadata, storedEncodings: [String: StoredEncoding], limits: LoadLimits
-  ) throws {
-    validated = try GraphValidator(graph: graph, weights: weights, limits: limits).validate()
+  init(graph: Graph, store: WeightStore, metadata: Metadata, limits: LoadLimits) throws {
+    validated = try GraphValidator(graph: graph, store: store, limits: limits).validate()
     self.graph = graph
-    self.weights = weights
+    self.store = store
     self.metadata = metadata
-    self.storedEncodings = storedEncodings
     self.plan = ExecutionPlan(validated)
+    // A loaded tensor is decoded when its kernel is made: a bad one is known only now.
+    if let failure = store.firstFailure() { throw failure }
     shapeCache = ShapeCache()
     let fixedLengths = graph.inputs.compactMap(\.length)
     if fixedLengths.count == graph.inputs.count {
       _ = try validated.shapes(lengths: fixedLengths, batch: nil)
     }
+  }
+
+  /// Parameter tensors by name, decoded to float32. A model loaded from a file keeps no decoded copy of
+  /// them (its kernels keep what running needs, mostly packed): the first access reads and decodes them
+  /// from the file, and keeps them.
+  ///
+  /// A loaded model's file rewritten in place since the load cannot give its tensors back: this traps;
+  /// `decodedWeights()` throws instead.
+  public var weights: [String: Tensor] {
+    do {
+      return try store.tensors()
+    } catch {
+      fatalError("Model.weights: \(error); call decodedWeights() to handle this as an error")
+    }
+  }
+
+  /// `weights`, or the error that keeps a loaded model from reading them again from its file.
+  /// - Throws: `C1DError.sourceFileChanged` when the file was rewritten in place or truncated since the load.
+  public func decodedWeights() throws -> [String: Tensor] {
+    try store.tensors()
   }
 
   /// The graph's inputs: name, channels, and the fixed length and sample rate when the model has them.
@@ -140,6 +139,6 @@ public struct Model: Sendable {
   /// The names of the graph's outputs, in order.
   public var outputs: [String] { graph.outputs }
 
-  /// The number of parameters (elements of all weight tensors).
-  public var parameterCount: Int { weights.values.reduce(0) { $0 + $1.values.count } }
+  /// The number of parameters (elements of all weight tensors), from their shapes: nothing is decoded.
+  public var parameterCount: Int { store.shapes.values.reduce(0) { $0 + $1.reduce(1, *) } }
 }

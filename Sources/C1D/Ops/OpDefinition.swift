@@ -78,16 +78,34 @@ struct ActivationFunction: Sendable, Hashable {
 }
 
 /// The parameter tensors of a node being planned, by role.
-struct KernelParameters {
-  let tensors: [String: Tensor]
+struct KernelParameters: Sendable {
+  /// Tensor names by role.
+  let names: [String: String]
+  let store: WeightStore
 
-  /// The tensor for `role`; validation has established that required roles are present.
-  func callAsFunction(_ role: String) -> Tensor? { tensors[role] }
+  /// The tensor for `role`, decoded now (a loaded model keeps no decoded copy); validation has established
+  /// that required roles are present.
+  func callAsFunction(_ role: String) -> Tensor? {
+    names[role].map { Tensor(uncheckedShape: store.shapes[$0]!, values: store.values($0)) }
+  }
 
   /// A tensor's values, or `count` zeros when the role is absent (an optional bias).
   func values(_ role: String, orZeros count: Int) -> [Float] {
-    tensors[role]?.values ?? [Float](repeating: 0, count: count)
+    names[role].map(store.values) ?? [Float](repeating: 0, count: count)
   }
+
+  /// The tensor for `role`, to decode later: where the kernel that packs it is made.
+  func deferred(_ role: String) -> DeferredValues? {
+    names[role].map { DeferredValues(name: $0, store: store) }
+  }
+}
+
+/// A parameter tensor's values, decoded when `load()` is called.
+struct DeferredValues: Sendable {
+  let name: String
+  let store: WeightStore
+
+  func load() -> [Float] { store.values(name) }
 }
 
 /// For an output window, which input window an op reads: the basis of streaming and time tiling.

@@ -19,7 +19,15 @@ public final class MappedFile: @unchecked Sendable {
   /// - Parameter populate: map every page at once (Linux's `MAP_POPULATE`), for a file that will be read
   ///   whole: one call instead of a page fault per few pages. Ignored elsewhere.
   /// - Throws: `C1DError.io` when the file cannot be opened, inspected or mapped, or is not a regular file.
-  public init(path: String, populate: Bool = false) throws {
+  public convenience init(path: String, populate: Bool = false) throws {
+    try self.init(path: path, populate: populate, keepingDescriptor: false)
+  }
+
+  /// A second handle on the file, to read it after the mapping is gone; nil unless asked for.
+  private(set) var source: SourceFile?
+
+  /// - Parameter keepingDescriptor: also keep the open file as `source`.
+  init(path: String, populate: Bool = false, keepingDescriptor: Bool) throws {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { throw FileIO.error(path, "open") }
     defer { close(fd) }
@@ -29,6 +37,7 @@ public final class MappedFile: @unchecked Sendable {
       throw C1DError.io(path: path, operation: "open", errno: EINVAL, message: "not a regular file")
     }
     let size = Int(info.st_size)
+    if keepingDescriptor { source = try SourceFile(duplicating: fd, path: path) }
     if size == 0 {
       mapping = nil
       bytes = UnsafeRawBufferPointer(start: nil, count: 0)
@@ -48,6 +57,45 @@ public final class MappedFile: @unchecked Sendable {
 
   deinit {
     if let mapping { munmap(mapping, bytes.count) }
+  }
+}
+
+/// An open file a model was loaded from, read with `pread` when its tensors' stored bytes are needed again
+/// (to decode `Model.weights`, or for a re-save), instead of holding a copy of them. Not a mapping: a file
+/// truncated by another process after the load must give an error, not a SIGBUS.
+///
+/// The descriptor follows the file, not the path: a file replaced by rename (as `save` does) still reads as
+/// it was; one rewritten in place reads as it is now, which the reader's checksums catch.
+final class SourceFile: @unchecked Sendable {  // the descriptor is only read, at explicit offsets
+  let path: String
+  private let descriptor: Int32
+
+  init(duplicating fd: Int32, path: String) throws {
+    let copy = fcntl(fd, F_DUPFD_CLOEXEC, 0)
+    guard copy >= 0 else { throw FileIO.error(path, "dup") }
+    descriptor = copy
+    self.path = path
+  }
+
+  deinit { close(descriptor) }
+
+  /// Fills `buffer` with the file's bytes from `offset` on.
+  /// - Throws: `C1DError.io` on a read error or when the file now ends before them.
+  func read(offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws {
+    var done = 0
+    while done < buffer.count {
+      let got = pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+      if got < 0 {
+        if errno == EINTR { continue }
+        throw FileIO.error(path, "read")
+      }
+      guard got > 0 else {
+        throw C1DError.io(
+          path: path, operation: "read", errno: EIO,
+          message: "the file ends at \(offset + done) bytes, before byte \(offset + buffer.count) that it held when loaded")
+      }
+      done += got
+    }
   }
 }
 

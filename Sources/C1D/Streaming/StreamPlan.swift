@@ -87,14 +87,17 @@ struct StreamPlan: Sendable {
   init(_ original: ValidatedGraph) throws {
     let analysis = try StreamAnalysis(original)
     let (graph, chomps) = Self.unpadded(original.graph)
-    let unpadded = try GraphValidator(graph: graph, weights: original.weights).validate()
+    let unpadded = try GraphValidator(graph: graph, store: original.store).validate()
     // Fixed and tail shapes do not depend on the length: any length the model accepts gives them.
     guard let probe = original.minimumLength(), let shapes = try? original.shapes(lengths: [probe], batch: nil) else {
       throw C1DError.cannotStream(node: original.graph.nodes.last?.name ?? "", reason: "no input length fits every node's shape rules")
     }
     var nodeIndex: [String: Int] = [:]
     for (index, node) in original.graph.nodes.enumerated() { nodeIndex[node.name] = index }
-    let planned = try Fusion.plan(unpadded).map { planned in
+    let fused = Fusion.plan(unpadded)
+    // A loaded model's tensors are read again from its file for these kernels, which may have changed since.
+    if let failure = original.store.firstFailure() { throw failure }
+    let planned = try fused.map { planned in
       let index = nodeIndex[planned.node.name]!
       // Slots of the model's own graph (the unpadded one lacks the values of absorbed chomps' convs).
       let inputs = planned.inputs.map { original.slots[$0]! }

@@ -54,6 +54,9 @@ public enum C1DError: Error, Sendable, Hashable, CustomStringConvertible {
   case io(path: String, operation: String, errno: Int32, message: String)
   /// A node needs the whole time axis, so the model cannot run as a stream (or time-tiled).
   case cannotStream(node: String, reason: String)
+  /// A tensor's stored bytes, read again from the file the model was loaded from (the model keeps no copy
+  /// of them), are no longer the bytes it loaded: the file was rewritten in place or truncated since.
+  case sourceFileChanged(tensor: String, path: String, expectedCRC: UInt32, actual: String)
 
   public var description: String {
     switch self {
@@ -108,6 +111,8 @@ public enum C1DError: Error, Sendable, Hashable, CustomStringConvertible {
       return "\(path): \(operation) failed: \(message) (errno \(errno))"
     case .cannotStream(let node, let reason):
       return "node '\(node)' cannot stream: \(reason); run the model on the whole signal instead (model(x), or convrun MODEL INPUT)"
+    case .sourceFileChanged(let tensor, let path, let expected, let actual):
+      return "tensor '\(tensor)': \(path) changed since the model was loaded from it (its stored bytes had CRC-32 \(hex32(expected)), now \(actual)); the model reads them from the file when it needs them again: load the model again"
     }
   }
 }

@@ -2,8 +2,21 @@
 /// names, order, cycles, hyperparameters, parameter shapes, and channel counts along every edge.
 struct GraphValidator {
   let graph: Graph
-  let weights: [String: Tensor]
+  /// Only the tensors' shapes are read: validating decodes nothing.
+  let store: WeightStore
   var limits = LoadLimits.default
+
+  init(graph: Graph, store: WeightStore, limits: LoadLimits = .default) {
+    self.graph = graph
+    self.store = store
+    self.limits = limits
+  }
+
+  init(graph: Graph, weights: [String: Tensor], limits: LoadLimits = .default) {
+    self.init(graph: graph, store: WeightStore(given: weights), limits: limits)
+  }
+
+  private var shapes: [String: [Int]] { store.shapes }
 
   /// Every problem found, continuing past failed nodes (their outputs are then not checked further).
   func problems() -> [C1DError] {
@@ -50,7 +63,7 @@ struct GraphValidator {
     for node in graph.nodes {
       for (role, tensor) in node.parameters.sorted(by: { $0.key < $1.key }) {
         usedTensors.insert(tensor)
-        if weights[tensor] == nil {
+        if shapes[tensor] == nil {
           try record(C1DError.parameterMismatch(node: node.name, tensor: tensor, expected: "a tensor for '\(role)'", actual: "no such tensor"))
           failed.insert(node.outputs[0])
         }
@@ -78,16 +91,16 @@ struct GraphValidator {
     for output in graph.outputs where kinds[output] == nil {
       throw C1DError.invalidField(path: "graph.outputs", expected: "names of defined values", actual: "'\(output)'")
     }
-    if let unused = weights.keys.sorted().first(where: { !usedTensors.contains($0) }) {
+    if let unused = shapes.keys.sorted().first(where: { !usedTensors.contains($0) }) {
       throw C1DError.unusedTensor(unused)
     }
-    return ValidatedGraph(graph: graph, weights: weights, kinds: kinds)
+    return ValidatedGraph(graph: graph, store: store, kinds: kinds)
   }
 
   private func check(_ node: Node, _ inputs: [ValueKind]) -> NodeCheck {
     NodeCheck(
       node: node.name, opName: node.op.name, inputNames: node.inputs, inputs: inputs,
-      parameters: node.parameters.mapValues { ($0, weights[$0]!.shape) }, limits: limits)
+      parameters: node.parameters.mapValues { ($0, shapes[$0]!) }, limits: limits)
   }
 
   /// A `constant` is one sample broadcast over the batch: only ops that broadcast may read it, and it
@@ -111,8 +124,8 @@ struct GraphValidator {
     if graph.nodes.count > limits.maxNodes {
       throw C1DError.limitExceeded(what: "node count", limit: limits.maxNodes, actual: graph.nodes.count)
     }
-    if weights.count > limits.maxTensors {
-      throw C1DError.limitExceeded(what: "tensor count", limit: limits.maxTensors, actual: weights.count)
+    if shapes.count > limits.maxTensors {
+      throw C1DError.limitExceeded(what: "tensor count", limit: limits.maxTensors, actual: shapes.count)
     }
   }
 

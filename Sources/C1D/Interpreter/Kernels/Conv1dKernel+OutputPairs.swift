@@ -60,20 +60,22 @@ final class OutputPairs: Sendable {
   }
 
   /// nil unless `applies`.
-  init?(_ a: Conv1dAttributes, weight: [Float], bias: [Float], kernels: KernelConfig) {
+  /// - Parameter loadingWeight: the weights, called once the panels are allocated (see `Conv1dKernel.make`).
+  init?(_ a: Conv1dAttributes, loadingWeight: () -> [Float], bias: [Float], kernels: KernelConfig) {
     guard Self.applies(a, kernels: kernels) else { return nil }
     let (c, m) = (a.inChannels, a.outChannels)
     inChannels = c
     outChannels = m
     let form: Form = a.stride == 1 ? .winograd23 : .stride2
     self.form = form
-    precondition(weight.count == m * c * 3, "\(weight.count) weights for \(a)")
     // The transformed weights go straight into each product's panels, in one pass over the weights (C):
     // per product, `blocks` blocks of C depth rows, every element written, the zero rows included.
     let blocks = form == .winograd23 ? [1, 1, 1, 1] : [1, 2, 2]
     let panelRows = (m + kernels.mr - 1) / kernels.mr * kernels.mr
-    let packed = weight.withUnsafeBufferPointer { w in
-      [Float].uninitialized(counts: blocks.map { $0 * c * panelRows }[...]) { g in
+    let packed = [Float].uninitialized(counts: blocks.map { $0 * c * panelRows }[...]) { g in
+      let weight = loadingWeight()
+      precondition(weight.count == m * c * 3, "\(weight.count) weights for \(a)")
+      weight.withUnsafeBufferPointer { w in
         switch form {
         case .winograd23: c1d_f32_pack_winograd23_weights(m, c, kernels.mr, w.baseAddress!, g[0], g[1], g[2], g[3])
         case .stride2: c1d_f32_pack_stride2_weights(m, c, kernels.mr, w.baseAddress!, g[0], g[1], g[2])

@@ -58,6 +58,18 @@ struct Conv1dKernel: OpKernel {
     attributes: Conv1dAttributes, weight: [Float], weightScale: [Float]? = nil, bias: [Float], padLeft: Int,
     epilogue: [Epilogue], gate: Gate? = nil, kernels: KernelConfig = .current
   ) -> Conv1dKernel {
+    make(
+      attributes: attributes, loadingWeight: { weight }, weightScale: weightScale, bias: bias, padLeft: padLeft,
+      epilogue: epilogue, gate: gate, kernels: kernels)
+  }
+
+  /// `make`, calling `loadingWeight` (a loaded tensor's decoding) only once the panels the weights go into
+  /// are allocated: the decoded copy is then freed at the top of the heap, where whatever comes next (the
+  /// next conv's panels, the first run's activations) reuses its pages instead of faulting in fresh ones.
+  static func make(
+    attributes: Conv1dAttributes, loadingWeight: @escaping () -> [Float], weightScale: [Float]? = nil, bias: [Float],
+    padLeft: Int, epilogue: [Epilogue], gate: Gate? = nil, kernels: KernelConfig = .current
+  ) -> Conv1dKernel {
     precondition(gate == nil || (attributes.groups == 1 && attributes.outChannels % 2 == 0), "a gated conv has one group")
     let a = attributes
     // One input channel per group and fewer outputs per group than a micro-kernel panel: the GEMM
@@ -66,16 +78,23 @@ struct Conv1dKernel: OpKernel {
     let usesPairs = gate == nil && !isDepthwise && OutputPairs.applies(a, kernels: kernels)
     // Scaled while packed, no scaled copy of the weights is made: the panels are the only copy kept.
     let scaleWhilePacking = !isDepthwise && !usesPairs
-    let weight = scaleWhilePacking ? weight : weightScale.map { Fusion.ConvChain.weights(weight, [], scaledBy: [$0]) } ?? weight
-    let pairs = usesPairs ? OutputPairs(a, weight: weight, bias: bias, kernels: kernels) : nil
-    let method: Method = isDepthwise ? .depthwise : pairs.map { .pairs($0) } ?? .gemm
+    let prepared = { scaleWhilePacking ? loadingWeight() : Self.scaled(loadingWeight(), by: weightScale) }
     // Pairs fill the micro-kernel's columns only from `OutputPairs.minimumPairs` on: small convs also keep
     // the direct packing for short outputs (the seed's example: 12 pairs); large ones keep one packing only.
-    let direct = !isDepthwise && (pairs == nil || weight.count <= 1 << 16)
-    let packed = direct ? pack(weight, a, scale: scaleWhilePacking ? weightScale : nil, kernels: kernels) : []
+    let direct = !isDepthwise && (!usesPairs || a.outChannels * a.inChannels / a.groups * a.kernelSize <= 1 << 16)
+    // Read more than once (kept, or packed twice): decoded once, now.
+    let once = isDepthwise || (usesPairs && direct) ? prepared() : nil
+    let weight = once.map { once in { once } } ?? prepared
+    let pairs = usesPairs ? OutputPairs(a, loadingWeight: weight, bias: bias, kernels: kernels) : nil
+    let method: Method = isDepthwise ? .depthwise : pairs.map { .pairs($0) } ?? .gemm
+    let packed = direct ? pack(loading: weight, a, scale: scaleWhilePacking ? weightScale : nil, kernels: kernels) : []
     return Conv1dKernel(
-      attributes: a, method: method, weight: isDepthwise ? weight : [], packed: packed, bias: bias, padLeft: padLeft,
-      epilogue: epilogue, gate: gate, mr: kernels.mr, taps: direct ? Tap.table(a, padLeft: padLeft) : [])
+      attributes: a, method: method, weight: once.flatMap { isDepthwise ? $0 : nil } ?? [], packed: packed, bias: bias,
+      padLeft: padLeft, epilogue: epilogue, gate: gate, mr: kernels.mr, taps: direct ? Tap.table(a, padLeft: padLeft) : [])
+  }
+
+  private static func scaled(_ weight: [Float], by scale: [Float]?) -> [Float] {
+    scale.map { Fusion.ConvChain.weights(weight, [], scaledBy: [$0]) } ?? weight
   }
 
   /// A 1×1 GEMM over weights already in panels (`OutputPairs`' products, packed by their transform): what
@@ -109,14 +128,20 @@ struct Conv1dKernel: OpKernel {
   /// `((g · panels + p) · depth + q) · mr + r`; rows past the group's end are zero. Each output channel's
   /// weights times its `scale` when given.
   static func pack(_ w: [Float], _ a: Conv1dAttributes, scale: [Float]? = nil, kernels: KernelConfig) -> [Float] {
+    pack(loading: { w }, a, scale: scale, kernels: kernels)
+  }
+
+  /// `pack` of the weights `loading` gives, called once the panels are allocated (see `make(loadingWeight:)`).
+  static func pack(loading weight: () -> [Float], _ a: Conv1dAttributes, scale: [Float]? = nil, kernels: KernelConfig) -> [Float] {
     let mr = kernels.mr
     let groupOut = a.outChannels / a.groups
     let depth = a.inChannels / a.groups * a.kernelSize
     let count = a.groups * ((groupOut + mr - 1) / mr) * depth * mr
-    precondition(w.count == a.outChannels * depth, "\(w.count) weights for \(a)")
     precondition(scale == nil || scale!.count == a.outChannels, "one scale per output channel")
     // Written once, zero rows included, by C: no zero-filled array first, no bounds check per element.
     return .uninitialized(count: count) { out in
+      let w = weight()
+      precondition(w.count == a.outChannels * depth, "\(w.count) weights for \(a)")
       w.withUnsafeBufferPointer { w in
         guard let source = w.baseAddress, let destination = out.baseAddress else { return }
         if let scale {

@@ -1,0 +1,172 @@
+import Synchronization
+
+/// A tensor of a loaded file: where its bytes lie and what they were at load.
+struct StoredTensor: Sendable, Hashable {
+  var entry: TensorEntry
+  /// Its position in the file's tensor table: of several bad tensors, the loader reports the first.
+  var index: Int
+  /// CRC-32 of the stored bytes as loaded, to tell whether the file still holds them when they are read
+  /// again (for codec none, the raw bytes' checksum: the same bytes).
+  var storedCRC: UInt32
+}
+
+/// A model's parameter tensors. A model built in code keeps the tensors it was given. A model loaded from
+/// a file keeps only where each tensor lies in the file: its values are decoded when a kernel is made,
+/// packed, and freed, so that the next tensor's decoding reuses the pages (a fresh page costs more to
+/// fault in than the decoding of it); `Model.weights` decodes them again, once, on demand.
+final class WeightStore: Sendable {
+  /// Where a loaded file's bytes can be read again after the load.
+  enum Origin: Sendable {
+    case file(SourceFile)
+    /// The caller's array (`Model(bytes:)`): kept by reference, not copied.
+    case bytes([UInt8])
+  }
+
+  let shapes: [String: [Int]]
+  private let given: [String: Tensor]
+  /// By name; empty for a model built in code.
+  let stored: [String: StoredTensor]
+  private let origin: Origin?
+  private let state: Mutex<State>
+
+  private struct State {
+    /// The file's mapping while it loads; reads after the load go through `origin`.
+    var mapping: MappedFile?
+    /// Every tensor, once `tensors()` has decoded them.
+    var all: [String: Tensor]?
+    /// Tensors that failed to decode while kernels were made, by table index.
+    var failures: [Int: C1DError] = [:]
+    var decoded = Set<String>()
+  }
+
+  init(given: [String: Tensor]) {
+    shapes = given.mapValues(\.shape)
+    self.given = given
+    stored = [:]
+    origin = nil
+    state = Mutex(State(all: given))
+  }
+
+  /// - Parameter mapping: the file's mapping, read from until `endLoading()`.
+  init(stored tensors: [StoredTensor], origin: Origin, mapping: MappedFile?) {
+    var byName: [String: StoredTensor] = [:]
+    for tensor in tensors { byName[tensor.entry.name] = tensor }
+    stored = byName
+    shapes = byName.mapValues(\.entry.shape)
+    given = [:]
+    self.origin = origin
+    state = Mutex(State(mapping: mapping))
+  }
+
+  var isLoadedFromFile: Bool { origin != nil }
+
+  /// A tensor's values for a kernel being made, which cannot throw: a tensor that fails to decode gives
+  /// zeros and is recorded, and whoever makes the kernels throws `firstFailure()` instead of keeping them.
+  func values(_ name: String) -> [Float] {
+    if let tensor = given[name] { return tensor.values }
+    if let tensor = state.withLock({ $0.all?[name] }) { return tensor.values }
+    let tensor = stored[name]!
+    do {
+      let values = try decode(tensor)
+      state.withLock { _ = $0.decoded.insert(name) }
+      return values
+    } catch {
+      state.withLock { $0.failures[tensor.index] = C1DError.wrap(error) }
+      return [Float](repeating: 0, count: tensor.entry.rawSize / tensor.entry.dtype.size)
+    }
+  }
+
+  /// The first tensor, in table order, that `values` could not decode.
+  func firstFailure() -> C1DError? {
+    state.withLock { $0.failures.min { $0.key < $1.key }?.value }
+  }
+
+  /// Ends a load: checks the tensors no kernel decoded, and throws the first failure.
+  func endLoading() throws {
+    let decoded = state.withLock { $0.decoded }
+    for tensor in stored.values.sorted(by: { $0.index < $1.index }) where !decoded.contains(tensor.entry.name) {
+      do { _ = try decode(tensor) } catch { state.withLock { $0.failures[tensor.index] = C1DError.wrap(error) } }
+    }
+    state.withLock { $0.decoded = [] }
+    if let failure = firstFailure() { throw failure }
+  }
+
+  /// Drops the file's mapping at the end of a load, whether it succeeded or not: later reads go through
+  /// `origin`, never through a mapping that a truncation of the file would turn into a SIGBUS.
+  func releaseMapping() {
+    state.withLock { $0.mapping = nil }
+  }
+
+  /// Every tensor, decoded on the first call and kept.
+  /// - Throws: `C1DError.sourceFileChanged` when the file was rewritten in place since the load.
+  func tensors() throws -> [String: Tensor] {
+    if let all = state.withLock({ $0.all }) { return all }
+    var all: [String: Tensor] = [:]
+    for (name, tensor) in stored {
+      all[name] = Tensor(uncheckedShape: tensor.entry.shape, values: try decode(tensor))
+    }
+    // Two first calls at once both decode; either result is the same.
+    return state.withLock { state in
+      if state.all == nil { state.all = all }
+      return state.all!
+    }
+  }
+
+  /// A tensor's values for re-encoding: the kept ones, else decoded for the caller alone.
+  func valuesForSaving(_ name: String) throws -> [Float] {
+    if let tensor = given[name] ?? state.withLock({ $0.all?[name] }) { return tensor.values }
+    return try decode(stored[name]!)
+  }
+
+  /// Whether `tensors()` has decoded and kept every tensor.
+  var keepsValues: Bool { state.withLock { $0.all != nil } }
+
+  /// Whether the file's mapping is still held (only while loading).
+  var holdsMapping: Bool { state.withLock { $0.mapping != nil } }
+
+  /// The tensor's bytes as stored in the file.
+  func storedBytes(_ tensor: StoredTensor) throws -> [UInt8] {
+    try withStoredBytes(tensor) { Array($0) }
+  }
+
+  private func decode(_ tensor: StoredTensor) throws -> [Float] {
+    try withStoredBytes(tensor) { try Model.decodeTensor(tensor.entry, stored: $0) }
+  }
+
+  /// Calls `body` with the tensor's stored bytes: from the mapping during the load, else from the origin;
+  /// bytes read back from a file are first checked against the checksum taken at load.
+  private func withStoredBytes<R>(_ tensor: StoredTensor, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    let range = tensor.entry.offset..<tensor.entry.offset + tensor.entry.storedSize
+    if let mapping = state.withLock({ $0.mapping }) {
+      return try withExtendedLifetime(mapping) { try body(UnsafeRawBufferPointer(rebasing: mapping.bytes[range])) }
+    }
+    switch origin {
+    case .bytes(let bytes):
+      return try bytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[range])) }
+    case .file(let file):
+      let bytes = try Self.read(tensor, from: file)
+      return try bytes.withUnsafeBytes { try body($0) }
+    case nil:
+      preconditionFailure("tensor '\(tensor.entry.name)' has no stored bytes: the model was built in code")
+    }
+  }
+
+  private static func read(_ tensor: StoredTensor, from file: SourceFile) throws -> [UInt8] {
+    let count = tensor.entry.storedSize
+    let changed = { (actual: String) in
+      C1DError.sourceFileChanged(tensor: tensor.entry.name, path: file.path, expectedCRC: tensor.storedCRC, actual: actual)
+    }
+    let bytes: [UInt8]
+    do {
+      bytes = try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+        try file.read(offset: tensor.entry.offset, into: UnsafeMutableRawBufferPointer(buffer))
+        initialized = count
+      }
+    } catch {
+      throw changed("unreadable: \(error)")
+    }
+    let crc = Zlib.crc32(bytes)
+    guard crc == tensor.storedCRC else { throw changed("CRC-32 0x\(String(crc, radix: 16))") }
+    return bytes
+  }
+}
