@@ -49,7 +49,7 @@ struct InspectCommand: ParsableCommand {
       return NodeReport(
         name: node.name, op: node.op.name, hyperparameters: node.op.summary, inputs: node.inputs,
         storage: Set(tensors.compactMap { model.storage(of: $0) }.map { "\($0.dtype.rawValue)/\($0.codec.rawValue)" }).sorted(),
-        parameters: tensors.reduce(0) { $0 + (model.weights[$1]?.values.count ?? 0) },
+        parameters: tensors.reduce(0) { $0 + (model.weightShapes[$1]?.reduce(1, *) ?? 0) },
         outputShape: shapes?[node.outputs[0]]?.dimensions, flops: flops?[node.name])
     }
     let tensorNames = Set(model.graph.nodes.flatMap { $0.parameters.values })

@@ -165,7 +165,7 @@ struct ValidationTests {
     firstAttributes.stride = 0
     first.op = .conv1d(firstAttributes)
     graph.nodes = [first, second]
-    let problems = GraphValidator(graph: graph, weights: source.weights).problems()
+    let problems = GraphValidator(graph: graph, weights: try source.weights).problems()
     #expect(problems == [
       .invalidHyperparameter(node: "0", message: "non-positive stride is not supported"),
       .invalidHyperparameter(node: "second", message: "in_channels must be divisible by groups"),

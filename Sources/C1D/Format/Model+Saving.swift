@@ -33,14 +33,11 @@ extension Model {
 
   /// The bytes of this model as a `.c1d` file. The same model and options always give the same bytes.
   ///
-  /// A model loaded from a file reads its tensors from the file again (it keeps no copy of them): if the
-  /// file was rewritten in place since the load, this traps; `save(to:options:)` throws instead.
-  public func serialized(options: SaveOptions = SaveOptions()) -> [UInt8] {
-    do {
-      return try fileBytes(options: options)
-    } catch {
-      fatalError("Model.serialized: \(error)")
-    }
+  /// A model loaded from a file reads its tensors from the file again (it keeps no copy of them).
+  /// - Throws: `C1DError.sourceFileChanged` when that file was rewritten in place or truncated since the
+  ///   load; reload the model.
+  public func serialized(options: SaveOptions = SaveOptions()) throws -> [UInt8] {
+    try fileBytes(options: options)
   }
 
   /// A tensor's bytes as `options` store it: a loaded tensor's stored bytes when its dtype and codec are
@@ -76,7 +73,7 @@ extension Model {
     return (entry, stored)
   }
 
-  /// `serialized`, throwing where a loaded model's file no longer holds what was loaded.
+  /// The file's bytes, tensors in canonical order after the header.
   func fileBytes(options: SaveOptions) throws -> [UInt8] {
     struct Blob { var entry: TensorEntry; var bytes: [UInt8] }
     var blobs: [Blob] = try canonicalTensorOrder.map { name in

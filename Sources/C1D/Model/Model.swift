@@ -116,21 +116,10 @@ public struct Model: Sendable {
   /// Parameter tensors by name, decoded to float32. A model loaded from a file keeps no decoded copy of
   /// them (its kernels keep what running needs, mostly packed): the first access reads and decodes them
   /// from the file, and keeps them.
-  ///
-  /// A loaded model's file rewritten in place since the load cannot give its tensors back: this traps;
-  /// `decodedWeights()` throws instead.
+  /// - Throws: `C1DError.sourceFileChanged` when a loaded model's file was rewritten in place or truncated
+  ///   since the load (it no longer holds the tensors); reload the model. A model built in code never throws.
   public var weights: [String: Tensor] {
-    do {
-      return try store.tensors()
-    } catch {
-      fatalError("Model.weights: \(error); call decodedWeights() to handle this as an error")
-    }
-  }
-
-  /// `weights`, or the error that keeps a loaded model from reading them again from its file.
-  /// - Throws: `C1DError.sourceFileChanged` when the file was rewritten in place or truncated since the load.
-  public func decodedWeights() throws -> [String: Tensor] {
-    try store.tensors()
+    get throws { try store.tensors() }
   }
 
   /// The graph's inputs: name, channels, and the fixed length and sample rate when the model has them.
@@ -138,6 +127,9 @@ public struct Model: Sendable {
 
   /// The names of the graph's outputs, in order.
   public var outputs: [String] { graph.outputs }
+
+  /// Each parameter tensor's shape, by name, known without decoding the tensors.
+  public var weightShapes: [String: [Int]] { store.shapes }
 
   /// The number of parameters (elements of all weight tensors), from their shapes: nothing is decoded.
   public var parameterCount: Int { store.shapes.values.reduce(0) { $0 + $1.reduce(1, *) } }
