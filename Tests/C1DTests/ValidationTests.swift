@@ -276,3 +276,27 @@ struct JSONTests {
     #expect(throws: C1DError.self) { try JSONParser.parse(Array(text.utf8)) }
   }
 }
+
+/// Per-index results written from `concurrentPerform`; each slot is written by one iteration only.
+private final class ResultSlots<Value>: @unchecked Sendable {
+  private let slots: UnsafeMutableBufferPointer<Result<Value, any Error>?>
+
+  init(count: Int) {
+    slots = .allocate(capacity: count)
+    slots.initialize(repeating: nil)
+  }
+
+  deinit {
+    slots.deinitialize()
+    slots.deallocate()
+  }
+
+  subscript(index: Int) -> Result<Value, any Error>? {
+    get { slots[index] }
+    set { slots[index] = newValue }
+  }
+
+  func collect() throws -> [Value] {
+    try slots.map { try $0!.get() }
+  }
+}

@@ -58,8 +58,6 @@ final class WeightStore: Sendable {
     state = Mutex(State(mapping: mapping))
   }
 
-  var isLoadedFromFile: Bool { origin != nil }
-
   /// A tensor's values for a kernel being made, which cannot throw: a tensor that fails to decode gives
   /// zeros and is recorded, and whoever makes the kernels throws `firstFailure()` instead of keeping them.
   func values(_ name: String) -> [Float] {
