@@ -32,7 +32,8 @@ static const c1d_kernel_config scalar_config = {
 };
 
 #if C1D_X86
-// AVX2 has its own GEMM and depthwise bodies and the AVX weight packing; everything else is the portable code.
+// AVX2 has its own GEMM, row packing and depthwise bodies and the AVX weight packing; everything else is the
+// portable code.
 static const c1d_kernel_config avx2_config = {
     .name = "avx2",
     .mr = C1D_GEMM_8X32_MR,
@@ -40,7 +41,7 @@ static const c1d_kernel_config avx2_config = {
     .zeros = zeros_x32,
     .gemm = c1d_f32_gemm_8x32__avx2,
     .gemm_indirect = c1d_f32_igemm_8x32__avx2,
-    .pack_rows = c1d_f32_pack_rows_x32__scalar,
+    .pack_rows = c1d_f32_pack_rows_x32__avx2,
     .pack_conv_weights = c1d_f32_pack_conv_weights__avx,
     .split_phases = c1d_f32_phases__scalar,
     .interleave_phases = c1d_f32_interleave__scalar,

@@ -51,6 +51,7 @@ void c1d_f32_igemm_8x32__avx512f(long kc, const float *a, const float *const *ro
 void c1d_f32_igemm_8x32_by_packing(c1d_gemm_fn gemm, long kc, const float *a, const float *const *rows, long offset,
                                    float *c, long ldc, long row_count, long cols, int accumulate, const float *bias);
 void c1d_f32_pack_rows_x32__scalar(long kc, const float *const *rows, long offset, long cols, float *panel);
+void c1d_f32_pack_rows_x32__avx2(long kc, const float *const *rows, long offset, long cols, float *panel);
 void c1d_f32_pack_rows_x32__avx512f(long kc, const float *const *rows, long offset, long cols, float *panel);
 
 // ---- conv weights into GEMM panels at load (f32-pack-conv-weights*.c) -----------------------------------
