@@ -1,5 +1,5 @@
-// The depthwise interior in plain C, one body for every ISA whose compiler vectorises it well enough
-// (included by f32-dwconv-scalar.c, and by f32-dwconv-avx2.c with an AVX2 target).
+// The depthwise interior in plain C, a body for any ISA that the compiler vectorises well enough (included
+// by f32-dwconv-scalar.c; the AVX2 and AVX-512 files have their own).
 #include "internal.h"
 
 #define C1D_DWCONV_INTERIOR_GENERIC(NAME, ATTR)                                                             \
