@@ -11,6 +11,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 import wave
 
 import numpy as np
@@ -360,3 +361,35 @@ def test_profile_tabulates_every_step():
     assert "153.6K" in r.stdout
     bad = convrun("profile", SEED_MODEL, "--length", "2")
     assert bad.returncode == 1 and "at least 3 samples" in bad.stderr
+
+
+# ---- memory ---------------------------------------------------------------------------------
+
+def heap_vm_flags(pid: int) -> list[list[str]]:
+    """The VmFlags of each [heap] mapping of a running process (Linux)."""
+    flags, in_heap = [], False
+    with open(f"/proc/{pid}/smaps") as smaps:
+        for line in smaps:
+            fields = line.split()
+            if "-" in fields[0] and not fields[0].endswith(":"):
+                in_heap = fields[-1] == "[heap]"
+            elif in_heap and fields[0] == "VmFlags:":
+                flags.append(fields[1:])
+    return flags
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="transparent huge pages are Linux's")
+def test_heap_is_advised_for_huge_pages(signal_model):
+    """The CLI asks for huge pages on the heap its load and first run will use, so that they fault in 2 MiB
+    at a time (`Model.keepFreedMemoryForReuse`). Seen while `convrun stream` waits for its input."""
+    process = subprocess.Popen([CONVRUN, "stream", signal_model], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    try:
+        deadline, flags = time.monotonic() + 20, []
+        while time.monotonic() < deadline and not any("hg" in f for f in flags):
+            time.sleep(0.05)
+            flags = heap_vm_flags(process.pid)
+        assert any("hg" in f for f in flags), f"no [heap] mapping advised for huge pages: {flags}"
+    finally:
+        process.stdin.close()
+        process.wait(timeout=20)

@@ -9,6 +9,8 @@
 // of `nr` columns, element (p, j) at b[p * nr + j].
 
 // Function pointers are never NULL in a config; the data pointers they take follow each comment.
+#include <stddef.h>
+
 #pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Wnullability-completeness"
 
@@ -130,6 +132,10 @@ const c1d_kernel_config *c1d_kernel_config_best(void);
 /// Process-wide: keep freed memory in the heap (glibc), so repeated large allocations reuse pages
 /// instead of mapping and zeroing fresh ones. Returns 1 if applied. For executables, not libraries.
 int c1d_retain_freed_memory(void);
+
+/// Process-wide, after c1d_retain_freed_memory: asks for transparent huge pages on the next `bytes` of heap
+/// (Linux, glibc), so that a first run faults its activations in 2 MiB at a time. Returns 1 if applied.
+int c1d_heap_prefer_huge_pages(size_t bytes);
 
 #pragma clang diagnostic pop
 
