@@ -28,6 +28,9 @@ int c1d_heap_prefer_huge_pages(size_t bytes) {
   // allocations carved from it later fault in 2 MiB at a time instead of 4 KiB.
   const uintptr_t huge = (uintptr_t)2 << 20;
   if (bytes < 2 * huge) return 0;
+  // Threads would otherwise allocate from arenas of their own, mapped apart from this heap: the loader
+  // decodes and packs weights on worker threads.
+  mallopt(M_ARENA_MAX, 1);
   char *block = malloc(bytes);
   if (!block) return 0;
   uintptr_t start = ((uintptr_t)block + huge - 1) & ~(huge - 1);
