@@ -60,12 +60,14 @@ void c1d_f32_pack_conv_weights__avx(long groups, long group_out, long depth, lon
 
 // ---- transposed-conv phase interleave (f32-interleave-*.c) -----------------------------------------------
 void c1d_f32_interleave__scalar(const float *const *phases, long stride, long length, float fill, float *y);
+void c1d_f32_interleave__avx2(const float *const *phases, long stride, long length, float fill, float *y);
 void c1d_f32_interleave__avx512f(const float *const *phases, long stride, long length, float fill, float *y);
 /// Frames [done, length / stride) and the partial last frame, scalar.
 void c1d_f32_interleave_tail(const float *const *phases, long stride, long length, float fill, float *y, long done);
 
 // ---- strided-conv phase split (f32-phases-*.c) ------------------------------------------------------------
 void c1d_f32_phases__scalar(const float *x, long length, long stride, long phase_length, float *y);
+void c1d_f32_phases__avx2(const float *x, long length, long stride, long phase_length, float *y);
 void c1d_f32_phases__avx512f(const float *x, long length, long stride, long phase_length, float *y);
 /// Elements from index `done` (a multiple of the stride) on.
 void c1d_f32_phases_tail(const float *x, long length, long stride, long phase_length, float *y, long done);
@@ -94,6 +96,8 @@ void c1d_f32_dwconv__avx512f(const float *x, long length, long left, int mode, f
 // ---- kernel 3 by output pairs: Winograd F(2, 3) (f32-winograd23-*.c), stride 2 (f32-pairs-stride2-*.c) ----
 void c1d_f32_winograd23_pairs__scalar(const float *x, long length, long left, int mode, float value, long reach_high,
                                       long first, long pairs, float *d0, float *d1, float *d2, float *d3);
+void c1d_f32_winograd23_pairs__avx2(const float *x, long length, long left, int mode, float value, long reach_high,
+                                    long first, long pairs, float *d0, float *d1, float *d2, float *d3);
 void c1d_f32_winograd23_pairs__avx512f(const float *x, long length, long left, int mode, float value, long reach_high,
                                        long first, long pairs, float *d0, float *d1, float *d2, float *d3);
 /// Pairs [from, to) whose four positions all lie in the row.
@@ -105,6 +109,8 @@ void c1d_f32_winograd23_pairs_bordered(const float *x, long length, long left, i
                                        float *d2, float *d3);
 void c1d_f32_winograd23_combine__scalar(const float *m0, const float *m1, const float *m2, const float *m3, float *y,
                                         long count);
+void c1d_f32_winograd23_combine__avx2(const float *m0, const float *m1, const float *m2, const float *m3, float *y,
+                                      long count);
 void c1d_f32_winograd23_combine__avx512f(const float *m0, const float *m1, const float *m2, const float *m3,
                                          float *y, long count);
 /// Pairs j from `done` on.
@@ -113,6 +119,8 @@ void c1d_f32_winograd23_combine_tail(const float *m0, const float *m1, const flo
 
 void c1d_f32_stride2_pairs__scalar(const float *x, long length, long left, int mode, float value, long reach_high,
                                    long first, long pairs, float *d1, float *e, float *d2, float *d3, float *f);
+void c1d_f32_stride2_pairs__avx2(const float *x, long length, long left, int mode, float value, long reach_high,
+                                 long first, long pairs, float *d1, float *e, float *d2, float *d3, float *f);
 void c1d_f32_stride2_pairs__avx512f(const float *x, long length, long left, int mode, float value, long reach_high,
                                     long first, long pairs, float *d1, float *e, float *d2, float *d3, float *f);
 /// Pairs [from, to) whose five positions all lie in the row.
@@ -123,6 +131,7 @@ void c1d_f32_stride2_pairs_bordered(const float *x, long length, long left, int 
                                     long from, long to, long first, float *d1, float *e, float *d2, float *d3,
                                     float *f);
 void c1d_f32_stride2_combine__scalar(const float *p, const float *q, const float *r, float *y, long count);
+void c1d_f32_stride2_combine__avx2(const float *p, const float *q, const float *r, float *y, long count);
 void c1d_f32_stride2_combine__avx512f(const float *p, const float *q, const float *r, float *y, long count);
 /// Pairs j from `done` on.
 void c1d_f32_stride2_combine_tail(const float *p, const float *q, const float *r, float *y, long count, long done);

@@ -135,6 +135,38 @@ struct ConvTranspose1dTests {
     }
   }
 
+  /// The phases of an output of `length` (phase r holds its frames r + v·stride < length); every third phase
+  /// from 1 has no taps (nil), as when gcd(dilation, stride) > 1.
+  static func interleaveInputs(stride: Int, length: Int) -> [[Float]?] {
+    (0..<stride).map { r in
+      r % 3 == 1 ? nil : randomValues((length - r + stride - 1) / stride, seed: UInt64(100 * stride + r))
+    }
+  }
+
+  // Strides with and without a vector path; lengths around its 8- and 16-frame steps, and partial last frames.
+  @Test("the phase interleave puts frame v of phase r at r + v·stride, exactly", arguments: KernelConfig.supported, [1, 2, 3, 4, 8, 17])
+  func interleave(_ config: KernelConfig, _ stride: Int) {
+    let fill: Float = 0.375
+    for frames in [0, 1, 7, 8, 9, 15, 16, 17, 33, 40] {
+      for extra in Set([0, 1, stride - 1]) where frames * stride + extra > 0 {
+        let length = frames * stride + extra
+        let phases = Self.interleaveInputs(stride: stride, length: length)
+        let pointers = phases.map { phase -> UnsafeMutablePointer<Float>? in
+          guard let phase else { return nil }
+          let p = UnsafeMutablePointer<Float>.allocate(capacity: phase.count)
+          p.initialize(from: phase, count: phase.count)
+          return p
+        }
+        defer { pointers.forEach { $0?.deallocate() } }
+        var y = [Float](repeating: .nan, count: length + 1)
+        pointers.map { $0.map { UnsafePointer($0) } }.withUnsafeBufferPointer { config.interleave_phases($0.baseAddress!, stride, length, fill, &y) }
+        let expected = (0..<length).map { t in phases[t % stride]?[t / stride] ?? fill }
+        #expect(Array(y.prefix(length)) == expected, "\(config.name) stride \(stride) length \(length)")
+        #expect(y[length].isNaN, "\(config.name) stride \(stride) length \(length): wrote past the output")
+      }
+    }
+  }
+
   @Test("an unbatched (C, L) input gives a (C, L_out) output")
   func unbatched() throws {
     let c = Self.c(2, 3, k: 4, s: 2, p: 1, L: 5)

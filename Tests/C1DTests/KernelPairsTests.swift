@@ -5,7 +5,7 @@ import Testing
 
 /// Kernel-3 convs by output pairs, per kernel set: the input transforms of Winograd's F(2, 3) (stride 1) and
 /// of F(2, 2) on taps 0 and 2 (stride 2) and their combines, exactly against their definitions (padding,
-/// tiles starting mid-row, pair counts around the 16-pair vector step); then transform, per-channel
+/// tiles starting mid-row, pair counts around the 8- and 16-pair vector steps); then transform, per-channel
 /// products and combine together against a direct convolution.
 @Suite("Output-pair kernels")
 struct KernelPairsTests {
