@@ -32,8 +32,7 @@ static const c1d_kernel_config scalar_config = {
 };
 
 #if C1D_X86
-// AVX2 has its own GEMM, row packing and depthwise bodies and the AVX weight packing; everything else is the
-// portable code.
+// AVX2 has a kernel of its own in every family, and shares the AVX weight packing with AVX-512.
 static const c1d_kernel_config avx2_config = {
     .name = "avx2",
     .mr = C1D_GEMM_8X32_MR,
@@ -50,11 +49,11 @@ static const c1d_kernel_config avx2_config = {
     .winograd23_combine = c1d_f32_winograd23_combine__avx2,
     .stride2_pairs = c1d_f32_stride2_pairs__avx2,
     .stride2_combine = c1d_f32_stride2_combine__avx2,
-    .max_pool_row = c1d_f32_maxpool__scalar,
-    .activation = c1d_f32_vact__scalar,
-    .gate = c1d_f32_vgate__scalar,
-    .binary = c1d_f32_vbinary__scalar,
-    .moments = c1d_f32_moments__scalar,
+    .max_pool_row = c1d_f32_maxpool__avx2,
+    .activation = c1d_f32_vact__avx2,
+    .gate = c1d_f32_vgate__avx2,
+    .binary = c1d_f32_vbinary__avx2,
+    .moments = c1d_f32_moments__avx2,
 };
 
 static const c1d_kernel_config avx512_config = {

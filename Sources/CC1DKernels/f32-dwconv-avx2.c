@@ -1,12 +1,6 @@
 #include "x86.h"
 
 #if C1D_X86
-// Lanes [0, n) of an 8-lane mask, n clamped to [0, 8].
-__attribute__((target("avx2"))) static inline __m256i lane_mask(long n) {
-  long k = n < 0 ? 0 : n > 8 ? 8 : n;
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)k), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-
 // Stride 1 holds its 32 outputs in registers over every tap; the plain C body (still used for other strides)
 // sweeps the whole row once per tap, and rows of a few thousand samples fall out of L1 between sweeps.
 __attribute__((target("avx2,fma"))) void c1d_f32_dwconv_interior__avx2(const float *x, const float *w, long k, long d,
@@ -35,7 +29,7 @@ __attribute__((target("avx2,fma"))) void c1d_f32_dwconv_interior__avx2(const flo
   }
   for (; t < count; t += 8) {
     // Masked-off lanes are never read, so the last block cannot run past the end of the row.
-    __m256i m = lane_mask(count - t);
+    __m256i m = tail_mask256(count - t);
     __m256 a0 = vb;
     for (long q = 0; q < k; q++)
       a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(w + q), _mm256_maskload_ps(x + t + q * d, m), a0);

@@ -8,13 +8,6 @@
 #if C1D_X86
 enum { MR = C1D_GEMM_8X32_MR, NR = C1D_GEMM_8X32_NR };
 
-// Lanes [0, n) of an 8-lane mask, n clamped to [0, 8].
-__attribute__((target("avx2"))) static inline __m256i lane_mask(long n) {
-  long k = n < 0 ? 0 : n > 8 ? 8 : n;
-  const __m256i index = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)k), index);
-}
-
 // Rows [row0, row0 + ROWS) × columns [col0, col0 + 8·VECS) of the tile, over the whole depth. ROWS, VECS and
 // `masked` are constants at each call site. `masked` reads B with masks: a row table may end within the
 // sub-tile, and masked-off lanes are never read; a packed panel is zero-padded and never needs them. Rows
@@ -25,7 +18,7 @@ sub_tile(const int ROWS, const int VECS, int masked, long kc, const float *a, co
          const float *b, float *c, long ldc, long row_count, long row0, long cols, long col0, int accumulate,
          const float *bias) {
   __m256i mask[SUB_TILE_MAX_VECS];
-  for (int j = 0; j < VECS; j++) mask[j] = lane_mask(cols - col0 - 8 * j);
+  for (int j = 0; j < VECS; j++) mask[j] = tail_mask256(cols - col0 - 8 * j);
   __m256 acc[6][SUB_TILE_MAX_VECS];
   for (int i = 0; i < ROWS; i++) {
     long row = row0 + i;
@@ -91,8 +84,8 @@ __attribute__((target("avx2,fma"))) void c1d_f32_gemm_8x32__avx2(long kc, const 
 
 __attribute__((target("avx2"))) void c1d_f32_pack_rows_x32__avx2(long kc, const float *const *rows, long offset,
                                                                   long cols, float *panel) {
-  const __m256i m0 = lane_mask(cols), m1 = lane_mask(cols - 8), m2 = lane_mask(cols - 16),
-                m3 = lane_mask(cols - 24);
+  const __m256i m0 = tail_mask256(cols), m1 = tail_mask256(cols - 8), m2 = tail_mask256(cols - 16),
+                m3 = tail_mask256(cols - 24);
   for (long p = 0; p < kc; p++) {
     // The next column panel of the same rows comes next; its lines are far apart (one per input channel),
     // out of the hardware prefetcher's reach.

@@ -139,6 +139,8 @@ void c1d_f32_stride2_combine_tail(const float *p, const float *q, const float *r
 // ---- pooling (f32-maxpool-*.c) --------------------------------------------------------------------------
 void c1d_f32_maxpool__scalar(const float *x, long length, long kernel, long stride, long dilation, long padding,
                              float *y, long count);
+void c1d_f32_maxpool__avx2(const float *x, long length, long kernel, long stride, long dilation, long padding,
+                           float *y, long count);
 void c1d_f32_maxpool__avx512f(const float *x, long length, long kernel, long stride, long dilation, long padding,
                               float *y, long count);
 /// Output t of a max pool whose window starts at `start`, taps in the padding skipped.
@@ -146,14 +148,19 @@ float c1d_f32_maxpool_window(const float *x, long length, long start, long kerne
 
 // ---- element-wise (f32-vact-*.c, f32-vbinary-*.c) and reductions (f32-moments-*.c) ----------------------
 void c1d_f32_vact__scalar(int kind, float *data, long count, float parameter);
+void c1d_f32_vact__avx2(int kind, float *data, long count, float parameter);
 void c1d_f32_vact__avx512f(int kind, float *data, long count, float parameter);
 void c1d_f32_vgate__scalar(int value_kind, float value_parameter, const float *value, int gate_kind,
                            float gate_parameter, const float *gate, float *y, long count);
+void c1d_f32_vgate__avx2(int value_kind, float value_parameter, const float *value, int gate_kind,
+                         float gate_parameter, const float *gate, float *y, long count);
 void c1d_f32_vgate__avx512f(int value_kind, float value_parameter, const float *value, int gate_kind,
                             float gate_parameter, const float *gate, float *y, long count);
 void c1d_f32_vbinary__scalar(int product, float *y, const float *other, long count);
+void c1d_f32_vbinary__avx2(int product, float *y, const float *other, long count);
 void c1d_f32_vbinary__avx512f(int product, float *y, const float *other, long count);
 void c1d_f32_moments__scalar(const float *x, long n, double *mean, double *variance);
+void c1d_f32_moments__avx2(const float *x, long n, double *mean, double *variance);
 void c1d_f32_moments__avx512f(const float *x, long n, double *mean, double *variance);
 
 #endif

@@ -1,5 +1,5 @@
 // Included by the x86 kernel files and config.c (they compile to nothing elsewhere): the one test for
-// x86, and helpers shared by the AVX-512 files and by the AVX2 files.
+// x86, and helpers shared by the AVX-512 and AVX2 files.
 #ifndef C1D_X86_H
 #define C1D_X86_H
 
@@ -48,6 +48,12 @@ __attribute__((target("avx2"))) static inline void zip_avx2(__m256 a, __m256 b, 
 __attribute__((target("avx2"))) static inline __m256 shift_in_avx2(__m256 v, const float *next) {
   const __m256i down = _mm256_setr_epi32(1, 2, 3, 4, 5, 6, 7, 7);
   return _mm256_blend_ps(_mm256_permutevar8x32_ps(v, down), _mm256_broadcast_ss(next), 0x80);
+}
+
+// Lanes [0, n) set (none for n <= 0, all for n >= 8; n fits an int): the mask of _mm256_maskload_ps /
+// _mm256_maskstore_ps for a tail, which AVX2 has instead of AVX-512's mask registers.
+__attribute__((target("avx2"))) static inline __m256i tail_mask256(long n) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 #endif
 

@@ -5,10 +5,10 @@ import Testing
 @testable import C1D
 
 /// The element-wise kernels of every kernel set against the functions they compute (in Double), the phase
-/// split and the moments, at counts around the 16-lane vector step and its masked tail.
+/// split and the moments, at counts around the 8- and 16-lane vector steps and their masked tails.
 @Suite("Element-wise kernels")
 struct KernelElementwiseTests {
-  static let counts = [1, 15, 16, 17, 33, 100]
+  static let counts = [1, 7, 8, 9, 15, 16, 17, 33, 100]
 
   struct Activation: Sendable, CustomTestStringConvertible {
     let kind: Int32, parameter: Float, name: String
@@ -53,12 +53,27 @@ struct KernelElementwiseTests {
   func activation(_ config: KernelConfig, _ f: Activation) {
     for count in Self.counts {
       let x = Self.inputs(count)
-      var y = x + [.nan]
+      // A sentinel that every activation but the identity changes (f(NaN) is NaN for all of them).
+      var y = x + [-5]
       config.activation(f.kind, &y, count, f.parameter)
       let expected = x.map { f.reference(Double($0)) }
       #expect(allClose(Array(y.prefix(count)), expected, tolerance: 2e-6), "\(config.name) \(f.name) count \(count)")
-      #expect(y[count].isNaN, "\(config.name) \(f.name): wrote past count \(count)")
+      #expect(y[count] == -5, "\(config.name) \(f.name): wrote past count \(count)")
     }
+  }
+
+  /// NaN, infinities and values past exp's range (where the formulas clamp or flush to 0), in the vector
+  /// body and in the tail: 19 values are two 8-lane vectors and a tail of 3, one 16-lane vector and 3.
+  @Test("activations at NaN, ±infinity and beyond exp's range", arguments: KernelConfig.supported, activations)
+  func activationSpecials(_ config: KernelConfig, _ f: Activation) {
+    let specials: [Float] = [.nan, .infinity, -.infinity, 100, -100, 89, -89, 20, -20, 9.5, -9.5]
+    let x = (0..<19).map { specials[($0 * 7) % specials.count] }
+    var y = x
+    config.activation(f.kind, &y, x.count, f.parameter)
+    // silu(−inf) is −inf / (1 + exp(inf)) with exp capped below inf: −inf, where the reference (and PyTorch's
+    // x · sigmoid(x)) is NaN. A known difference of the shared formula, left as it is.
+    let expected = x.map { f.kind == C1D_ACT_SILU && $0 == -.infinity ? -.infinity : f.reference(Double($0)) }
+    #expect(allClose(y, expected, tolerance: 2e-6), "\(config.name) \(f.name): \(x) gave \(y)")
   }
 
   @Test("relu passes NaN through, as PyTorch does", arguments: KernelConfig.supported)
@@ -70,8 +85,9 @@ struct KernelElementwiseTests {
 
   @Test("gate is f(value) · g(gate), in place too", arguments: KernelConfig.supported, counts)
   func gate(_ config: KernelConfig, _ count: Int) {
-    let value = Self.inputs(count)
-    let gate = randomValues(count, seed: 77).map { $0 * 6 }
+    // One more element each, past count: a kernel that reads and writes it changes the NaN at y[count].
+    let value = Self.inputs(count) + [-5]
+    let gate = randomValues(count, seed: 77).map { $0 * 6 } + [-5]
     let (tanh, sigmoid) = (Self.activations[7], Self.activations[6])
     let expected = (0..<count).map { tanh.reference(Double(value[$0])) * sigmoid.reference(Double(gate[$0])) }
     var y = [Float](repeating: .nan, count: count + 1)
@@ -80,18 +96,19 @@ struct KernelElementwiseTests {
     #expect(y[count].isNaN, "\(config.name): wrote past count \(count)")
     var inPlace = value
     inPlace.withUnsafeMutableBufferPointer { v in config.gate(tanh.kind, 0, v.baseAddress!, sigmoid.kind, 0, gate, v.baseAddress!, count) }
-    #expect(inPlace == Array(y.prefix(count)), "\(config.name) in place, count \(count)")
+    #expect(inPlace == Array(y.prefix(count)) + [-5], "\(config.name) in place, count \(count)")
   }
 
   @Test("binary adds and multiplies exactly", arguments: KernelConfig.supported, counts)
   func binary(_ config: KernelConfig, _ count: Int) {
-    let a = randomValues(count, seed: 1), b = randomValues(count, seed: 2)
+    // b has one more element, so that a kernel that handles element `count` changes the 3 there.
+    let a = randomValues(count, seed: 1), b = randomValues(count, seed: 2) + [2]
     for product in [false, true] {
-      var y = a + [.nan]
+      var y = a + [3]
       config.binary(product ? 1 : 0, &y, b, count)
       let expected = zip(a, b).map { product ? $0 * $1 : $0 + $1 }
       #expect(Array(y.prefix(count)) == expected, "\(config.name) \(product ? "mul" : "add") count \(count)")
-      #expect(y[count].isNaN, "\(config.name): wrote past count \(count)")
+      #expect(y[count] == 3, "\(config.name): wrote past count \(count)")
     }
   }
 
@@ -104,6 +121,21 @@ struct KernelElementwiseTests {
     let expectedVariance = x.reduce(0.0) { $0 + (Double($1) - expectedMean) * (Double($1) - expectedMean) } / Double(count)
     #expect(abs(mean - expectedMean) <= 1e-6 * max(1, abs(expectedMean)), "\(config.name) mean, count \(count)")
     #expect(abs(variance - expectedVariance) <= 1e-5 * max(1, expectedVariance), "\(config.name) variance, count \(count)")
+  }
+
+  /// A long row far from zero: float sums over the whole row (errors near 2e-7 in the mean, 2e-6 in the
+  /// variance), or a one-pass E[x²] − E[x]², lose digits here; float blocks of 4096 added in double do not
+  /// (near 1e-10 and 1e-7).
+  @Test("moments keep their precision on long rows with a large mean", arguments: KernelConfig.supported)
+  func momentsLongRow(_ config: KernelConfig) {
+    let count = 1 << 20
+    let x = randomValues(count, seed: 11).map { $0 * 0.5 + 300 }
+    var mean = 0.0, variance = 0.0
+    config.moments(x, count, &mean, &variance)
+    let expectedMean = x.reduce(0.0) { $0 + Double($1) } / Double(count)
+    let expectedVariance = x.reduce(0.0) { $0 + (Double($1) - expectedMean) * (Double($1) - expectedMean) } / Double(count)
+    #expect(abs(mean - expectedMean) <= 1e-8 * abs(expectedMean), "\(config.name) mean \(mean) vs \(expectedMean)")
+    #expect(abs(variance - expectedVariance) <= 1e-6 * expectedVariance, "\(config.name) variance \(variance) vs \(expectedVariance)")
   }
 
   @Test("phase split puts x[j·s + p] at phase p, position j", arguments: KernelConfig.supported, [1, 2, 3, 5])

@@ -21,6 +21,11 @@ struct PoolingTests {
     Case(kernel: 4, stride: 3, dilation: 1, padding: 0, ceilMode: true, length: 64),
     Case(kernel: 3, stride: 1, dilation: 3, padding: 0, ceilMode: false, length: 40),
     Case(kernel: 2, stride: 2, dilation: 1, padding: 0, ceilMode: false, length: 5),
+    // 17 outputs, whose last stride-2 window ends at the row's end: the over-reading block stops short of it.
+    Case(kernel: 2, stride: 2, dilation: 1, padding: 0, ceilMode: false, length: 34),
+    // 8 and 16 outputs, all of them interior: whole vectors, no scalar tail.
+    Case(kernel: 3, stride: 1, dilation: 1, padding: 0, ceilMode: false, length: 10),
+    Case(kernel: 3, stride: 2, dilation: 1, padding: 0, ceilMode: false, length: 34),
   ]
 
   /// PyTorch's rule: the greatest tap inside the row, NaN as soon as one tap is NaN.

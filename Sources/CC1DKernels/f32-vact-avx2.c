@@ -1,0 +1,107 @@
+#include "x86.h"
+#include "f32-act-constants.h"
+
+#if C1D_X86
+#define T256 __attribute__((target("avx2,fma")))
+
+// The AVX-512 file's formulas in 8 lanes. min/max return their second operand when either is NaN, so the
+// constant goes first wherever a NaN input must reach the output (PyTorch: f(NaN) = NaN).
+
+T256 static inline __m256 abs256(__m256 x) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x); }
+
+T256 static inline __m256 exp256(__m256 x) {
+  x = _mm256_min_ps(_mm256_set1_ps(88.3762626647949f), x);
+  __m256 tiny = _mm256_cmp_ps(x, _mm256_set1_ps(-87.3365478515625f), _CMP_LT_OQ);
+  __m256 fx = _mm256_floor_ps(_mm256_fmadd_ps(x, _mm256_set1_ps(kLog2e), _mm256_set1_ps(0.5f)));
+  __m256 r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(kExpC1), x);
+  r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(kExpC2), r);
+  __m256 y = _mm256_set1_ps(kExpP[0]);
+  for (int i = 1; i < 6; i++) y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(kExpP[i]));
+  y = _mm256_fmadd_ps(y, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+  __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(fx), _mm256_set1_epi32(127)), 23);
+  // Below the range the scale's exponent would wrap: flush to 0 as the scalar version does.
+  return _mm256_andnot_ps(tiny, _mm256_mul_ps(y, _mm256_castsi256_ps(bits)));
+}
+
+T256 static inline __m256 tanh256(__m256 x) {
+  __m256 a = abs256(x);
+  __m256 z = _mm256_mul_ps(x, x);
+  __m256 p = _mm256_set1_ps(kTanhP[0]);
+  for (int i = 1; i < 5; i++) p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(kTanhP[i]));
+  __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(x, z), p, x);
+  // Capped so that exp never overflows into inf / inf. At 20, not the AVX-512 file's 18: 2 / (e^20 + 1) is
+  // below half an ulp of 1, so that |x| > 10 gives exactly ±1 as the scalar version does, where e^18 left
+  // 1 − 2^-24 and gelu_tanh(−100) = −3e-6 instead of −0.
+  __m256 e = exp256(_mm256_min_ps(_mm256_set1_ps(20.0f), _mm256_add_ps(a, a)));
+  __m256 large = _mm256_sub_ps(_mm256_set1_ps(1.0f), _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, _mm256_set1_ps(1.0f))));
+  large = _mm256_or_ps(large, _mm256_and_ps(x, _mm256_set1_ps(-0.0f)));
+  __m256 is_small = _mm256_cmp_ps(a, _mm256_set1_ps(0.625f), _CMP_LT_OQ);
+  return _mm256_blendv_ps(large, small, is_small);
+}
+
+T256 static inline __m256 erf256(__m256 x) {
+  __m256 sign = _mm256_and_ps(x, _mm256_set1_ps(-0.0f));
+  __m256 a = abs256(x);
+  __m256 t = _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_fmadd_ps(_mm256_set1_ps(kErfP), a, _mm256_set1_ps(1.0f)));
+  __m256 r = _mm256_fmadd_ps(_mm256_set1_ps(kErf5), t, _mm256_set1_ps(kErf4));
+  r = _mm256_fmadd_ps(r, t, _mm256_set1_ps(kErf3));
+  r = _mm256_fmadd_ps(r, t, _mm256_set1_ps(kErf2));
+  r = _mm256_fmadd_ps(r, t, _mm256_set1_ps(kErf1));
+  __m256 e = exp256(_mm256_sub_ps(_mm256_setzero_ps(), _mm256_mul_ps(x, x)));
+  __m256 v = _mm256_fnmadd_ps(_mm256_mul_ps(r, t), e, _mm256_set1_ps(1.0f));
+  return _mm256_or_ps(v, sign);
+}
+
+T256 static inline __m256 apply256(int kind, __m256 x, float p) {
+  __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f);
+  switch (kind) {
+  case C1D_ACT_RELU: {
+    // Not max(0, x): that would turn −0 into −0 where PyTorch gives +0.
+    __m256 keep = _mm256_or_ps(_mm256_cmp_ps(x, zero, _CMP_GT_OQ), _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+    return _mm256_and_ps(x, keep);
+  }
+  case C1D_ACT_LEAKY_RELU:
+    return _mm256_blendv_ps(x, _mm256_mul_ps(x, _mm256_set1_ps(p)), _mm256_cmp_ps(x, zero, _CMP_LT_OQ));
+  case C1D_ACT_ELU: {
+    __m256 neg = _mm256_mul_ps(_mm256_set1_ps(p), _mm256_sub_ps(exp256(_mm256_min_ps(zero, x)), one));
+    return _mm256_blendv_ps(neg, x, _mm256_cmp_ps(x, zero, _CMP_GT_OQ));
+  }
+  case C1D_ACT_GELU_ERF: {
+    __m256 e = erf256(_mm256_mul_ps(x, _mm256_set1_ps(0.70710678118654752440f)));
+    return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), x), _mm256_add_ps(one, e));
+  }
+  case C1D_ACT_GELU_TANH: {
+    __m256 x3 = _mm256_mul_ps(_mm256_mul_ps(x, x), x);
+    __m256 inner = _mm256_mul_ps(_mm256_set1_ps(0.79788456080286535588f), _mm256_fmadd_ps(_mm256_set1_ps(0.044715f), x3, x));
+    return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), x), _mm256_add_ps(one, tanh256(inner)));
+  }
+  case C1D_ACT_SILU: return _mm256_div_ps(x, _mm256_add_ps(one, exp256(_mm256_sub_ps(zero, x))));
+  case C1D_ACT_SIGMOID: return _mm256_div_ps(one, _mm256_add_ps(one, exp256(_mm256_sub_ps(zero, x))));
+  case C1D_ACT_TANH: return tanh256(x);
+  default: return x;
+  }
+}
+
+T256 void c1d_f32_vact__avx2(int kind, float *data, long count, float p) {
+  long i = 0;
+  for (; i + 8 <= count; i += 8) _mm256_storeu_ps(data + i, apply256(kind, _mm256_loadu_ps(data + i), p));
+  if (i < count) {
+    __m256i m = tail_mask256(count - i);
+    _mm256_maskstore_ps(data + i, m, apply256(kind, _mm256_maskload_ps(data + i, m), p));
+  }
+}
+
+T256 void c1d_f32_vgate__avx2(int value_kind, float value_parameter, const float *value, int gate_kind,
+                              float gate_parameter, const float *gate, float *y, long count) {
+  long i = 0;
+  for (; i + 8 <= count; i += 8) {
+    __m256 v = apply256(value_kind, _mm256_loadu_ps(value + i), value_parameter);
+    _mm256_storeu_ps(y + i, _mm256_mul_ps(v, apply256(gate_kind, _mm256_loadu_ps(gate + i), gate_parameter)));
+  }
+  if (i < count) {
+    __m256i m = tail_mask256(count - i);
+    __m256 v = apply256(value_kind, _mm256_maskload_ps(value + i, m), value_parameter);
+    _mm256_maskstore_ps(y + i, m, _mm256_mul_ps(v, apply256(gate_kind, _mm256_maskload_ps(gate + i, m), gate_parameter)));
+  }
+}
+#endif
