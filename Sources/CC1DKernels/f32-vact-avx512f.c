@@ -4,8 +4,11 @@
 #if C1D_X86
 #define T512 __attribute__((target("avx512f,avx512dq,fma")))
 
+// min/max return their second operand when either is NaN, so the constant goes first wherever a NaN input
+// must reach the output (PyTorch: f(NaN) = NaN).
+
 T512 static inline __m512 exp512(__m512 x) {
-  x = _mm512_min_ps(x, _mm512_set1_ps(88.3762626647949f));
+  x = _mm512_min_ps(_mm512_set1_ps(88.3762626647949f), x);
   __mmask16 tiny = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-87.3365478515625f), _CMP_LT_OQ);
   __m512 fx = _mm512_roundscale_ps(_mm512_fmadd_ps(x, _mm512_set1_ps(kLog2e), _mm512_set1_ps(0.5f)),
                                    _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
@@ -24,7 +27,9 @@ T512 static inline __m512 tanh512(__m512 x) {
   __m512 p = _mm512_set1_ps(kTanhP[0]);
   for (int i = 1; i < 5; i++) p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(kTanhP[i]));
   __m512 small = _mm512_fmadd_ps(_mm512_mul_ps(x, z), p, x);
-  __m512 e = exp512(_mm512_min_ps(_mm512_add_ps(a, a), _mm512_set1_ps(18.0f)));
+  // Capped so that exp never overflows into inf / inf; at 20, 2 / (e^20 + 1) is below half an ulp of 1, so
+  // |x| > 10 gives exactly ±1 as the scalar version does.
+  __m512 e = exp512(_mm512_min_ps(_mm512_set1_ps(20.0f), _mm512_add_ps(a, a)));
   __m512 large = _mm512_sub_ps(_mm512_set1_ps(1.0f), _mm512_div_ps(_mm512_set1_ps(2.0f), _mm512_add_ps(e, _mm512_set1_ps(1.0f))));
   large = _mm512_or_ps(large, _mm512_and_ps(x, _mm512_set1_ps(-0.0f)));  // sign of x
   __mmask16 is_small = _mm512_cmp_ps_mask(a, _mm512_set1_ps(0.625f), _CMP_LT_OQ);
@@ -52,7 +57,7 @@ T512 static inline __m512 apply512(int kind, __m512 x, float p) {
   case C1D_ACT_LEAKY_RELU:
     return _mm512_mask_mul_ps(x, _mm512_cmp_ps_mask(x, zero, _CMP_LT_OQ), x, _mm512_set1_ps(p));
   case C1D_ACT_ELU: {
-    __m512 neg = _mm512_mul_ps(_mm512_set1_ps(p), _mm512_sub_ps(exp512(_mm512_min_ps(x, zero)), one));
+    __m512 neg = _mm512_mul_ps(_mm512_set1_ps(p), _mm512_sub_ps(exp512(_mm512_min_ps(zero, x)), one));
     return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, zero, _CMP_GT_OQ), neg, x);
   }
   case C1D_ACT_GELU_ERF: {
