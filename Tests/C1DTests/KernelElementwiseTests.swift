@@ -83,20 +83,27 @@ struct KernelElementwiseTests {
     #expect(y[0].isNaN && y[2].isNaN && y[1] == 0 && y[3] == 2 && y[4...].allSatisfy { $0 == 0 }, "\(config.name)")
   }
 
+  /// WaveNet's tanh · sigmoid and GLU's identity · sigmoid (kernels may have loops of their own for them),
+  /// and a pair no kernel singles out.
+  static let gatePairs = [(activations[7], activations[6]), (activations[8], activations[6]), (activations[0], activations[3])]
+
   @Test("gate is f(value) · g(gate), in place too", arguments: KernelConfig.supported, counts)
   func gate(_ config: KernelConfig, _ count: Int) {
     // One more element each, past count: a kernel that reads and writes it changes the NaN at y[count].
     let value = Self.inputs(count) + [-5]
     let gate = randomValues(count, seed: 77).map { $0 * 6 } + [-5]
-    let (tanh, sigmoid) = (Self.activations[7], Self.activations[6])
-    let expected = (0..<count).map { tanh.reference(Double(value[$0])) * sigmoid.reference(Double(gate[$0])) }
-    var y = [Float](repeating: .nan, count: count + 1)
-    config.gate(tanh.kind, 0, value, sigmoid.kind, 0, gate, &y, count)
-    #expect(allClose(Array(y.prefix(count)), expected, tolerance: 2e-6), "\(config.name) count \(count)")
-    #expect(y[count].isNaN, "\(config.name): wrote past count \(count)")
-    var inPlace = value
-    inPlace.withUnsafeMutableBufferPointer { v in config.gate(tanh.kind, 0, v.baseAddress!, sigmoid.kind, 0, gate, v.baseAddress!, count) }
-    #expect(inPlace == Array(y.prefix(count)) + [-5], "\(config.name) in place, count \(count)")
+    for (f, g) in Self.gatePairs {
+      let expected = (0..<count).map { f.reference(Double(value[$0])) * g.reference(Double(gate[$0])) }
+      var y = [Float](repeating: .nan, count: count + 1)
+      config.gate(f.kind, f.parameter, value, g.kind, g.parameter, gate, &y, count)
+      #expect(allClose(Array(y.prefix(count)), expected, tolerance: 2e-6), "\(config.name) \(f.name)·\(g.name) count \(count)")
+      #expect(y[count].isNaN, "\(config.name) \(f.name)·\(g.name): wrote past count \(count)")
+      var inPlace = value
+      inPlace.withUnsafeMutableBufferPointer { v in
+        config.gate(f.kind, f.parameter, v.baseAddress!, g.kind, g.parameter, gate, v.baseAddress!, count)
+      }
+      #expect(inPlace == Array(y.prefix(count)) + [-5], "\(config.name) \(f.name)·\(g.name) in place, count \(count)")
+    }
   }
 
   @Test("binary adds and multiplies exactly", arguments: KernelConfig.supported, counts)
