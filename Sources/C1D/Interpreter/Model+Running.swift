@@ -116,8 +116,10 @@ extension Model {
   /// kernel, so repeated runs reuse pages rather than fault in fresh zeroed ones (glibc maps every block
   /// above 32 MiB anew by default). On Linux it also asks for transparent huge pages on the next
   /// `hugePageBytes` of heap (address space, not memory: nothing is touched), so that a load and a first run
-  /// fault their weights and activations in 2 MiB at a time instead of 4 KiB. `convrun` calls it; a library
-  /// user decides for their own process.
+  /// fault their weights and activations in 2 MiB at a time instead of 4 KiB, and then keeps every thread on
+  /// that one heap (glibc's `M_ARENA_MAX` = 1: the loader's worker threads would otherwise allocate from
+  /// arenas of their own; a server with many allocating threads may prefer `hugePageBytes: 0`). `convrun`
+  /// calls it; a library user decides for their own process.
   /// - Returns: whether the allocator accepted the setting.
   @discardableResult
   public static func keepFreedMemoryForReuse(hugePageBytes: Int = 512 << 20) -> Bool {
