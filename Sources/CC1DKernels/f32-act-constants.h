@@ -8,6 +8,10 @@
 static const float kLog2e = 1.44269504088896341f, kExpC1 = 0.693359375f, kExpC2 = -2.12194440e-4f;
 static const float kExpP[6] = {1.9875691500e-4f, 1.3981999507e-3f, 8.3334519073e-3f,
                                4.1665795894e-2f, 1.6666665459e-1f, 5.0000001201e-1f};
+// Above this (the float below ln(FLT_MAX)) exp is +inf, as in PyTorch's kernels: then sigmoid(x) = 1 / inf
+// and silu(x) = x / inf are exactly 0 (−0) for x < −88.72, and silu(−inf) = −inf / inf is NaN. Between
+// 88.38 and this, the polynomial runs at 88.38 (its scale's exponent would overflow): 2.4e38 for up to 3.4e38.
+static const float kExpOverflow = 88.7228317f;
 static const float kTanhP[5] = {-5.70498872745e-3f, 2.06390887954e-2f, -5.37397155531e-2f,
                                 1.33314422036e-1f, -3.33332819422e-1f};
 static const float kErfP = 0.3275911f, kErf1 = 0.254829592f, kErf2 = -0.284496736f, kErf3 = 1.421413741f,

@@ -1,6 +1,8 @@
 #include "x86.h"
 #include "f32-act-constants.h"
 
+#include <math.h>
+
 #if C1D_X86
 #define T256 __attribute__((target("avx2,fma")))
 
@@ -10,6 +12,7 @@
 T256 static inline __m256 abs256(__m256 x) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x); }
 
 T256 static inline __m256 exp256(__m256 x) {
+  __m256 overflow = _mm256_cmp_ps(x, _mm256_set1_ps(kExpOverflow), _CMP_GT_OQ);
   x = _mm256_min_ps(_mm256_set1_ps(88.3762626647949f), x);
   __m256 tiny = _mm256_cmp_ps(x, _mm256_set1_ps(-87.3365478515625f), _CMP_LT_OQ);
   __m256 fx = _mm256_floor_ps(_mm256_fmadd_ps(x, _mm256_set1_ps(kLog2e), _mm256_set1_ps(0.5f)));
@@ -20,7 +23,8 @@ T256 static inline __m256 exp256(__m256 x) {
   y = _mm256_fmadd_ps(y, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
   __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(fx), _mm256_set1_epi32(127)), 23);
   // Below the range the scale's exponent would wrap: flush to 0 as the scalar version does.
-  return _mm256_andnot_ps(tiny, _mm256_mul_ps(y, _mm256_castsi256_ps(bits)));
+  __m256 e = _mm256_andnot_ps(tiny, _mm256_mul_ps(y, _mm256_castsi256_ps(bits)));
+  return _mm256_blendv_ps(e, _mm256_set1_ps(INFINITY), overflow);
 }
 
 T256 static inline __m256 tanh256(__m256 x) {

@@ -1,6 +1,8 @@
 #include "x86.h"
 #include "f32-act-constants.h"
 
+#include <math.h>
+
 #if C1D_X86
 #define T512 __attribute__((target("avx512f,avx512dq,fma")))
 
@@ -8,6 +10,7 @@
 // must reach the output (PyTorch: f(NaN) = NaN).
 
 T512 static inline __m512 exp512(__m512 x) {
+  __mmask16 overflow = _mm512_cmp_ps_mask(x, _mm512_set1_ps(kExpOverflow), _CMP_GT_OQ);
   x = _mm512_min_ps(_mm512_set1_ps(88.3762626647949f), x);
   __mmask16 tiny = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-87.3365478515625f), _CMP_LT_OQ);
   __m512 fx = _mm512_roundscale_ps(_mm512_fmadd_ps(x, _mm512_set1_ps(kLog2e), _mm512_set1_ps(0.5f)),
@@ -18,7 +21,8 @@ T512 static inline __m512 exp512(__m512 x) {
   for (int i = 1; i < 6; i++) y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(kExpP[i]));
   y = _mm512_fmadd_ps(y, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
   __m512i bits = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(fx), _mm512_set1_epi32(127)), 23);
-  return _mm512_maskz_mul_ps(~tiny, y, _mm512_castsi512_ps(bits));
+  __m512 e = _mm512_maskz_mul_ps(~tiny, y, _mm512_castsi512_ps(bits));
+  return _mm512_mask_blend_ps(overflow, e, _mm512_set1_ps(INFINITY));
 }
 
 T512 static inline __m512 tanh512(__m512 x) {

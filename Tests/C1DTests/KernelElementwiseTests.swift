@@ -70,10 +70,27 @@ struct KernelElementwiseTests {
     let x = (0..<19).map { specials[($0 * 7) % specials.count] }
     var y = x
     config.activation(f.kind, &y, x.count, f.parameter)
-    // silu(−inf) is −inf / (1 + exp(inf)) with exp capped below inf: −inf, where the reference (and PyTorch's
-    // x · sigmoid(x)) is NaN. A known difference of the shared formula, left as it is.
-    let expected = x.map { f.kind == C1D_ACT_SILU && $0 == -.infinity ? -.infinity : f.reference(Double($0)) }
+    let expected = x.map { f.reference(Double($0)) }
     #expect(allClose(y, expected, tolerance: 2e-6), "\(config.name) \(f.name): \(x) gave \(y)")
+  }
+
+  /// PyTorch's exp overflows to inf past ln(FLT_MAX), so sigmoid and silu give exactly 0 (−0) below −88.72
+  /// and silu(−inf) = −inf / inf is NaN; a closeness test cannot see a 1e-37 left in place of 0.
+  @Test("sigmoid and silu are exactly 0 below exp's range and silu(−inf) is NaN, as in PyTorch", arguments: KernelConfig.supported)
+  func sigmoidAndSiluTails(_ config: KernelConfig) {
+    // Two 8-lane vectors and a tail of 3, one 16-lane vector and 3.
+    let x = (0..<19).map { [Float](arrayLiteral: -88.73, -89, -100, -1e30, -.infinity)[$0 % 5] }
+    for kind in [C1D_ACT_SIGMOID, C1D_ACT_SILU] {
+      var y = x
+      config.activation(Int32(kind), &y, x.count, 0)
+      for (input, output) in zip(x, y) {
+        if kind == C1D_ACT_SILU && input == -.infinity {
+          #expect(output.isNaN, "\(config.name) silu(\(input)) = \(output)")
+        } else {
+          #expect(output == 0, "\(config.name) \(kind == C1D_ACT_SILU ? "silu" : "sigmoid")(\(input)) = \(output)")
+        }
+      }
+    }
   }
 
   @Test("relu passes NaN through, as PyTorch does", arguments: KernelConfig.supported)
