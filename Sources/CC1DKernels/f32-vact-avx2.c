@@ -111,6 +111,36 @@ vgate_loop(int value_kind, float value_parameter, const float *value, int gate_k
   }
 }
 
+// tanh(v) · sigmoid(g) with one division instead of two: tanh's large branch (1 − a)/(1 + a), a = e^(−2|v|)
+// (tanh256's 1 − 2/(e^2|v| + 1) over e^2|v|), and sigmoid's 1/(1 + b), b = e^(−g), share a denominator; its
+// small branch (the odd polynomial below 0.625) is divided by 1 + b alone. a ≤ 1 never overflows; b does
+// for g < −88.72, and the product is then ±0 as PyTorch's tanh · 0. WaveNet's gate was 17% of its run.
+T256 static inline __m256 tanh_sigmoid256(__m256 v, __m256 g) {
+  const __m256 one = _mm256_set1_ps(1.0f);
+  __m256 a = exp256(_mm256_mul_ps(_mm256_set1_ps(-2.0f), abs256(v)));
+  __m256 z = _mm256_mul_ps(v, v);
+  __m256 p = _mm256_set1_ps(kTanhP[0]);
+  for (int i = 1; i < 5; i++) p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(kTanhP[i]));
+  __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(v, z), p, v);
+  __m256 large = _mm256_or_ps(_mm256_sub_ps(one, a), _mm256_and_ps(v, _mm256_set1_ps(-0.0f)));
+  __m256 sigmoid_denominator = _mm256_add_ps(one, exp256(_mm256_sub_ps(_mm256_setzero_ps(), g)));
+  __m256 is_small = _mm256_cmp_ps(abs256(v), _mm256_set1_ps(0.625f), _CMP_LT_OQ);
+  __m256 numerator = _mm256_blendv_ps(large, small, is_small);
+  __m256 denominator =
+      _mm256_blendv_ps(_mm256_mul_ps(_mm256_add_ps(one, a), sigmoid_denominator), sigmoid_denominator, is_small);
+  return _mm256_div_ps(numerator, denominator);
+}
+
+T256 static void vgate_tanh_sigmoid(const float *value, const float *gate, float *y, long count) {
+  long i = 0;
+  for (; i + 8 <= count; i += 8)
+    _mm256_storeu_ps(y + i, tanh_sigmoid256(_mm256_loadu_ps(value + i), _mm256_loadu_ps(gate + i)));
+  if (i < count) {
+    __m256i m = tail_mask256(count - i);
+    _mm256_maskstore_ps(y + i, m, tanh_sigmoid256(_mm256_maskload_ps(value + i, m), _mm256_maskload_ps(gate + i, m)));
+  }
+}
+
 // The activation is chosen once per call, not once per vector: each case is a loop of its own, compiled for
 // a constant kind (profiled on WaveNet: the per-vector switch and call were 20% of the run).
 T256 void c1d_f32_vact__avx2(int kind, float *data, long count, float p) {
@@ -127,7 +157,7 @@ T256 void c1d_f32_vact__avx2(int kind, float *data, long count, float p) {
 T256 void c1d_f32_vgate__avx2(int value_kind, float value_parameter, const float *value, int gate_kind,
                               float gate_parameter, const float *gate, float *y, long count) {
   if (value_kind == C1D_ACT_TANH && gate_kind == C1D_ACT_SIGMOID)
-    vgate_loop(C1D_ACT_TANH, value_parameter, value, C1D_ACT_SIGMOID, gate_parameter, gate, y, count);
+    vgate_tanh_sigmoid(value, gate, y, count);
   else if (value_kind == C1D_ACT_IDENTITY && gate_kind == C1D_ACT_SIGMOID)
     vgate_loop(C1D_ACT_IDENTITY, value_parameter, value, C1D_ACT_SIGMOID, gate_parameter, gate, y, count);
   else

@@ -104,6 +104,24 @@ struct KernelElementwiseTests {
   /// and a pair no kernel singles out.
   static let gatePairs = [(activations[7], activations[6]), (activations[8], activations[6]), (activations[0], activations[3])]
 
+  /// Every pair of special values (196 elements: vectors and a tail) through the sigmoid gates. The expected
+  /// sigmoid is PyTorch's in float: 1 / (1 + exp(−g)) with exp overflowing to inf past ln(FLT_MAX), so that
+  /// identity(±inf) · sigmoid(−100) is NaN, as in PyTorch, rather than the ±inf a double exp would give.
+  @Test("sigmoid gates at NaN, ±infinity and beyond exp's range", arguments: KernelConfig.supported)
+  func sigmoidGateSpecials(_ config: KernelConfig) {
+    let specials: [Float] = [.nan, .infinity, -.infinity, 100, -100, 89, -89, 20, -20, 9.5, -9.5, 0.5, -0.3, 0]
+    let value = specials.flatMap { v in specials.map { _ in v } }
+    let gate = specials.flatMap { _ in specials }
+    func sigmoid(_ g: Float) -> Double { 1 / (1 + Double(Float(exp(-Double(g))))) }
+    for f in [Self.activations[7], Self.activations[8]] {
+      var y = [Float](repeating: 0, count: value.count)
+      config.gate(f.kind, f.parameter, value, Int32(C1D_ACT_SIGMOID), 0, gate, &y, value.count)
+      let expected = zip(value, gate).map { f.reference(Double($0)) * sigmoid($1) }
+      let wrong = zip(zip(value, gate), zip(y, expected)).filter { !allClose([$1.0], [$1.1], tolerance: 2e-6) }
+      #expect(wrong.isEmpty, "\(config.name) \(f.name)·sigmoid: (value, gate) → (got, expected) \(wrong.prefix(6))")
+    }
+  }
+
   @Test("gate is f(value) · g(gate), in place too", arguments: KernelConfig.supported, counts)
   func gate(_ config: KernelConfig, _ count: Int) {
     // One more element each, past count: a kernel that reads and writes it changes the NaN at y[count].
