@@ -27,12 +27,17 @@ T256 static inline __m256 exp256(__m256 x) {
   return _mm256_blendv_ps(e, _mm256_set1_ps(INFINITY), overflow);
 }
 
-T256 static inline __m256 tanh256(__m256 x) {
-  __m256 a = abs256(x);
+// tanh's odd polynomial, its value for |x| < 0.625.
+T256 static inline __m256 tanh_small256(__m256 x) {
   __m256 z = _mm256_mul_ps(x, x);
   __m256 p = _mm256_set1_ps(kTanhP[0]);
   for (int i = 1; i < 5; i++) p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(kTanhP[i]));
-  __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(x, z), p, x);
+  return _mm256_fmadd_ps(_mm256_mul_ps(x, z), p, x);
+}
+
+T256 static inline __m256 tanh256(__m256 x) {
+  __m256 a = abs256(x);
+  __m256 small = tanh_small256(x);
   // Capped so that exp never overflows into inf / inf. At 20, not the AVX-512 file's 18: 2 / (e^20 + 1) is
   // below half an ulp of 1, so that |x| > 10 gives exactly ±1 as the scalar version does, where e^18 left
   // 1 − 2^-24 and gelu_tanh(−100) = −3e-6 instead of −0.
@@ -118,10 +123,7 @@ vgate_loop(int value_kind, float value_parameter, const float *value, int gate_k
 T256 static inline __m256 tanh_sigmoid256(__m256 v, __m256 g) {
   const __m256 one = _mm256_set1_ps(1.0f);
   __m256 a = exp256(_mm256_mul_ps(_mm256_set1_ps(-2.0f), abs256(v)));
-  __m256 z = _mm256_mul_ps(v, v);
-  __m256 p = _mm256_set1_ps(kTanhP[0]);
-  for (int i = 1; i < 5; i++) p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(kTanhP[i]));
-  __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(v, z), p, v);
+  __m256 small = tanh_small256(v);
   __m256 large = _mm256_or_ps(_mm256_sub_ps(one, a), _mm256_and_ps(v, _mm256_set1_ps(-0.0f)));
   __m256 sigmoid_denominator = _mm256_add_ps(one, exp256(_mm256_sub_ps(_mm256_setzero_ps(), g)));
   __m256 is_small = _mm256_cmp_ps(abs256(v), _mm256_set1_ps(0.625f), _CMP_LT_OQ);
