@@ -71,6 +71,21 @@ struct FormatTests {
     #expect(Codec.unshuffle(Codec.shuffle(raw, elementSize: 2), elementSize: 2) == raw)
   }
 
+  @Test("shuffle-deflate deflates a float's exponent plane, stores its mantissa planes, and inflates back", arguments: 0...9)
+  func planeWiseDeflate(level: Int) throws {
+    var rng = SeededGenerator(seed: UInt64(level))
+    let count = 20_000  // one stored block per plane (under 65535 bytes), so a stored plane appears verbatim
+    let shuffled = Codec.shuffle(DType.f32.encode((0..<count).map { _ in Float.random(in: -0.2...0.2, using: &rng) }), elementSize: 4)
+    let stream = Zlib.compressPlanes(shuffled, planeCount: 4, level: level)
+    #expect(try stream.withUnsafeBytes { try Zlib.decompress($0, expectedSize: shuffled.count).get() } == shuffled)
+    let planes = (0..<4).map { Array(shuffled[$0 * count..<($0 + 1) * count]) }
+    for mantissa in planes[0..<3] { #expect(stream.firstRange(of: mantissa) != nil) }
+    if level > 0 {
+      #expect(stream.firstRange(of: planes[3]) == nil)
+      #expect(stream.count < shuffled.count - count / 2, "the sign and exponent plane deflates to under half")
+    }
+  }
+
   @Test("random graphs and hyperparameters round-trip and re-save identically", arguments: 0..<60)
   func randomGraphs(seed: UInt64) throws {
     var rng = SeededGenerator(seed: seed)

@@ -91,6 +91,22 @@ def test_round_trip_every_dtype_and_codec(dtype, codec):
         assert t["offset"] % 64 == 0
 
 
+@pytest.mark.parametrize("level", range(10))
+@pytest.mark.parametrize("count", [0, 1, 20_000, 70_000])
+def test_shuffle_deflate_stores_mantissa_planes_and_deflates_the_exponent_plane(level, count):
+    raw = np.random.default_rng(count + level).uniform(-0.2, 0.2, count).astype("<f4").tobytes()
+    shuffled = f.shuffle(raw, 4)
+    stream = f.deflate_planes(shuffled, 4, level)
+    assert zlib.decompress(stream) == shuffled
+    planes = [shuffled[i * count:(i + 1) * count] for i in range(4)]
+    # A stored plane appears verbatim, split every 65535 bytes by a 5-byte block header.
+    for plane in planes[:3]:
+        assert all(plane[i:i + 0xFFFF] in stream for i in range(0, count, 0xFFFF))
+    if level > 0 and count >= 20_000:
+        assert planes[3][:0xFFFF] not in stream
+        assert len(stream) < len(shuffled) - count // 2  # the sign and exponent plane deflates to under half
+
+
 def test_bf16_rounds_to_nearest_even():
     values = np.array([1 + 2 ** -8, 1 + 3 * 2 ** -8], dtype=np.float32)
     back = f.decode_dtype(f.encode_dtype(values, "bf16"), "bf16", (2,))
@@ -132,6 +148,16 @@ def test_swift_written_files_read_identically_in_python(tmp_path, dtype, codec):
     assert f.dumps(converted) == swift_bytes
     # And Python writing from scratch with the same options matches Swift, stored bytes aside.
     assert header_of(f.dumps(original, dtype=dtype, codec=codec))["graph"] == header_of(swift_bytes)["graph"]
+
+
+@needs_convrun
+@pytest.mark.parametrize("dtype", ["f32", "f16", "bf16"])
+@pytest.mark.parametrize("level", [0, 1, 6, 9])
+def test_swift_and_python_write_the_same_shuffle_deflate_bytes(tmp_path, dtype, level):
+    source = os.path.join(FIXTURES, "architectures", "ecg_resnet", "model.c1d")
+    out = tmp_path / "out.c1d"
+    convrun("convert", source, str(out), "--dtype", dtype, "--codec", "shuffle-deflate", "--level", str(level))
+    assert out.read_bytes() == f.dumps(f.load(source), dtype=dtype, codec="shuffle-deflate", level=level)
 
 
 @needs_convrun

@@ -65,7 +65,8 @@ extension Model {
     switch codec {
     case .none: stored = raw
     case .deflate: stored = Zlib.compress(raw, level: level)
-    case .shuffleDeflate: stored = Zlib.compress(Codec.shuffle(raw, elementSize: dtype.size), level: level)
+    case .shuffleDeflate:
+      stored = Zlib.compressPlanes(Codec.shuffle(raw, elementSize: dtype.size), planeCount: dtype.size, level: level)
     }
     let entry = TensorEntry(
       name: name, dtype: dtype, shape: shape, codec: codec, offset: 0, storedSize: stored.count, rawSize: raw.count,
