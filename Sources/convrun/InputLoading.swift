@@ -124,13 +124,39 @@ struct InputLoader {
   /// they are refused unless asked for.
   private func checkFinite(_ loaded: LoadedInput) throws {
     let values = loaded.tensor.values
-    guard let first = values.firstIndex(where: { !$0.isFinite }) else { return }
+    guard let first = Self.firstNonFinite(values) else { return }
     let count = values[first...].reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
     throw CLIError(description: """
       \(loaded.name): \(count) of \(values.count) values are not finite (NaN or ±infinity), the first at flat index \
       \(first) = \(dimensions(unravel(first, loaded.tensor.shape))); is this raw float32? (audio, int16 or float64 \
       data read as float32 looks like this: give .npy or an audio file instead); pass --allow-nonfinite to run anyway
       """)
+  }
+}
+
+extension InputLoader {
+  /// The index of the first NaN or infinity. Blocks are summed eight lanes at a time as x − x, which is
+  /// +0 for every finite x and NaN for NaN and ±∞, and only a block whose sum is NaN is searched value by
+  /// value: a plain first-index search took 3.5 ms of an 8 Mi-value input's whole process, more than the
+  /// model's run.
+  static func firstNonFinite(_ values: [Float]) -> Int? {
+    values.withUnsafeBufferPointer { floats in
+      let bytes = UnsafeRawBufferPointer(floats)
+      for start in stride(from: 0, to: floats.count, by: 4096) {
+        let block = start..<min(start + 4096, floats.count)
+        var lanes = SIMD8<Float>()
+        var index = block.lowerBound
+        while index + 8 <= block.upperBound {
+          let v = bytes.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
+          lanes += v - v
+          index += 8
+        }
+        var rest: Float = 0
+        for tail in index..<block.upperBound { rest += floats[tail] - floats[tail] }
+        if (lanes.sum() + rest).isNaN { return block.first { !floats[$0].isFinite } }
+      }
+      return nil
+    }
   }
 }
 

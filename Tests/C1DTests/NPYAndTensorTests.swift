@@ -6,10 +6,16 @@ import Testing
 /// A version 1.0 `.npy` file with any descr, for the dtype tests.
 func npyFile(descr: String, shape: [Int], data: [UInt8]) -> [UInt8] {
   let shapeText = "(" + shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? ",)" : ")")
-  var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText), }"
-  header += String(repeating: " ", count: (64 - (10 + header.utf8.count + 1) % 64) % 64) + "\n"
+  return npyFile(header: "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText), }", data: data)
+}
+
+/// A `.npy` file of `version` (1, 2 or 3) with any header dictionary text.
+func npyFile(header dictionary: String, version: UInt8 = 1, data: [UInt8]) -> [UInt8] {
+  let prefix = version == 1 ? 10 : 12
+  let header = dictionary + String(repeating: " ", count: (64 - (prefix + dictionary.utf8.count + 1) % 64) % 64) + "\n"
   let length = header.utf8.count
-  return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(length & 0xFF), UInt8(length >> 8)] + Array(header.utf8) + data
+  let lengthBytes = (0..<(version == 1 ? 2 : 4)).map { UInt8(truncatingIfNeeded: length >> (8 * $0)) }
+  return [0x93] + Array("NUMPY".utf8) + [version, 0] + lengthBytes + Array(header.utf8) + data
 }
 
 @Suite(".npy dtypes and Tensor conveniences")
@@ -40,6 +46,37 @@ struct NPYAndTensorTests {
     } throws: { error in
       let message = "\(error)"
       return message.contains("x.npy") && message.contains(descr) && message.hasSuffix("np.save(path, x.astype(np.float32))")
+    }
+  }
+
+  @Test("header dictionaries laid out as numpy and other writers lay them out", arguments: [
+    ("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", 1, [2, 3]),
+    ("{'shape': (6,), 'fortran_order': False, 'descr': '<f4'}", 2, [6]),
+    ("{'descr':'<f4','fortran_order':False,'shape':(1,2,3)}", 3, [1, 2, 3]),
+    ("{'descr': \"<f4\" , 'fortran_order':   False  , 'shape': (  3 ,  2 ) }", 1, [3, 2]),
+    ("{'descr': 'float32', 'fortran_order': False, 'shape': (), }", 1, []),
+  ])
+  func headerLayouts(dictionary: String, version: UInt8, shape: [Int]) throws {
+    let values = (0..<shape.reduce(1, *)).map { Float($0) - 1.5 }
+    let tensor = try NPY.decode(npyFile(header: dictionary, version: version, data: DType.f32.encode(values)))
+    #expect(tensor.shape == shape)
+    #expect(tensor.values == values)
+  }
+
+  @Test("headers that do not describe a C-order float array are refused, naming what is wrong", arguments: [
+    ("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }", "Fortran order"),
+    ("{'descr': '<f4', 'fortran_order': False, 'shape': (2, -3), }", "bad shape (2, -3)"),
+    ("{'descr': '<f4', 'fortran_order': False, 'shape': (2, x), }", "bad shape (2, x)"),
+    ("{'descr': '<f4', 'fortran_order': False, }", "no shape"),
+    ("{'fortran_order': False, 'shape': (6,), }", "no dtype ('descr')"),
+    ("{'descr': '<f4', 'shape': (6,), }", "Fortran order"),
+  ])
+  func malformedHeaders(dictionary: String, complaint: String) throws {
+    let file = npyFile(header: dictionary, data: [UInt8](repeating: 0, count: 24))
+    #expect {
+      try NPY.decode(file, name: "x.npy")
+    } throws: { error in
+      "\(error)".contains("x.npy") && "\(error)".contains(complaint)
     }
   }
 

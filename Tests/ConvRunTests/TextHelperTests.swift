@@ -88,3 +88,29 @@ struct TextHelperTests {
     }
   }
 }
+
+@Suite("Finding non-finite input values")
+struct NonFiniteInputTests {
+  @Test(
+    "the first NaN or infinity is found wherever it lies, block edges included",
+    arguments: [Float.nan, .infinity, -.infinity, -Float.nan, Float(bitPattern: 0x7FC0_0001)])
+  func firstNonFiniteAnywhere(bad: Float) {
+    var rng = SystemRandomNumberGenerator()
+    for count in [1, 4095, 4096, 4097, 20_000] {
+      for position in Set([0, count / 2, min(4095, count - 1), min(4096, count - 1), count - 1]) {
+        var values = (0..<count).map { _ in Float.random(in: -1e30...1e30, using: &rng) }
+        values[position] = bad
+        if position + 1 < count { values[count - 1] = bad }
+        #expect(InputLoader.firstNonFinite(values) == position, "count \(count), position \(position)")
+      }
+    }
+  }
+
+  @Test("finite extremes are finite")
+  func finiteExtremes() {
+    let values: [Float] = [.greatestFiniteMagnitude, -.greatestFiniteMagnitude, .leastNonzeroMagnitude, -0.0, 0, .ulpOfOne]
+    #expect(InputLoader.firstNonFinite(values) == nil)
+    #expect(InputLoader.firstNonFinite([]) == nil)
+    #expect(InputLoader.firstNonFinite(Array(repeating: Float.greatestFiniteMagnitude, count: 10_000)) == nil)
+  }
+}
