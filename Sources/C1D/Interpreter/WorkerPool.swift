@@ -69,14 +69,24 @@ final class WorkerPool: @unchecked Sendable {
       wake.unlock()
     }
     body(0)
-    while pending.load(ordering: .acquiring) > 0 {}
+    // A worker that is not yet on a core (just started, or woken on the caller's core) would otherwise
+    // wait out the caller's whole time slice: milliseconds, against the microseconds of a small job.
+    var checks = 0
+    while pending.load(ordering: .acquiring) > 0 {
+      checks &+= 1
+      if checks & 1023 == 0 { Platform.yieldCore() }
+    }
     job = nil
     busy.store(false, ordering: .releasing)
   }
 
   /// - Returns: whether the thread started.
   private func start(worker index: Int) -> Bool {
-    Platform.startDetachedThread { self.work(as: index) }
+    let callerCore = Platform.currentCore()
+    return Platform.startDetachedThread {
+      if let callerCore { Platform.moveOff(core: callerCore) }
+      self.work(as: index)
+    }
   }
 
   private func work(as index: Int) -> Never {
@@ -88,6 +98,9 @@ final class WorkerPool: @unchecked Sendable {
         checks &+= 1
         // The clock is read now and then only: a check of the counter is far cheaper.
         guard checks & 1023 == 0 else { continue }
+        // Linux may start or wake a worker on its caller's core while another core idles: spinning
+        // there, it would keep the caller from the core it needs for a whole time slice.
+        Platform.yieldCore()
         let now = Platform.monotonicNanoseconds()
         guard now - (spinStart ?? now) >= Self.spinNanoseconds else {
           if spinStart == nil { spinStart = now }

@@ -1,3 +1,4 @@
+import CC1DKernels
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)
@@ -7,8 +8,9 @@
 #endif
 
 /// What the library needs from the operating system besides files (FileIO.swift): the core count, a
-/// monotonic clock and threads. Every call is POSIX; the branches only paper over how each C library
-/// spells its types, so that macOS and Linux on any architecture build the same code.
+/// monotonic clock and threads. Every call is POSIX but for moving a thread off a core, a GNU extension
+/// reached through CC1DKernels (`cores.c`, where `_GNU_SOURCE` can be defined); the branches only paper over
+/// how each C library spells its types, so that macOS and Linux on any architecture build the same code.
 enum Platform {
   /// Online cores, at least 1.
   static var coreCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
@@ -17,6 +19,25 @@ enum Platform {
     var time = timespec()
     clock_gettime(CLOCK_MONOTONIC, &time)
     return time.tv_sec * 1_000_000_000 + time.tv_nsec
+  }
+
+  /// Lets another thread waiting for this core run.
+  static func yieldCore() { sched_yield() }
+
+  /// The core the calling thread runs on, where the OS says (Linux).
+  static func currentCore() -> Int? {
+    let core = c1d_current_core()
+    return core >= 0 ? Int(core) : nil
+  }
+
+  /// Moves the calling thread off `core` now, then allows it every core it had again: Linux tends to start
+  /// a thread on its creator's core, where it waits for the load balancer (milliseconds) while another core
+  /// idles. Does nothing where `core` is the only one allowed, or off Linux.
+  /// - Returns: the core the thread ran on while `core` was excluded, or nil where it did not move.
+  @discardableResult
+  static func moveOff(core: Int) -> Int? {
+    let movedTo = c1d_move_off_core(Int32(clamping: core))
+    return movedTo >= 0 ? Int(movedTo) : nil
   }
 
   /// Starts a detached thread running `body` for the life of the process.

@@ -137,6 +137,15 @@ int c1d_retain_freed_memory(void);
 /// (Linux, glibc), so that a first run faults its activations in 2 MiB at a time. Returns 1 if applied.
 int c1d_heap_prefer_huge_pages(size_t bytes);
 
+/// The core the calling thread runs on (Linux), or -1.
+int c1d_current_core(void);
+
+/// Moves the calling thread off `core` now, then allows it every core it had again (Linux): a thread
+/// started on its creator's core otherwise waits there for the load balancer while another core idles.
+/// Returns the core it ran on while `core` was excluded, or -1 when `core` is the only one allowed, not a
+/// core, or the OS has no such call.
+int c1d_move_off_core(int core);
+
 #pragma clang diagnostic pop
 
 #endif
