@@ -60,7 +60,7 @@ struct BenchCommand: ParsableCommand {
   func run() throws {
     let clock = ContinuousClock()
     let loadStart = clock.now
-    let model = try ModelFile.load(self.model)
+    let model = try ModelFile.load(self.model, threads: runtime.threads)
     let loadTime = (clock.now - loadStart).milliseconds
     guard model.graph.inputs.count == 1 else {
       throw CLIError(description: "\(self.model) has \(plural(model.graph.inputs.count, "input")); convrun bench times single-input models")

@@ -146,8 +146,9 @@ enum ModelFile {
     }
   }
 
-  static func load(_ path: String) throws -> Model {
+  /// - Parameter threads: the most threads the load may use, as the run (default: every core).
+  static func load(_ path: String, threads: Int? = nil) throws -> Model {
     try checkPath(path)
-    return try Model(contentsOf: path)
+    return try Model(contentsOf: path, threads: threads)
   }
 }

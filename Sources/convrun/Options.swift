@@ -12,7 +12,7 @@ import C1D
 struct RuntimeOptions: ParsableArguments {
   // `.unconditional` so that `--threads -1` reaches the range check below instead of being read as a
   // flag named `-1` ("Missing value").
-  @Option(parsing: .unconditional, help: "Worker threads, at least 1 (default: every core).")
+  @Option(parsing: .unconditional, help: "Threads for loading and running, at least 1 (default: every core).")
   var threads: Int?
 
   @Option(

@@ -27,7 +27,7 @@ struct ProfileCommand: ParsableCommand {
   }
 
   func run() throws {
-    let model = try ModelFile.load(self.model)
+    let model = try ModelFile.load(self.model, threads: runtime.threads)
     let input = model.graph.inputs[0]
     guard let length = length ?? input.length else {
       throw CLIError(description: "the model has no fixed input length: pass --length", exitCode: 2)

@@ -53,7 +53,7 @@ struct RunCommand: ParsableCommand {
   }
 
   func run() throws {
-    let model = try ModelFile.load(self.model)
+    let model = try ModelFile.load(self.model, threads: runtime.threads)
     guard model.graph.inputs.count == 1 else {
       throw CLIError(description: "\(self.model) has \(plural(model.graph.inputs.count, "input")); convrun runs single-input models")
     }

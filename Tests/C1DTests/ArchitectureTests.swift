@@ -21,9 +21,9 @@ struct ArchitectureTests {
 
   static let architectures = Fixtures.subdirectories("architectures")
 
-  @Test("real architectures match PyTorch at every ISA and 1 and 2 threads", arguments: architectures, [1, 2])
+  @Test("real architectures, loaded and run on 1 and on 2 threads, match PyTorch at every ISA", arguments: architectures, [1, 2])
   func architecture(name: String, threads: Int) throws {
-    let model = try Model(contentsOf: Fixtures.path("architectures/\(name)/model.c1d"))
+    let model = try Model(contentsOf: Fixtures.path("architectures/\(name)/model.c1d"), threads: threads)
     let input = try Fixtures.npy("architectures/\(name)/input.npy")
     let expected = try Fixtures.npy("architectures/\(name)/expected.npy")
     for kernels in KernelConfig.supported {

@@ -6,20 +6,28 @@ extension Model {
   /// - Parameters:
   ///   - path: a `.c1d` file.
   ///   - limits: bounds on what the file may declare.
+  ///   - threads: the most threads decoding and packing weights may use (default: every core); a model
+  ///     of fewer than a million weights is packed on one.
   /// - Throws: `C1DError` describing the first problem found: I/O, structure, checksum, or graph.
-  public init(contentsOf path: String, limits: LoadLimits = .default) throws {
+  public init(contentsOf path: String, limits: LoadLimits = .default, threads: Int? = nil) throws {
     let file = try MappedFile(path: path, keepingDescriptor: true)
-    try self.init(parsing: file.bytes, origin: .file(file.source!), mapping: file, limits: limits)
+    try self.init(parsing: file.bytes, origin: .file(file.source!), mapping: file, limits: limits, threads: threads)
   }
 
   /// Loads and validates a model from the bytes of a `.c1d` file (kept, not copied, to read tensors again).
+  /// `threads` as for `init(contentsOf:limits:threads:)`.
   /// - Throws: `C1DError` describing the first problem found.
-  public init(bytes: [UInt8], limits: LoadLimits = .default) throws {
-    self = try bytes.withUnsafeBytes { try Model(parsing: $0, origin: .bytes(bytes), mapping: nil, limits: limits) }
+  public init(bytes: [UInt8], limits: LoadLimits = .default, threads: Int? = nil) throws {
+    self = try bytes.withUnsafeBytes {
+      try Model(parsing: $0, origin: .bytes(bytes), mapping: nil, limits: limits, threads: threads)
+    }
   }
 
   /// - Parameter mapping: `file`'s owner when it is a mapping, which the model must not keep.
-  init(parsing file: UnsafeRawBufferPointer, origin: WeightStore.Origin, mapping: MappedFile?, limits: LoadLimits) throws {
+  init(
+    parsing file: UnsafeRawBufferPointer, origin: WeightStore.Origin, mapping: MappedFile?, limits: LoadLimits,
+    threads: Int? = nil
+  ) throws {
     let (header, headerSize) = try Self.readHeader(file, limits: limits)
     let dataStart = FileLayout.aligned(FileLayout.preambleSize + headerSize)
     let entries = try Self.checkTensorTable(header, dataStart: dataStart, fileSize: file.count, limits: limits)
@@ -31,7 +39,7 @@ extension Model {
     }
     let store = WeightStore(stored: stored, origin: origin, mapping: mapping)
     defer { store.releaseMapping() }
-    try self.init(graph: header.graph, store: store, metadata: header.metadata, limits: limits)
+    try self.init(graph: header.graph, store: store, metadata: header.metadata, limits: limits, threads: threads)
     try store.endLoading()
   }
 

@@ -50,8 +50,9 @@ struct ExecutionPlan: Sendable {
   let outputSlots: [Int]
   let slotCount: Int
 
-  init(_ validated: ValidatedGraph) {
-    let planned = Fusion.plan(validated)
+  /// - Parameter threads: the most threads making the kernels (packing weights) may use.
+  init(_ validated: ValidatedGraph, threads: Int = Platform.coreCount) {
+    let planned = Fusion.plan(validated, threads: threads)
     let slots = validated.slots
     var lastUse = [Int](repeating: -1, count: slots.count)
     for (index, step) in planned.enumerated() {

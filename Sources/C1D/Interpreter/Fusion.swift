@@ -1,5 +1,4 @@
 import CC1DKernels
-import Dispatch
 
 /// What a convolution does to each output tile after computing it, while the tile is still in cache.
 enum Epilogue: Sendable, Hashable {
@@ -61,7 +60,7 @@ enum Fusion {
     var right: Int
   }
 
-  static func plan(_ validated: ValidatedGraph) -> [PlannedStep] {
+  static func plan(_ validated: ValidatedGraph, threads: Int = 1) -> [PlannedStep] {
     let nodes = validated.graph.nodes
     let readers = Readers(validated.graph)
     let (padSources, absorbedPads) = absorbablePads(nodes, readers)
@@ -86,15 +85,15 @@ enum Fusion {
     let weights = validated.parameterShapes.reduce(0) { sum, shapes in
       shapes.values.reduce(sum) { $0 + $1.reduce(1, *) }
     }
-    return build(steps.sorted { $0.position < $1.position }, inParallel: weights > Self.parallelPackingAbove)
+    return build(steps.sorted { $0.position < $1.position }, threads: weights > Self.parallelPackingAbove ? threads : 1)
   }
 
-  /// Weights (elements) above which kernels are made on every core. Below, the first parallel call's cost
-  /// of waking Dispatch's worker threads (2–6 ms of idle wall time in a fresh process, against 1–4 ms of
-  /// packing: TCN, QuartzNet) exceeds what it saves. A loaded model's tensors are decoded there too, one per
-  /// thread at a time: with two cores, wav2vec 2.0's whole process still took 113 ms of wall time against
-  /// 133 ms on one thread, for the same CPU time and page faults (Conv-TasNet, 1.5 Mi weights: level).
-  static let parallelPackingAbove = 1 << 20
+  /// Weights (elements) above which kernels are made on the load's threads (the worker pool's, started
+  /// by the first such load). With Dispatch's threads this was 1 Mi: waking them cost a fresh process
+  /// 2–6 ms. The pool's start costs well under one, and at two threads a load then takes ECG ResNet
+  /// (640 K weights, f32/deflate) 9.7 -> 6.9 ms, QuartzNet (445 K) 6.4 -> 4.6 ms; at 128 K WaveNet
+  /// (133 K) lost 0.5 ms of its whole process.
+  static let parallelPackingAbove = 1 << 18
 
   /// A step whose kernel is still to be made (packing its weights is most of a model's load time).
   struct PendingStep: Sendable {
@@ -106,15 +105,11 @@ enum Fusion {
     var make: @Sendable () -> any OpKernel
   }
 
-  /// Makes the steps' kernels, on every core when there are several convolutions to pack: each kernel
-  /// packs its own weights, independently of the others.
-  static func build(_ pending: [PendingStep], inParallel: Bool = true) -> [PlannedStep] {
+  /// Makes the steps' kernels on up to `threads` threads: each kernel packs its own weights, independently
+  /// of the others.
+  static func build(_ pending: [PendingStep], threads: Int) -> [PlannedStep] {
     let kernels = KernelSlots(count: pending.count)
-    if inParallel, pending.count > 1 {
-      DispatchQueue.concurrentPerform(iterations: pending.count) { kernels[$0] = pending[$0].make() }
-    } else {
-      for index in pending.indices { kernels[index] = pending[index].make() }
-    }
+    Parallel.forEach(pending.count, threads: threads) { kernels[$0] = pending[$0].make() }
     return pending.indices.map { index in
       PlannedStep(
         node: pending[index].node, kernel: kernels[index]!, inputs: pending[index].inputs, output: pending[index].output,
@@ -323,7 +318,7 @@ enum Fusion {
   }
 }
 
-/// Kernels written by `concurrentPerform`, each slot by one iteration only. The storage is a raw buffer,
+/// Kernels written by `Parallel.forEach`, each slot by one item only. The storage is a raw buffer,
 /// not an array property, so that concurrent writes to distinct slots are not exclusive accesses to one
 /// variable.
 private final class KernelSlots: @unchecked Sendable {

@@ -98,12 +98,12 @@ public struct Model: Sendable {
     try self.init(graph: graph, store: WeightStore(given: weights), metadata: metadata, limits: limits)
   }
 
-  init(graph: Graph, store: WeightStore, metadata: Metadata, limits: LoadLimits) throws {
+  init(graph: Graph, store: WeightStore, metadata: Metadata, limits: LoadLimits, threads: Int? = nil) throws {
     validated = try GraphValidator(graph: graph, store: store, limits: limits).validate()
     self.graph = graph
     self.store = store
     self.metadata = metadata
-    self.plan = ExecutionPlan(validated)
+    self.plan = ExecutionPlan(validated, threads: max(1, threads ?? Self.defaultThreads))
     // A loaded tensor is decoded when its kernel is made: a bad one is known only now.
     if let failure = store.firstFailure() { throw failure }
     shapeCache = ShapeCache()

@@ -94,7 +94,7 @@ struct StreamPlan: Sendable {
     }
     var nodeIndex: [String: Int] = [:]
     for (index, node) in original.graph.nodes.enumerated() { nodeIndex[node.name] = index }
-    let fused = Fusion.plan(unpadded)
+    let fused = Fusion.plan(unpadded, threads: Platform.coreCount)
     // A loaded model's tensors are read again from its file for these kernels, which may have changed since.
     if let failure = original.store.firstFailure() { throw failure }
     let planned = try fused.map { planned in
