@@ -7,7 +7,7 @@ extension Model {
   ///   - path: a `.c1d` file.
   ///   - limits: bounds on what the file may declare.
   ///   - threads: the most threads decoding and packing weights may use (default: every core); a model
-  ///     of fewer than a million weights is packed on one.
+  ///     of at most 256 K weights is packed on one.
   /// - Throws: `C1DError` describing the first problem found: I/O, structure, checksum, or graph.
   public init(contentsOf path: String, limits: LoadLimits = .default, threads: Int? = nil) throws {
     let file = try MappedFile(path: path, keepingDescriptor: true)
