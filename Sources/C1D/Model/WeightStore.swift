@@ -1,5 +1,3 @@
-import Synchronization
-
 /// A tensor of a loaded file: where its bytes lie and what they were at load.
 struct StoredTensor: Sendable, Hashable {
   var entry: TensorEntry
@@ -27,7 +25,7 @@ final class WeightStore: Sendable {
   /// By name; empty for a model built in code.
   let stored: [String: StoredTensor]
   private let origin: Origin?
-  private let state: Mutex<State>
+  private let state: Locked<State>
 
   private struct State {
     /// The file's mapping while it loads; reads after the load go through `origin`.
@@ -44,7 +42,7 @@ final class WeightStore: Sendable {
     self.given = given
     stored = [:]
     origin = nil
-    state = Mutex(State(all: given))
+    state = Locked(State(all: given))
   }
 
   /// - Parameter mapping: the file's mapping, read from until `endLoading()`.
@@ -55,7 +53,7 @@ final class WeightStore: Sendable {
     shapes = byName.mapValues(\.entry.shape)
     given = [:]
     self.origin = origin
-    state = Mutex(State(mapping: mapping))
+    state = Locked(State(mapping: mapping))
   }
 
   /// A tensor's values for a kernel being made, which cannot throw: a tensor that fails to decode gives

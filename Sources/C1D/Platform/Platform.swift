@@ -74,6 +74,30 @@ enum Platform {
   }
 }
 
+/// A value behind a pthread mutex. Synchronization's `Mutex` takes a contended lock inside the kernel (a
+/// priority-inheriting futex) on Linux, where ThreadSanitizer cannot see it and reports the accesses it
+/// protects as races; pthread's mutex it intercepts.
+final class Locked<Value>: @unchecked Sendable {  // `value` is only touched with `mutex` held
+  private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+  private var value: Value
+
+  init(_ value: Value) {
+    self.value = value
+    pthread_mutex_init(mutex, nil)
+  }
+
+  deinit {
+    pthread_mutex_destroy(mutex)
+    mutex.deallocate()
+  }
+
+  func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+    pthread_mutex_lock(mutex)
+    defer { pthread_mutex_unlock(mutex) }
+    return try body(&value)
+  }
+}
+
 /// A mutex with one condition variable, for threads that sleep until another wakes them.
 final class SleepLock: @unchecked Sendable {  // the pthread objects are made for sharing between threads
   private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)

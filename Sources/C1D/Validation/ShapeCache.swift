@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Every value's shape for the input lengths a model was last run with: a run signature seen before
 /// skips shape inference. Errors are not cached (they are rare, and carry the batch in their text).
 final class ShapeCache: Sendable {
@@ -11,7 +9,7 @@ final class ShapeCache: Sendable {
   /// A handful of signatures: a server sees few distinct lengths; a stream of ever-new lengths must not
   /// grow the cache without bound.
   private static let capacity = 16
-  private let entries = Mutex<[Signature: [ValueShape]]>([:])
+  private let entries = Locked<[Signature: [ValueShape]]>([:])
 
   func shapes(_ validated: ValidatedGraph, lengths: [Int], batch: Int?) throws -> [ValueShape] {
     let signature = Signature(lengths: lengths, batch: batch)
