@@ -116,6 +116,12 @@ void c1d_f32_winograd23_combine__avx512f(const float *m0, const float *m1, const
 /// Pairs j from `done` on.
 void c1d_f32_winograd23_combine_tail(const float *m0, const float *m1, const float *m2, const float *m3, float *y,
                                      long count, long done);
+// Dilation d > 1, one plain C body for every ISA (f32-winograd23-dilated.c).
+void c1d_f32_winograd23_dilated_pairs(const float *x, long length, long left, int mode, float value,
+                                      long reach_high, long dilation, long first, long pairs, float *d0, float *d1,
+                                      float *d2, float *d3);
+void c1d_f32_winograd23_dilated_combine(const float *m0, const float *m1, const float *m2, const float *m3,
+                                        long dilation, float *y, long count);
 
 void c1d_f32_stride2_pairs__scalar(const float *x, long length, long left, int mode, float value, long reach_high,
                                    long first, long pairs, float *d1, float *e, float *d2, float *d3, float *f);

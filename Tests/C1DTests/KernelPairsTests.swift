@@ -3,19 +3,23 @@ import Testing
 
 @testable import C1D
 
-/// Kernel-3 convs by output pairs, per kernel set: the input transforms of Winograd's F(2, 3) (stride 1) and
-/// of F(2, 2) on taps 0 and 2 (stride 2) and their combines, exactly against their definitions (padding,
+/// Kernel-3 convs by output pairs, per kernel set: the input transforms of Winograd's F(2, 3) (stride 1, and
+/// per phase for dilation > 1) and of F(2, 2) on taps 0 and 2 (stride 2) and their combines, exactly against their definitions (padding,
 /// tiles starting mid-row, pair counts around the 8- and 16-pair vector steps); then transform, per-channel
 /// products and combine together against a direct convolution.
 @Suite("Output-pair kernels")
 struct KernelPairsTests {
   struct Case: Sendable, CustomTestStringConvertible {
     let stride: Int, length: Int, left: Int, right: Int, mode: Int32, value: Float
-    var testDescription: String { "s\(stride) L\(length) pad \(left),\(right) mode \(mode)" }
-    var outLength: Int { (length + left + right - 3) / stride + 1 }
-    var pairs: Int { (outLength + 1) / 2 }
+    var dilation = 1
+    var testDescription: String { "s\(stride) d\(dilation) L\(length) pad \(left),\(right) mode \(mode)" }
+    var outLength: Int { (length + left + right - 2 * dilation - 1) / stride + 1 }
+    /// Up to the last block of `dilation` pairs that has a first output (by definition, not by the kernel's formula).
+    var pairs: Int { (0..<outLength).filter { $0 % (2 * dilation) < dilation }.count }
     /// The last input position any output reads.
-    var reachHigh: Int { (outLength - 1) * stride + 2 - left }
+    var reachHigh: Int { (outLength - 1) * stride + 2 * dilation - left }
+    /// Pair u's first output.
+    func firstOutput(_ u: Int) -> Int { 2 * dilation * (u / dilation) + u % dilation }
     /// Transformed rows per pair.
     var rows: Int { stride == 1 ? 4 : 5 }
   }
@@ -30,6 +34,15 @@ struct KernelPairsTests {
     Case(stride: 1, length: 64, left: 0, right: 0, mode: zeros, value: 0),
     Case(stride: 1, length: 67, left: 2, right: 1, mode: Int32(C1D_BORDER_CIRCULAR), value: 0),
     Case(stride: 1, length: 5, left: 40, right: 37, mode: Int32(C1D_BORDER_CONSTANT), value: 0.5),
+    // Dilated: blocks of d pairs, whole and cut short at the end, runs inside and across the borders.
+    Case(stride: 1, length: 64, left: 4, right: 4, mode: zeros, value: 0, dilation: 4),
+    Case(stride: 1, length: 61, left: 3, right: 3, mode: Int32(C1D_BORDER_REFLECT), value: 0, dilation: 3),
+    Case(stride: 1, length: 75, left: 5, right: 5, mode: Int32(C1D_BORDER_REPLICATE), value: 0, dilation: 5),
+    Case(stride: 1, length: 90, left: 9, right: 9, mode: Int32(C1D_BORDER_CIRCULAR), value: 0, dilation: 9),
+    Case(stride: 1, length: 40, left: 0, right: 0, mode: zeros, value: 0, dilation: 2),
+    Case(stride: 1, length: 200, left: 8, right: 8, mode: Int32(C1D_BORDER_REFLECT), value: 0, dilation: 8),
+    Case(stride: 1, length: 150, left: 12, right: 12, mode: zeros, value: 0, dilation: 12),
+    Case(stride: 1, length: 7, left: 30, right: 21, mode: Int32(C1D_BORDER_CONSTANT), value: 0.5, dilation: 6),
     Case(stride: 2, length: 2, left: 1, right: 1, mode: zeros, value: 0),
     Case(stride: 2, length: 60, left: 1, right: 1, mode: zeros, value: 0),
     Case(stride: 2, length: 64, left: 1, right: 1, mode: Int32(C1D_BORDER_REFLECT), value: 0),
@@ -51,7 +64,7 @@ struct KernelPairsTests {
     for u in first..<c.pairs {
       let i = u - first
       if c.stride == 1 {
-        let v = (0..<4).map { position(x, c, 2 * u - c.left + $0) }
+        let v = (0..<4).map { position(x, c, c.firstOutput(u) - c.left + $0 * c.dilation) }
         for (row, value) in [v[0] - v[2], v[1] + v[2], v[2] - v[1], v[1] - v[3]].enumerated() { out[row * count + i] = value }
       } else {
         let v = (0..<5).map { position(x, c, 4 * u - c.left + $0) }
@@ -67,7 +80,10 @@ struct KernelPairsTests {
     out.withUnsafeMutableBufferPointer { o in
       let base = o.baseAddress!
       func row(_ r: Int) -> UnsafeMutablePointer<Float> { base + r * count }
-      if c.stride == 1 {
+      if c.dilation > 1 {
+        config.winograd23_dilated_pairs(
+          x, x.count, c.left, c.mode, c.value, c.reachHigh, c.dilation, first, count, row(0), row(1), row(2), row(3))
+      } else if c.stride == 1 {
         config.winograd23_pairs(x, x.count, c.left, c.mode, c.value, c.reachHigh, first, count, row(0), row(1), row(2), row(3))
       } else {
         config.stride2_pairs(x, x.count, c.left, c.mode, c.value, c.reachHigh, first, count, row(0), row(1), row(2), row(3), row(4))
@@ -107,6 +123,24 @@ struct KernelPairsTests {
     #expect(winograd[outputs].isNaN && stride2[outputs].isNaN, "\(config.name): a combine wrote past its outputs")
   }
 
+  @Test("the dilated combine writes each block's first and second outputs by definition",
+        arguments: KernelConfig.supported, [(2, 1), (2, 7), (3, 12), (4, 64), (4, 67), (5, 9), (8, 50), (9, 40), (16, 33)])
+  func dilatedCombines(_ config: KernelConfig, _ dilationAndOutputs: (Int, Int)) {
+    let (d, outputs) = dilationAndOutputs
+    let c = Case(stride: 1, length: outputs + 2 * d, left: 0, right: 0, mode: Self.zeros, value: 0, dilation: d)
+    let m = (0..<4).map { randomValues(c.pairs, seed: UInt64(20 + $0)) }
+    var y = [Float](repeating: .nan, count: outputs + 1)
+    config.winograd23_dilated_combine(m[0], m[1], m[2], m[3], d, &y, outputs)
+    var expected = [Float](repeating: .nan, count: outputs)
+    for u in 0..<c.pairs {
+      let t = c.firstOutput(u)
+      expected[t] = m[0][u] + m[1][u] + m[2][u]
+      if t + d < outputs { expected[t + d] = m[1][u] - m[2][u] - m[3][u] }
+    }
+    #expect(Array(y.prefix(outputs)) == expected, "\(config.name) d\(d): \(y) vs \(expected)")
+    #expect(y[outputs].isNaN, "\(config.name) d\(d): the combine wrote past its outputs")
+  }
+
   @Test("transform, products and combine give a direct convolution", arguments: KernelConfig.supported, cases)
   func convolution(_ config: KernelConfig, _ c: Case) {
     let x = randomValues(c.length, seed: UInt64(c.length) + 100)
@@ -127,16 +161,66 @@ struct KernelPairsTests {
       products = [p, sum(row(0, times: w[0]), row(1, times: w[1])), sum(row(3, times: w[2]), row(4, times: w[1]))]
     }
     var y = [Float](repeating: .nan, count: c.outLength)
-    if c.stride == 1 {
+    if c.dilation > 1 {
+      config.winograd23_dilated_combine(products[0], products[1], products[2], products[3], c.dilation, &y, c.outLength)
+    } else if c.stride == 1 {
       config.winograd23_combine(products[0], products[1], products[2], products[3], &y, c.outLength)
     } else {
       config.stride2_combine(products[0], products[1], products[2], &y, c.outLength)
     }
     let expected = (0..<c.outLength).map { t in
       Double(bias) + (0..<3).reduce(0.0) { sum, k in
-        sum + Double(w[k]) * Double(referencePadded(x, t * c.stride - c.left + k, mode: c.mode, value: c.value))
+        sum + Double(w[k]) * Double(referencePadded(x, t * c.stride - c.left + k * c.dilation, mode: c.mode, value: c.value))
       }
     }
     #expect(allClose(y, expected, tolerance: 1e-5), "\(config.name) \(c): \(y) vs \(expected)")
+  }
+
+  /// A dilated kernel-3 conv of 16 → 24 channels: by pairs at every kernel set, each padding mode, lengths
+  /// that end on whole and on cut-short blocks, batch 2 on 2 threads (tiles split across rows and samples).
+  @Test("a dilated conv layer runs by output pairs and matches a direct convolution",
+        arguments: [
+          (2, PaddingMode.zeros, 150), (3, .reflect, 131), (4, .replicate, 257), (5, .circular, 96), (8, .zeros, 203),
+          (9, .zeros, 300),
+        ])
+  func dilatedLayer(_ dilation: Int, _ mode: PaddingMode, _ length: Int) throws {
+    var rng = SeededGenerator(seed: UInt64(dilation))
+    let layer = try Conv1d(
+      inChannels: 16, outChannels: 24, kernelSize: 3, padding: .explicit(dilation), dilation: dilation, paddingMode: mode,
+      using: &rng)
+    let a = layer.attributes
+    for kernels in KernelConfig.supported {
+      let kernel = Conv1dKernel.make(attributes: a, weight: layer.weight.values, bias: layer.bias!.values, padLeft: dilation, epilogue: [], kernels: kernels)
+      guard case .pairs = kernel.method else {
+        Issue.record("\(kernels.name): d\(dilation) conv not planned by output pairs")
+        continue
+      }
+    }
+    var builder = ModelBuilder(channels: 16)
+    let y = builder.conv1d(layer, builder.input)
+    let model = try builder.build(outputs: [y])
+    let x = Tensor(uncheckedShape: [2, 16, length], values: randomValues(2 * 16 * length, seed: 7))
+    let border = Border(mode).code
+    var expected: [Double] = []
+    for n in 0..<2 {
+      for o in 0..<24 {
+        for t in 0..<length {
+          var sum = Double(layer.bias!.values[o])
+          for c in 0..<16 {
+            let row = Array(x.values[(n * 16 + c) * length..<(n * 16 + c + 1) * length])
+            for k in 0..<3 {
+              let v = referencePadded(row, t - dilation + k * dilation, mode: border, value: 0)
+              sum += Double(layer.weight.values[(o * 16 + c) * 3 + k]) * Double(v)
+            }
+          }
+          expected.append(sum)
+        }
+      }
+    }
+    for kernels in KernelConfig.supported {
+      let output = try model.run([model.graph.inputs[0].name: x], threads: 2, kernels: kernels)[model.graph.outputs[0]]!
+      #expect(output.shape == [2, 24, length])
+      #expect(allClose(output.values, expected, tolerance: 1e-4), "\(kernels.name) d\(dilation) \(mode)")
+    }
   }
 }

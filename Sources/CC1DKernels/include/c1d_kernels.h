@@ -94,6 +94,18 @@ typedef struct c1d_kernel_config {
   void (*_Nonnull winograd23_combine)(const float *m0, const float *m1, const float *m2, const float *m3, float *y,
                                       long count);
 
+  /// winograd23_pairs for a conv of dilation d > 1: pair u (block b = u / d, lane r = u % d) has its first
+  /// output at t = 2·d·b + r and its second at t + d, and reads v_j = x[t - left + j·d], j = 0…3. Padding,
+  /// `reach_high` and indexing as for winograd23_pairs.
+  void (*_Nonnull winograd23_dilated_pairs)(const float *x, long length, long left, int mode, float value,
+                                            long reach_high, long dilation, long first, long pairs, float *d0,
+                                            float *d1, float *d2, float *d3);
+
+  /// winograd23_combine for dilation d, pairs from the start of a block of d: for pair u as above,
+  /// y[t] = m0[u] + m1[u] + m2[u] and y[t + d] = m1[u] − m2[u] − m3[u], for the first `count` elements of y.
+  void (*_Nonnull winograd23_dilated_combine)(const float *m0, const float *m1, const float *m2, const float *m3,
+                                              long dilation, float *y, long count);
+
   /// The five input rows of a kernel-3, stride-2 conv computed by output pairs (Winograd's F(2, 2) on the
   /// taps 0 and 2): pair u reads v_j = x[4u - left + j], j = 0…4, and writes d1[u] = v0 − v2, e[u] = v1,
   /// d2[u] = v2, d3[u] = v4 − v2, f[u] = v3. Padding, `reach_high` and indexing as for winograd23_pairs.

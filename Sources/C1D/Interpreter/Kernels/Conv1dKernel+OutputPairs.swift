@@ -13,6 +13,11 @@ import CC1DKernels
 ///
 /// four GEMMs of depth C: 4C multiply-adds per pair instead of 6C. (Dense k3 layers, Whisper's first conv.)
 ///
+/// **Stride 1, dilation d > 1.** The same F(2, 3) on each of the d phases of the output: outputs t and
+/// t + d read v_j = x[t − left + j·d]. Pairs come in blocks of d (pair u: t = 2d·⌊u/d⌋ + u mod d), so a
+/// tile of whole blocks writes one contiguous run of outputs. (HiFi-GAN's and EnCodec's dilated residual
+/// units.)
+///
 /// **Stride 2, F(2, 2) on taps 0 and 2.** Outputs 2u and 2u + 1 read v_j = x[4u − left + j], j = 0…4:
 ///
 ///     y[2u]     = w0·v0 + w1·v1 + w2·v2
@@ -40,6 +45,8 @@ final class OutputPairs: Sendable {
   }
 
   let form: Form
+  /// The conv's dilation (1 for stride 2).
+  let dilation: Int
   /// In the order the combine takes them.
   let products: [Product]
   let inChannels: Int
@@ -55,9 +62,20 @@ final class OutputPairs: Sendable {
 
   /// Whether the conv is one this applies to, and big enough for the GEMM path to pay.
   static func applies(_ a: Conv1dAttributes, kernels: KernelConfig) -> Bool {
-    a.kernelSize == 3 && a.stride <= 2 && a.dilation == 1 && a.groups == 1 && a.inChannels >= 8
+    a.kernelSize == 3 && (a.stride == 1 || (a.stride == 2 && a.dilation == 1)) && a.groups == 1 && a.inChannels >= 8
       && a.outChannels >= 2 * kernels.mr
   }
+
+  /// Pairs covering `outLength` outputs: up to the last block's lanes that have a first output.
+  func pairCount(outLength: Int) -> Int {
+    guard outLength > 0 else { return 0 }
+    let d = dilation
+    let lastBlock = (outLength - 1) / (2 * d)
+    return lastBlock * d + min(d, outLength - 2 * d * lastBlock)
+  }
+
+  /// Pair columns per unit of work: `tileColumns`, in whole blocks of `dilation`.
+  var tileWidth: Int { max(1, Self.tileColumns / dilation) * dilation }
 
   /// nil unless `applies`.
   /// - Parameter loadingWeight: the weights, called once the panels are allocated (see `Conv1dKernel.make`).
@@ -68,6 +86,7 @@ final class OutputPairs: Sendable {
     outChannels = m
     let form: Form = a.stride == 1 ? .winograd23 : .stride2
     self.form = form
+    dilation = a.dilation
     // The transformed weights go straight into each product's panels, in one pass over the weights (C):
     // per product, `blocks` blocks of C depth rows, every element written, the zero rows included.
     let blocks = form == .winograd23 ? [1, 1, 1, 1] : [1, 2, 2]
@@ -104,11 +123,12 @@ extension Conv1dKernel {
   ) {
     let (c, m, mr) = (pairs.inChannels, pairs.outChannels, self.mr)
     let kernels = context.kernels
-    let pairCount = (outLength + 1) / 2
+    let pairCount = pairs.pairCount(outLength: outLength)
     let threads = Parallel.threads(
       context.threads, work: Parallel.work(2, batch, m, 3 * c, outLength), perThread: 1 << 19)
-    let reachHigh = (outLength - 1) * pairs.stride + 2 - padLeft
-    let width = OutputPairs.tileColumns
+    let reachHigh = (outLength - 1) * pairs.stride + 2 * pairs.dilation - padLeft
+    // Tiles of whole blocks: a tile's outputs are then the contiguous run from twice its first pair.
+    let width = pairs.tileWidth
     let tiles = (pairCount + width - 1) / width
     let panelCount = (m + mr - 1) / mr
     let coarse = batch * tiles
@@ -144,6 +164,8 @@ extension Conv1dKernel {
         let p = scratch + row * width
         let out = y.base + (n * m + firstRow + row) * outLength + firstOutput
         switch pairs.form {
+        case .winograd23 where pairs.dilation > 1:
+          kernels.winograd23_dilated_combine(p, p + block, p + 2 * block, p + 3 * block, pairs.dilation, out, outputs)
         case .winograd23:
           kernels.winograd23_combine(p, p + block, p + 2 * block, p + 3 * block, out, outputs)
         case .stride2:
@@ -169,6 +191,10 @@ extension Conv1dKernel {
       func part(_ index: Int) -> UnsafeMutablePointer<Float> { transformed + (index * c + channel) * columns }
       let row = sample + channel * length
       switch pairs.form {
+      case .winograd23 where pairs.dilation > 1:
+        kernels.winograd23_dilated_pairs(
+          row, length, padLeft, border.code, border.constant, reachHigh, pairs.dilation, firstPair, columns,
+          part(0), part(1), part(2), part(3))
       case .winograd23:
         kernels.winograd23_pairs(
           row, length, padLeft, border.code, border.constant, reachHigh, firstPair, columns,
