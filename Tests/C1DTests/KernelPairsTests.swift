@@ -196,6 +196,8 @@ struct KernelPairsTests {
         continue
       }
     }
+    let wide = Conv1dAttributes(inChannels: 16, outChannels: 24, kernelSize: 3, padding: .explicit(65), dilation: 65)
+    #expect(!OutputPairs.applies(wide, kernels: .current), "dilation 65: a tile of whole blocks outgrows 64 pairs")
     var builder = ModelBuilder(channels: 16)
     let y = builder.conv1d(layer, builder.input)
     let model = try builder.build(outputs: [y])

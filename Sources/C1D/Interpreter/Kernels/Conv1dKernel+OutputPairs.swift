@@ -60,10 +60,11 @@ final class OutputPairs: Sendable {
   /// Fewer pairs than a micro-kernel panel's columns leave most of each panel idle.
   static func minimumPairs(_ kernels: KernelConfig) -> Int { kernels.nr }
 
-  /// Whether the conv is one this applies to, and big enough for the GEMM path to pay.
+  /// Whether the conv is one this applies to, and big enough for the GEMM path to pay. Dilations up to
+  /// `tileColumns` only: a tile holds whole blocks of d pairs, and its buffers stay as small as undilated ones.
   static func applies(_ a: Conv1dAttributes, kernels: KernelConfig) -> Bool {
-    a.kernelSize == 3 && (a.stride == 1 || (a.stride == 2 && a.dilation == 1)) && a.groups == 1 && a.inChannels >= 8
-      && a.outChannels >= 2 * kernels.mr
+    a.kernelSize == 3 && (a.stride == 1 ? a.dilation <= tileColumns : a.stride == 2 && a.dilation == 1) && a.groups == 1
+      && a.inChannels >= 8 && a.outChannels >= 2 * kernels.mr
   }
 
   /// Pairs covering `outLength` outputs: up to the last block's lanes that have a first output.
