@@ -146,7 +146,7 @@ struct StreamingBehaviourTests {
   @Test("a WaveNet's causal zero pads become its convs' own padding in the stream: no pass-through steps")
   func padsAbsorbed() throws {
     let model = try Model(contentsOf: Fixtures.path("architectures/wavenet/model.c1d"))
-    let plan = try StreamPlan(model.validated)
+    let plan = try StreamPlan(model.validated, threads: 1)
     let passThrough = plan.steps.filter { if case .identity = $0.kind { true } else { false } }
     #expect(passThrough.isEmpty, "\(passThrough.map(\.name))")
     #expect(plan.steps.count < model.graph.nodes.count / 2)
@@ -155,10 +155,10 @@ struct StreamingBehaviourTests {
   @Test("a TCN's chomps become its convs' right padding in the stream, so relu and the residual add fuse again")
   func chompsAbsorbed() throws {
     let model = try Model(contentsOf: Fixtures.path("architectures/tcn/model.c1d"))
-    let plan = try StreamPlan(model.validated)
+    let plan = try StreamPlan(model.validated, threads: 1)
     let passThrough = plan.steps.filter { if case .identity = $0.kind { true } else { false } }
     #expect(passThrough.isEmpty, "\(passThrough.map(\.name))")
-    #expect(plan.steps.count == ExecutionPlan(model.validated).steps.count)
+    #expect(plan.steps.count == ExecutionPlan(model.validated, threads: 1).steps.count)
   }
 
   @Test("a crop at the end holds back exactly the frames it may drop")

@@ -51,7 +51,7 @@ struct ExecutionPlan: Sendable {
   let slotCount: Int
 
   /// - Parameter threads: the most threads making the kernels (packing weights) may use.
-  init(_ validated: ValidatedGraph, threads: Int = Platform.coreCount) {
+  init(_ validated: ValidatedGraph, threads: Int) {
     let planned = Fusion.plan(validated, threads: threads)
     let slots = validated.slots
     var lastUse = [Int](repeating: -1, count: slots.count)

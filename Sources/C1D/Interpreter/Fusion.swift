@@ -60,7 +60,7 @@ enum Fusion {
     var right: Int
   }
 
-  static func plan(_ validated: ValidatedGraph, threads: Int = 1) -> [PlannedStep] {
+  static func plan(_ validated: ValidatedGraph, threads: Int) -> [PlannedStep] {
     let nodes = validated.graph.nodes
     let readers = Readers(validated.graph)
     let (padSources, absorbedPads) = absorbablePads(nodes, readers)

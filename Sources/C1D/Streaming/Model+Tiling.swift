@@ -22,7 +22,7 @@ extension Model {
   ) throws -> [Activation]? {
     let plan: StreamPlan
     do {
-      plan = try StreamPlan(validated)
+      plan = try StreamPlan(validated, threads: context.threads)
     } catch let error as C1DError {
       reason = "\(error)"
       return nil

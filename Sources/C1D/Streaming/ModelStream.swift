@@ -79,7 +79,7 @@ extension Model {
     if let threads, threads < 1 {
       throw C1DError.invalidInput("threads must be at least 1, got \(threads); pass nil to use every core")
     }
-    let plan = try StreamPlan(validated)
-    return ModelStream(plan: plan, context: ExecutionContext(threads: threads ?? Self.defaultThreads))
+    let context = ExecutionContext(threads: threads ?? Self.defaultThreads)
+    return ModelStream(plan: try StreamPlan(validated, threads: context.threads), context: context)
   }
 }

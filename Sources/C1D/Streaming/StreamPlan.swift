@@ -84,7 +84,8 @@ struct StreamPlan: Sendable {
     var port: Int
   }
 
-  init(_ original: ValidatedGraph) throws {
+  /// - Parameter threads: the most threads making the kernels (packing weights) may use.
+  init(_ original: ValidatedGraph, threads: Int) throws {
     let analysis = try StreamAnalysis(original)
     let (graph, chomps) = Self.unpadded(original.graph)
     let unpadded = try GraphValidator(graph: graph, store: original.store).validate()
@@ -94,7 +95,7 @@ struct StreamPlan: Sendable {
     }
     var nodeIndex: [String: Int] = [:]
     for (index, node) in original.graph.nodes.enumerated() { nodeIndex[node.name] = index }
-    let fused = Fusion.plan(unpadded, threads: Platform.coreCount)
+    let fused = Fusion.plan(unpadded, threads: threads)
     // A loaded model's tensors are read again from its file for these kernels, which may have changed since.
     if let failure = original.store.firstFailure() { throw failure }
     let planned = try fused.map { planned in
