@@ -39,6 +39,22 @@ struct KernelGEMMTests {
     }
   }
 
+  /// Several threads split a group's output rows so that each unit's share of the packed weights fits the
+  /// per-thread budget: at least one block per thread once the weights exceed it, never more than one per
+  /// panel, and whole units on one thread or for weights that fit.
+  @Test("output rows split across threads by the packed weights' size", arguments: [
+    // (panels, mr, depth, threads, blocks)
+    (32, 8, 1024, 2, 2),  // 1 MiB: halves
+    (64, 8, 4096, 2, 16),  // 8 MiB: 512 KiB each
+    (4, 8, 65536, 4, 4),  // 8 MiB over 4 panels: one block per panel
+    (8, 8, 2048, 2, 1),  // 512 KiB: fits
+    (32, 8, 1024, 1, 1),  // one thread keeps whole units
+  ])
+  func cacheRowBlocks(_ c: (Int, Int, Int, Int, Int)) {
+    let (panels, mr, depth, threads, blocks) = c
+    #expect(Conv1dKernel.cacheRowBlocks(panels: panels, mr: mr, depth: depth, threads: threads) == blocks)
+  }
+
   @Test("tile matches a triple loop", arguments: KernelConfig.supported, shapes)
   func tile(_ config: KernelConfig, _ shape: Shape) {
     let mr = config.mr
