@@ -49,6 +49,11 @@ def layer(c_in, c_out, k, **kw):
     return lambda: nn.Conv1d(c_in, c_out, k, **kw)
 
 
+def transposed_layer(c_in, c_out, k, **kw):
+    import torch.nn as nn
+    return lambda: nn.ConvTranspose1d(c_in, c_out, k, **kw)
+
+
 EXPORT_DEFAULT = ("f32", "shuffle-deflate")  # c1d.export's default: how a layer is stored for the cold table
 # Issue 16's dense + depthwise net is stored as f32 + deflate, the export default it was measured with.
 ISSUE_DENSE_DEPTHWISE = ("f32", "deflate")
@@ -68,6 +73,9 @@ def suite():
         "depthwise_k33_256": (layer(256, 256, 33, padding=16, groups=256), (8, 256, 4096), "layer", EXPORT_DEFAULT),
         "dilated_k3_d4_256": (layer(256, 256, 3, padding=4, dilation=4), (8, 256, 4096), "layer", EXPORT_DEFAULT),
         "strided_k3_s2_256": (layer(256, 256, 3, stride=2, padding=1), (8, 256, 4096), "layer", EXPORT_DEFAULT),
+        # A vocoder's first upsampler (HiFi-GAN V1: 512 -> 256, k16, x8).
+        "upsample_k16_s8_512": (transposed_layer(512, 256, 16, stride=8, padding=4), (8, 512, 256), "layer",
+                                EXPORT_DEFAULT),
         "seed_16_33_k3_s2": (layer(16, 33, 3, stride=2), (20, 16, 50), "layer", EXPORT_DEFAULT),
     })
     return models
