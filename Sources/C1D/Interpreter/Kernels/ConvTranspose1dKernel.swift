@@ -171,14 +171,24 @@ private struct PhasePlan {
   func kernel(_ a: ConvTranspose1dAttributes, weight: [Float], bias: [Float]) -> Conv1dKernel {
     let (inGroup, outGroup, k) = (a.inChannels / a.groups, a.outChannels / a.groups, a.kernelSize)
     let count = taps.count
-    // conv1d's layout `(out, in/groups, taps)` from the transposed `(in, out/groups, k)`.
-    var w = [Float](repeating: 0, count: a.outChannels * inGroup * count)
-    for g in 0..<a.groups {
-      for o in 0..<outGroup {
-        for c in 0..<inGroup {
-          let source = ((g * inGroup + c) * outGroup + o) * k
-          let target = ((g * outGroup + o) * inGroup + c) * count
-          for (u, tap) in taps.enumerated() { w[target + u] = weight[source + tap] }
+    // conv1d's layout `(out, in/groups, taps)` from the transposed `(in, out/groups, k)`, in blocks of
+    // input channels: each block's source rows are read in order and its targets written in runs (by
+    // output channel first, every read was a new cache line: 10 ms of a 2 M-weight upsampler's load).
+    let block = 16
+    let w = [Float].uninitialized(count: a.outChannels * inGroup * count) { target in
+      weight.withUnsafeBufferPointer { source in
+        taps.withUnsafeBufferPointer { taps in
+          for g in 0..<a.groups {
+            for c0 in stride(from: 0, to: inGroup, by: block) {
+              for o in 0..<outGroup {
+                for c in c0..<min(c0 + block, inGroup) {
+                  let from = ((g * inGroup + c) * outGroup + o) * k
+                  let to = ((g * outGroup + o) * inGroup + c) * count
+                  for u in 0..<count { target[to + u] = source[from + taps[u]] }
+                }
+              }
+            }
+          }
         }
       }
     }
