@@ -176,18 +176,31 @@ struct KernelPairsTests {
     #expect(allClose(y, expected, tolerance: 1e-5), "\(config.name) \(c): \(y) vs \(expected)")
   }
 
-  /// A dilated kernel-3 conv of 16 → 24 channels: by pairs at every kernel set, each padding mode, lengths
-  /// that end on whole and on cut-short blocks, batch 2 on 2 threads (tiles split across rows and samples).
-  @Test("a dilated conv layer runs by output pairs and matches a direct convolution",
-        arguments: [
-          (2, PaddingMode.zeros, 150), (3, .reflect, 131), (4, .replicate, 257), (5, .circular, 96), (8, .zeros, 203),
-          (9, .zeros, 300),
-        ])
-  func dilatedLayer(_ dilation: Int, _ mode: PaddingMode, _ length: Int) throws {
+  /// A dilated kernel-3 conv of 16 input channels: by pairs at every kernel set, each padding mode, lengths
+  /// that end on whole and on cut-short blocks, on 2 threads; 48 outputs of one short sample split their
+  /// rows across the threads (3 tiles), and dilations 40 and 64 make a tile one block.
+  struct LayerCase: Sendable, CustomTestStringConvertible {
+    let dilation: Int, mode: PaddingMode, length: Int
+    var batch = 2, outChannels = 24
+    var testDescription: String { "d\(dilation) \(mode) L\(length) N\(batch) C_out \(outChannels)" }
+  }
+
+  static let layerCases: [LayerCase] = [
+    LayerCase(dilation: 2, mode: .zeros, length: 150), LayerCase(dilation: 3, mode: .reflect, length: 131),
+    LayerCase(dilation: 4, mode: .replicate, length: 257), LayerCase(dilation: 5, mode: .circular, length: 96),
+    LayerCase(dilation: 8, mode: .zeros, length: 203), LayerCase(dilation: 9, mode: .zeros, length: 300),
+    LayerCase(dilation: 5, mode: .zeros, length: 300, batch: 1, outChannels: 48),
+    LayerCase(dilation: 40, mode: .reflect, length: 400, batch: 1),
+    LayerCase(dilation: 64, mode: .zeros, length: 500),
+  ]
+
+  @Test("a dilated conv layer runs by output pairs and matches a direct convolution", arguments: layerCases)
+  func dilatedLayer(_ c: LayerCase) throws {
+    let (dilation, mode, length, batch, outChannels) = (c.dilation, c.mode, c.length, c.batch, c.outChannels)
     var rng = SeededGenerator(seed: UInt64(dilation))
     let layer = try Conv1d(
-      inChannels: 16, outChannels: 24, kernelSize: 3, padding: .explicit(dilation), dilation: dilation, paddingMode: mode,
-      using: &rng)
+      inChannels: 16, outChannels: outChannels, kernelSize: 3, padding: .explicit(dilation), dilation: dilation,
+      paddingMode: mode, using: &rng)
     let a = layer.attributes
     for kernels in KernelConfig.supported {
       let kernel = Conv1dKernel.make(attributes: a, weight: layer.weight.values, bias: layer.bias!.values, padLeft: dilation, epilogue: [], kernels: kernels)
@@ -201,15 +214,16 @@ struct KernelPairsTests {
     var builder = ModelBuilder(channels: 16)
     let y = builder.conv1d(layer, builder.input)
     let model = try builder.build(outputs: [y])
-    let x = Tensor(uncheckedShape: [2, 16, length], values: randomValues(2 * 16 * length, seed: 7))
+    let x = Tensor(uncheckedShape: [batch, 16, length], values: randomValues(batch * 16 * length, seed: 7))
     let border = Border(mode).code
     var expected: [Double] = []
-    for n in 0..<2 {
-      for o in 0..<24 {
+    let rows = (0..<batch * 16).map { Array(x.values[$0 * length..<($0 + 1) * length]) }
+    for n in 0..<batch {
+      for o in 0..<outChannels {
         for t in 0..<length {
           var sum = Double(layer.bias!.values[o])
           for c in 0..<16 {
-            let row = Array(x.values[(n * 16 + c) * length..<(n * 16 + c + 1) * length])
+            let row = rows[n * 16 + c]
             for k in 0..<3 {
               let v = referencePadded(row, t - dilation + k * dilation, mode: border, value: 0)
               sum += Double(layer.weight.values[(o * 16 + c) * 3 + k]) * Double(v)
@@ -221,8 +235,8 @@ struct KernelPairsTests {
     }
     for kernels in KernelConfig.supported {
       let output = try model.run([model.graph.inputs[0].name: x], threads: 2, kernels: kernels)[model.graph.outputs[0]]!
-      #expect(output.shape == [2, 24, length])
-      #expect(allClose(output.values, expected, tolerance: 1e-4), "\(kernels.name) d\(dilation) \(mode)")
+      #expect(output.shape == [batch, outChannels, length])
+      #expect(allClose(output.values, expected, tolerance: 1e-4), "\(kernels.name) \(c)")
     }
   }
 }
