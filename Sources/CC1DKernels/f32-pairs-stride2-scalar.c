@@ -22,7 +22,7 @@ void c1d_f32_stride2_pairs_bordered(const float *x, long length, long left, int 
     float v[5];
     for (int j = 0; j < 5; j++) {
       long i = 4 * u - left + j;
-      v[j] = (i >= 0 && i < length) || (i >= -left && i <= reach_high) ? border_value(x, length, i, mode, value) : 0.0f;
+      v[j] = pair_input_value(x, length, left, reach_high, i, mode, value);
     }
     store(v, u - first, d1, e, d2, d3, f);
   }

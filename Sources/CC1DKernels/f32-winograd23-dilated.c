@@ -21,14 +21,6 @@ static inline f32x4 load4(const float *p) {
 
 static inline void store4(float *p, f32x4 v) { memcpy(p, &v, sizeof v); }
 
-static inline void store(float v0, float v1, float v2, float v3, long i, float *C1D_RESTRICT d0,
-                         float *C1D_RESTRICT d1, float *C1D_RESTRICT d2, float *C1D_RESTRICT d3) {
-  d0[i] = v0 - v2;
-  d1[i] = v1 + v2;
-  d2[i] = v2 - v1;
-  d3[i] = v1 - v3;
-}
-
 static inline __attribute__((always_inline)) void transform(const float *C1D_RESTRICT x, long length, long left,
                                                             int mode, float value, long reach_high, const long d,
                                                             long first, long pairs, float *C1D_RESTRICT d0,
@@ -51,17 +43,16 @@ static inline __attribute__((always_inline)) void transform(const float *C1D_RES
           store4(d3 + o + q, v1 - v3);
         }
       } else {
-        for (long q = 0; q < run; q++) store(v[q], v[q + d], v[q + 2 * d], v[q + 3 * d], o + q, d0, d1, d2, d3);
+        for (long q = 0; q < run; q++) winograd23_store(v[q], v[q + d], v[q + 2 * d], v[q + 3 * d], o + q, d0, d1, d2, d3);
       }
     } else {
       for (long q = 0; q < run; q++) {
         float v[4];
         for (int j = 0; j < 4; j++) {
           long i = start + q + j * d;
-          v[j] = (i >= 0 && i < length) || (i >= -left && i <= reach_high) ? border_value(x, length, i, mode, value)
-                                                                            : 0.0f;
+          v[j] = pair_input_value(x, length, left, reach_high, i, mode, value);
         }
-        store(v[0], v[1], v[2], v[3], o + q, d0, d1, d2, d3);
+        winograd23_store(v[0], v[1], v[2], v[3], o + q, d0, d1, d2, d3);
       }
     }
     u += run;

@@ -1,18 +1,11 @@
 // Kernel 3, stride 1, by output pairs (Winograd F(2, 3)): the input transform and the combine.
 #include "internal.h"
 
-static inline void store(float v0, float v1, float v2, float v3, long i, float *d0, float *d1, float *d2, float *d3) {
-  d0[i] = v0 - v2;
-  d1[i] = v1 + v2;
-  d2[i] = v2 - v1;
-  d3[i] = v1 - v3;
-}
-
 void c1d_f32_winograd23_pairs_interior(const float *x, long from, long to, long left, long first, float *d0,
                                        float *d1, float *d2, float *d3) {
   for (long u = from; u < to; u++) {
     const float *v = x + 2 * u - left;
-    store(v[0], v[1], v[2], v[3], u - first, d0, d1, d2, d3);
+    winograd23_store(v[0], v[1], v[2], v[3], u - first, d0, d1, d2, d3);
   }
 }
 
@@ -24,9 +17,9 @@ void c1d_f32_winograd23_pairs_bordered(const float *x, long length, long left, i
     float v[4];
     for (int j = 0; j < 4; j++) {
       long i = 2 * u - left + j;
-      v[j] = (i >= 0 && i < length) || (i >= -left && i <= reach_high) ? border_value(x, length, i, mode, value) : 0.0f;
+      v[j] = pair_input_value(x, length, left, reach_high, i, mode, value);
     }
-    store(v[0], v[1], v[2], v[3], u - first, d0, d1, d2, d3);
+    winograd23_store(v[0], v[1], v[2], v[3], u - first, d0, d1, d2, d3);
   }
 }
 

@@ -30,6 +30,22 @@ static inline float border_value(const float *x, long n, long i, int mode, float
   }
 }
 
+// An output-pair transform's read at index i: the row, or its padding for positions some output reads
+// ([−left, reach_high]), else 0 (pairs past the last output read there and are never combined).
+static inline float pair_input_value(const float *x, long length, long left, long reach_high, long i, int mode,
+                                     float value) {
+  return (i >= 0 && i < length) || (i >= -left && i <= reach_high) ? border_value(x, length, i, mode, value) : 0.0f;
+}
+
+// Winograd F(2, 3)'s input transform of one pair's reads v0…v3, stored at index i of its four rows.
+static inline void winograd23_store(float v0, float v1, float v2, float v3, long i, float *d0, float *d1, float *d2,
+                                    float *d3) {
+  d0[i] = v0 - v2;
+  d1[i] = v1 + v2;
+  d2[i] = v2 - v1;
+  d3[i] = v1 - v3;
+}
+
 // ---- GEMM, 8×32 tile (f32-gemm-8x32-*.c) ----------------------------------------------------------------
 enum { C1D_GEMM_8X32_MR = 8, C1D_GEMM_8X32_NR = 32 };
 typedef void (*c1d_gemm_fn)(long kc, const float *a, const float *b, float *c, long ldc, long rows, long cols,
