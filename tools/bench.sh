@@ -5,5 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -c "import torch, onnx, onnxruntime, tract, matplotlib" 2>/dev/null ||
   python3 -m pip install -q "torch==2.13.0+cpu" onnx onnxruntime tract matplotlib
-swift build -c release --product convrun --static-swift-stdlib
+source tools/setup.sh
+release_cli
 python3 tools/bench.py "$@"

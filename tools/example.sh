@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source tools/setup.sh
 native_dependencies
-swift build -c release --product convrun --static-swift-stdlib
+release_cli
 .build/release/convrun Fixtures/seed/model.c1d Fixtures/seed/input.npy

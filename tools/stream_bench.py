@@ -2,7 +2,7 @@
 """Peak RSS and throughput against input length: convrun (time-tiled past 64 MiB of activations) vs
 onnxruntime, on the WaveNet and TCN fixtures' architectures and a 64-channel dilated stack.
 
-    swift build -c release --product convrun --static-swift-stdlib
+    bash -c 'source tools/setup.sh && set -o pipefail && release_cli'   # or: bash tools/example.sh
     python3 tools/stream_bench.py [--lengths 10000 100000 1000000 10000000] [--only wavenet tcn stack64]
 
 Each engine runs in its own process (`/usr/bin/time -v` for convrun, VmHWM for onnxruntime), one thread.

@@ -3,7 +3,8 @@
 libFoundation.so pulls in FoundationInternationalization and ICU (~10 ms and ~10 MB RSS at every start);
 FoundationEssentials alone (which swift-argument-parser uses) is allowed. libsndfile and its codecs cost
 about 1 ms of every start: convrun opens it with dlopen on its first audio file (Sources/CSndFileLoader).
-Linux only: ldd lists what the dynamic loader will map.
+Linux only: ldd lists what the dynamic loader will map. The release build (tools/setup.sh, `release_cli`)
+is a static executable with no dynamic loader at all: CI runs this file on it with CONVRUN_EXPECT_STATIC=1.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 
@@ -31,6 +33,25 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("ldd") is None, reason="ldd is not installed"),
     pytest.mark.skipif(not os.path.exists(CONVRUN), reason="convrun is not built (swift build)"),
 ]
+
+
+def has_interpreter(path: str) -> bool:
+    """Whether the ELF file at `path` names a dynamic loader (a PT_INTERP program header)."""
+    with open(path, "rb") as file:
+        header = file.read(64)
+        assert header[:4] == b"\x7fELF" and header[4] == 2, f"{path} is not a 64-bit ELF file"
+        (program_offset,) = struct.unpack_from("<Q", header, 0x20)
+        entry_size, entry_count = struct.unpack_from("<HH", header, 0x36)
+        file.seek(program_offset)
+        table = file.read(entry_size * entry_count)
+    return any(struct.unpack_from("<I", table, index * entry_size)[0] == 3 for index in range(entry_count))
+
+
+def linked_libraries() -> str:
+    """ldd's list for a dynamic executable; nothing for a static one (ldd refuses it with status 1)."""
+    if not has_interpreter(CONVRUN):
+        return ""
+    return subprocess.run(["ldd", CONVRUN], capture_output=True, text=True, check=True).stdout
 
 
 def forbidden_libraries(ldd_output: str, pattern: re.Pattern[str] = FORBIDDEN) -> list[str]:
@@ -55,8 +76,8 @@ def test_the_pattern_catches_foundation_and_icu():
 
 
 def test_convrun_links_neither_foundation_nor_icu():
-    result = subprocess.run(["ldd", CONVRUN], capture_output=True, text=True, check=True)
-    assert forbidden_libraries(result.stdout) == [], result.stdout
+    libraries = linked_libraries()
+    assert forbidden_libraries(libraries) == [], libraries
 
 
 def test_the_pattern_catches_libsndfile_and_its_codecs():
@@ -86,5 +107,17 @@ def test_the_pattern_catches_libsndfile_and_its_codecs():
 
 
 def test_convrun_does_not_link_libsndfile():
-    result = subprocess.run(["ldd", CONVRUN], capture_output=True, text=True, check=True)
-    assert forbidden_libraries(result.stdout, AUDIO) == [], result.stdout
+    libraries = linked_libraries()
+    assert forbidden_libraries(libraries, AUDIO) == [], libraries
+
+
+def test_the_interpreter_check_tells_static_from_dynamic():
+    # The Python running this test is a dynamic executable: the check must see its loader.
+    assert has_interpreter(os.path.realpath(sys.executable))
+
+
+@pytest.mark.skipif(os.environ.get("CONVRUN_EXPECT_STATIC") != "1", reason="set for the release build")
+def test_release_convrun_starts_without_a_dynamic_loader():
+    # The dynamic loader's work (libstdc++ above all) was about 1 ms of every call: the release build
+    # links statically, and a change that silently falls back to a dynamic link must show here.
+    assert not has_interpreter(CONVRUN), f"{CONVRUN} is dynamically linked; build it with tools/setup.sh's release_cli"
