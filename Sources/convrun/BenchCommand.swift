@@ -43,7 +43,7 @@ struct BenchCommand: ParsableCommand {
   private func benchInput(_ model: Model) throws -> Tensor {
     let graphInput = model.graph.inputs[0]
     if let path = self.input {
-      let tensor = try InputLoader(model: model, options: inputOptions).load(path).tensor
+      let tensor = try InputLoader(model: model, options: inputOptions.settings).load(path).tensor
       guard tensor.shape.count == 3 else { throw CLIError(description: "--input must be (N, C, L), got \(dimensions(tensor.shape))") }
       try runtime.checkMemory(model, length: tensor.shape[2], batch: tensor.shape[0])
       return tensor

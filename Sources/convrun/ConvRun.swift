@@ -28,8 +28,13 @@ struct ConvRun: ParsableCommand {
   static func main() {
     Model.keepFreedMemoryForReuse()
     do {
-      var command = try parseRunDirectly() ?? parseAsRoot()
-      try command.run()
+      let arguments = Array(CommandLine.arguments.dropFirst())
+      if let job = plainRun(arguments) {
+        try job.run()
+      } else {
+        var command = try parseRunDirectly(arguments) ?? parseAsRoot(arguments)
+        try command.run()
+      }
     } catch let error as C1DError {
       printError("error: \(error)")
       terminate(1)
@@ -52,16 +57,29 @@ struct ConvRun: ParsableCommand {
 }
 
 extension ConvRun {
-  /// The default subcommand parsed on its own when the arguments plainly run a model: the root's parse
-  /// also builds every subcommand's and the completion generator's arguments (through reflection the
-  /// first time), about 1–2 ms of a small model's whole process. Whatever this parse refuses (help,
-  /// `--version`, a mistake) goes through the root, so messages and help are the root's.
-  static func parseRunDirectly(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> ParsableCommand? {
-    let subcommandNames = Set(configuration.subcommands.map { $0._commandName } + ["help"])
-    guard let first = arguments.first, !subcommandNames.contains(first), !first.hasPrefix("-") else { return nil }
-    if let plain = RunCommand.plain(arguments) { return plain }
+  /// The plain run (`MODEL INPUT… [-o PATH] [--threads N] [--json] [--force]`) read without the argument
+  /// parser at all (see `RunJob.plain`); nil for anything else, and for a first word that names a
+  /// subcommand or is an option.
+  static func plainRun(_ arguments: [String]) -> RunJob? {
+    guard startsWithModel(arguments) else { return nil }
+    return RunJob.plain(arguments)
+  }
+
+  /// The default subcommand parsed on its own when the arguments run a model: the root's parse also builds
+  /// every subcommand's and the completion generator's arguments (through reflection the first time),
+  /// about 1–2 ms of a small model's whole process. Whatever this parse refuses (help, `--version`, a
+  /// mistake) goes through the root, so messages and help are the root's.
+  static func parseRunDirectly(_ arguments: [String]) -> ParsableCommand? {
+    guard startsWithModel(arguments) else { return nil }
     // (`--help` parses as a HelpCommand: only a RunCommand is taken.)
     return (try? RunCommand.parseAsRoot(arguments)) as? RunCommand
+  }
+
+  /// Whether the first word is neither a subcommand's name nor an option: a model to run.
+  private static func startsWithModel(_ arguments: [String]) -> Bool {
+    guard let first = arguments.first, !first.hasPrefix("-") else { return false }
+    let subcommandNames = configuration.subcommands.map { $0._commandName } + ["help"]
+    return !subcommandNames.contains(first)
   }
 }
 

@@ -21,7 +21,7 @@ struct LoadedInput {
 /// their content, anything else is raw little-endian float32.
 struct InputLoader {
   let model: Model
-  let options: InputOptions
+  let options: InputSettings
 
   private var input: GraphInput { model.graph.inputs[0] }
 

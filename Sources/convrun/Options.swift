@@ -22,11 +22,31 @@ struct RuntimeOptions: ParsableArguments {
       discussion: "A run that would need more is refused before anything is allocated."))
   var memoryLimit: ByteCount?
 
-  var memoryLimitBytes: Int { memoryLimit?.bytes ?? Model.defaultMemoryLimit }
+  var settings: RuntimeSettings { RuntimeSettings(threads: threads, memoryLimit: memoryLimit?.bytes) }
+  var memoryLimitBytes: Int { settings.memoryLimitBytes }
 
   func validate() throws {
-    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
-    if let memoryLimit, memoryLimit.bytes < 1 { throw ValidationError("--memory-limit must be positive, got \(memoryLimit.bytes)") }
+    do { try settings.check() } catch let error as CLIError { throw ValidationError(error.description) }
+  }
+
+  func checkMemory(_ model: Model, length: Int, batch: Int) throws {
+    try settings.checkMemory(model, length: length, batch: batch)
+  }
+}
+
+/// `RuntimeOptions` as a plain value: what a run reads, with no argument-parser types (whose first use
+/// costs a fresh process metadata instantiation; see `RunJob.plain`).
+struct RuntimeSettings: Equatable {
+  var threads: Int?
+  /// Bytes; nil for the default.
+  var memoryLimit: Int?
+
+  var memoryLimitBytes: Int { memoryLimit ?? Model.defaultMemoryLimit }
+
+  /// - Throws: `CLIError` (exit status 2) for a thread count or limit below 1.
+  func check() throws {
+    if let threads, threads < 1 { throw CLIError(description: "--threads must be at least 1, got \(threads)", exitCode: 2) }
+    if let memoryLimit, memoryLimit < 1 { throw CLIError(description: "--memory-limit must be positive, got \(memoryLimit)", exitCode: 2) }
   }
 
   /// Refuses a run whose activations would exceed the limit, before its input is allocated.
@@ -84,9 +104,23 @@ struct InputOptions: ParsableArguments {
   @Flag(help: "Run audio whose sample rate differs from the model's (no resampling is done).")
   var ignoreSampleRate = false
 
-  func validate() throws {
-    do { _ = try parseShape(shape) } catch let error as CLIError { throw ValidationError(error.description) }
+  var settings: InputSettings {
+    InputSettings(shape: shape, allowNonfinite: allowNonfinite, ignoreSampleRate: ignoreSampleRate)
   }
+
+  func validate() throws {
+    do { try settings.check() } catch let error as CLIError { throw ValidationError(error.description) }
+  }
+}
+
+/// `InputOptions` as a plain value (see `RuntimeSettings`).
+struct InputSettings: Equatable {
+  var shape: String?
+  var allowNonfinite = false
+  var ignoreSampleRate = false
+
+  /// - Throws: `CLIError` for a `--shape` that does not parse.
+  func check() throws { _ = try parseShape(shape) }
 }
 
 enum Sizes {

@@ -68,7 +68,7 @@ enum OutputDestination {
     switch self {
     case .summary, .standardOutput: return nil
     case .file(let path, let format):
-      let target = outputCount == 1 ? path : RunCommand.path(path, inserting: fileNameSafe(name))
+      let target = outputCount == 1 ? path : RunJob.path(path, inserting: fileNameSafe(name))
       return (target, format ?? OutputFormat(path: path))
     case .directory(let directory, let format):
       let stem = input == "stdin" ? "stdin" : PathText.stem(input)

@@ -5,12 +5,19 @@ import Testing
 /// `convrun MODEL INPUT …` skips the root command's parse (issue 16); everything else must still reach it.
 @Suite("Parsing a plain run directly")
 struct DirectRunParsingTests {
-  @Test("a plain run parses as the run subcommand, with its options")
+  @Test("a plain run is read without the library, with its options")
   func plainRun() throws {
-    let command = ConvRun.parseRunDirectly(["model.c1d", "a.npy", "b.wav", "-o", "out/", "--threads", "2", "--json"])
-    let run = try #require(command as? RunCommand)
-    #expect(run.model == "model.c1d" && run.inputs == ["a.npy", "b.wav"])
-    #expect(run.output == "out/" && run.json && run.runtime.threads == 2)
+    let job = try #require(ConvRun.plainRun(["model.c1d", "a.npy", "b.wav", "-o", "out/", "--threads", "2", "--json"]))
+    #expect(job.model == "model.c1d" && job.inputs == ["a.npy", "b.wav"])
+    #expect(job.output == "out/" && job.json && job.runtime.threads == 2)
+  }
+
+  @Test("a run with other options parses as the run subcommand alone")
+  func otherRun() throws {
+    let arguments = ["model.c1d", "a.npy", "--shape", "1,2,3"]
+    #expect(ConvRun.plainRun(arguments) == nil)
+    let run = try #require(ConvRun.parseRunDirectly(arguments) as? RunCommand)
+    #expect(run.job.input.shape == "1,2,3")
   }
 
   @Test(
@@ -21,6 +28,7 @@ struct DirectRunParsingTests {
       ["model.c1d", "input", "--no-such-flag"], ["-", "model.c1d"], [],
     ])
   func root(arguments: [String]) {
+    #expect(ConvRun.plainRun(arguments) == nil)
     #expect(ConvRun.parseRunDirectly(arguments) == nil)
   }
 }

@@ -3,35 +3,10 @@ import Testing
 
 @testable import convrun
 
-/// `RunCommand.plain` reads the plain run without swift-argument-parser (issue 16); it must read every
-/// form it takes exactly as the library does, and leave every other form to the library.
+/// `RunJob.plain` reads the plain run without swift-argument-parser (issue 16); it must read every form
+/// it takes exactly as the library does, and leave every other form to the library.
 @Suite("Reading a plain run without the argument parser")
 struct PlainArgumentsTests {
-  /// Every property of a run command, read through its wrappers (a wrapper left unset traps here).
-  static func fields(_ command: RunCommand) -> [String] {
-    [
-      command.model, "\(command.inputs)", "\(command.output as Any)", "\(command.outputFormat as Any)",
-      "\(command.force)", "\(command.json)", "\(command.inputOptions.shape as Any)",
-      "\(command.inputOptions.allowNonfinite)", "\(command.inputOptions.ignoreSampleRate)",
-      "\(command.runtime.threads as Any)", "\(command.runtime.memoryLimit?.bytes as Any)",
-    ]
-  }
-
-  /// Whether a property-wrapper value (or a value holding wrappers) holds parsed values all the way down,
-  /// rather than the definition an unparsed wrapper holds: a property added to the command and left unset
-  /// by `plain` would trap when `run` reads it.
-  static func unsetProperties(of value: Any, path: String = "") -> [String] {
-    Mirror(reflecting: value).children.flatMap { child -> [String] in
-      let name = path + (child.label ?? "?")
-      if child.label == "_parsedValue" {
-        let text = String(describing: child.value)
-        guard text.hasPrefix("value(") else { return [name] }
-        return Mirror(reflecting: child.value).children.flatMap { unsetProperties(of: $0.value, path: name + ".") }
-      }
-      return unsetProperties(of: child.value, path: name + ".")
-    }
-  }
-
   @Test(
     "the forms it reads give the library's command",
     arguments: [
@@ -45,11 +20,9 @@ struct PlainArgumentsTests {
       ["model.c1d", "input.npy", "--json", "--force", "--threads", "1"],
     ])
   func sameAsLibrary(arguments: [String]) throws {
-    let plain = try #require(RunCommand.plain(arguments))
+    let plain = try #require(RunJob.plain(arguments))
     let library = try #require(try RunCommand.parseAsRoot(arguments) as? RunCommand)
-    // Checked first: reading an unset property traps.
-    try #require(Self.unsetProperties(of: plain).isEmpty, "left unset: \(Self.unsetProperties(of: plain))")
-    #expect(Self.fields(plain) == Self.fields(library))
+    #expect(plain == library.job)
   }
 
   @Test(
@@ -66,11 +39,21 @@ struct PlainArgumentsTests {
       ["model.c1d", "-", "-"], ["model.c1d", "input", "-o", ""], [],
     ])
   func leftToLibrary(arguments: [String]) {
-    #expect(RunCommand.plain(arguments) == nil)
+    #expect(RunJob.plain(arguments) == nil)
   }
 
-  @Test("the test's own check sees a property the library left unset")
-  func unsetPropertyIsSeen() {
-    #expect(!Self.unsetProperties(of: RunCommand()).isEmpty)
+  @Test(
+    "the library's command becomes the same job, every option carried over",
+    arguments: [
+      (["m.c1d", "a.npy", "--shape", "1,2,3", "--allow-nonfinite", "--ignore-sample-rate", "--memory-limit", "1K"],
+       RunJob(model: "m.c1d", inputs: ["a.npy"], input: InputSettings(shape: "1,2,3", allowNonfinite: true, ignoreSampleRate: true),
+              runtime: RuntimeSettings(threads: nil, memoryLimit: 1024))),
+      (["m.c1d", "a.npy", "b.npy", "-o", "out/", "--output-format", "raw", "--force", "--json", "--threads", "3"],
+       RunJob(model: "m.c1d", inputs: ["a.npy", "b.npy"], output: "out/", outputFormat: .raw, force: true, json: true,
+              runtime: RuntimeSettings(threads: 3, memoryLimit: nil))),
+    ])
+  func libraryJob(arguments: [String], expected: RunJob) throws {
+    let library = try #require(try RunCommand.parseAsRoot(arguments) as? RunCommand)
+    #expect(library.job == expected)
   }
 }

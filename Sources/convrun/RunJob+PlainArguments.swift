@@ -1,16 +1,15 @@
-import ArgumentParser
-
-extension RunCommand {
+extension RunJob {
   /// The plain run, `MODEL INPUT… [-o PATH] [--threads N] [--json] [--force]`, read without
   /// swift-argument-parser's parse.
   ///
   /// The library's first parse of a process builds every property's definition through reflection and
-  /// protocol-conformance lookups: about 2.5 ms, a third of a small model's whole process (issue 16).
+  /// protocol-conformance lookups: about 2.5 ms, a third of a small model's whole process (issue 16); even
+  /// making a `RunCommand` value, whose properties are the library's wrappers, cost about 0.25 ms.
   /// Only these few spellings are read here; anything else (another flag, `--`, `-oVALUE`, a repeated
   /// option, a number that does not parse, a value the checks refuse) returns nil and goes through the
   /// library, so its messages and help stay the library's own. `PlainArgumentsTests` holds this reading
   /// to the library's on every form it takes.
-  static func plain(_ arguments: [String]) -> RunCommand? {
+  static func plain(_ arguments: [String]) -> RunJob? {
     var positionals: [String] = []
     var output: String?
     var threads: Int?
@@ -49,31 +48,12 @@ extension RunCommand {
     return (String(token[..<equals]), String(token[token.index(after: equals)...]))
   }
 
-  /// A command with every property set, as the library's parse leaves it, or nil when the checks refuse it.
-  private static func makeValidated(model: String, inputs: [String], output: String?, threads: Int?, json: Bool, force: Bool) -> RunCommand? {
-    var inputOptions = InputOptions()
-    inputOptions.shape = nil
-    inputOptions.allowNonfinite = false
-    inputOptions.ignoreSampleRate = false
-    var runtime = RuntimeOptions()
-    runtime.threads = threads
-    runtime.memoryLimit = nil
-    var command = RunCommand()
-    command.model = model
-    command.inputs = inputs
-    command.output = output
-    command.outputFormat = nil
-    command.force = force
-    command.json = json
-    command.inputOptions = inputOptions
-    command.runtime = runtime
-    do {
-      try inputOptions.validate()
-      try runtime.validate()
-      try command.validate()
-    } catch {
-      return nil
-    }
-    return command
+  /// The job, or nil when its checks refuse it (the library then says why).
+  private static func makeValidated(model: String, inputs: [String], output: String?, threads: Int?, json: Bool, force: Bool) -> RunJob? {
+    let job = RunJob(
+      model: model, inputs: inputs, output: output, outputFormat: nil, force: force, json: json,
+      input: InputSettings(), runtime: RuntimeSettings(threads: threads, memoryLimit: nil))
+    do { try job.check() } catch { return nil }
+    return job
   }
 }

@@ -1,0 +1,160 @@
+import C1D
+import ConvRunAudio
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// A run of a model on input files, as `convrun MODEL INPUT…` asks for it: what `RunCommand` parses to,
+/// or what `RunJob.plain` reads straight from the arguments. A plain value, so that the common call needs
+/// no argument-parser type at all (their first use costs a process about 0.25 ms of metadata work).
+struct RunJob: Equatable {
+  var model: String
+  var inputs: [String]
+  var output: String?
+  var outputFormat: OutputFormat?
+  var force = false
+  var json = false
+  var input = InputSettings()
+  var runtime = RuntimeSettings()
+
+  /// The checks `RunCommand.validate` makes, in its words.
+  /// - Throws: `CLIError` with exit status 2.
+  func check() throws {
+    func usage(_ message: String) -> CLIError { CLIError(description: message, exitCode: 2) }
+    if inputs.isEmpty { throw usage("give an input file after the model (or - for stdin)") }
+    if output?.isEmpty == true { throw usage("-o needs a file or directory name, got an empty string") }
+    if inputs.filter({ $0 == "-" }).count > 1 { throw usage("stdin (-) can be read only once") }
+    try input.check()
+    try runtime.check()
+  }
+
+  func run() throws {
+    let model = try ModelFile.load(self.model, threads: runtime.threads)
+    guard model.graph.inputs.count == 1 else {
+      throw CLIError(description: "\(self.model) has \(plural(model.graph.inputs.count, "input")); convrun runs single-input models")
+    }
+    let destination = try OutputDestination(output: output, format: outputFormat, inputCount: inputs.count, force: force)
+    try checkDistinctTargets(destination, model: model)
+    let loader = InputLoader(model: model, options: input)
+    var failures = 0
+    for (index, path) in inputs.enumerated() {
+      if inputs.count > 1, standardErrorIsTerminal {
+        StandardError.progress("[\(index + 1)/\(inputs.count)] \(path)")
+      }
+      do {
+        try runOne(path, model: model, loader: loader, destination: destination)
+      } catch where inputs.count > 1 {
+        // One bad file among many is reported, and the rest still run.
+        failures += 1
+        if standardErrorIsTerminal { StandardError.progress("") }
+        printError("error: \(error)")
+      }
+    }
+    if inputs.count > 1, standardErrorIsTerminal { StandardError.progress("") }
+    if failures > 0 { throw CLIError(description: "\(failures) of \(inputs.count) inputs failed") }
+  }
+
+  private func runOne(_ path: String, model: Model, loader: InputLoader, destination: OutputDestination) throws {
+    let input = try loader.load(path)
+    let shape = input.tensor.shape
+    try runtime.checkMemory(model, length: shape[shape.count - 1], batch: shape.count == 3 ? shape[0] : 1)
+    let clock = ContinuousClock()
+    let start = clock.now
+    let outputs = try runWithProgress(model, input.tensor)
+    let elapsed = clock.now - start
+    let written = try write(outputs, of: input, model: model, to: destination)
+    report(input, outputs, written: written, milliseconds: elapsed.milliseconds, destination: destination)
+  }
+
+  /// Writes every output where the destination says; returns (output, path) for each file written.
+  private func write(_ outputs: [(String, Tensor)], of input: LoadedInput, model: Model, to destination: OutputDestination) throws -> [(String, String)] {
+    let encoder = OutputEncoder(model: model)
+    if case .standardOutput(let format) = destination {
+      guard outputs.count == 1 else {
+        throw CLIError(description: "the model has \(plural(outputs.count, "output")) (\(outputs.map(\.0).joined(separator: ", "))); -o - writes one: give a file name or a directory instead")
+      }
+      try OutputFile.writeStandardOutput(try encoder.encode(outputs[0].1, name: outputs[0].0, format: format, input: input))
+      return []
+    }
+    var written: [(String, String)] = []
+    for (name, tensor) in outputs {
+      guard let (path, format) = destination.target(input: input.name, output: name, outputCount: outputs.count) else { continue }
+      try OutputFile.check(path, force: force)
+      try OutputFile.write(try encoder.encode(tensor, name: name, format: format, input: input), to: path)
+      written.append((name, path))
+    }
+    return written
+  }
+
+  private func report(_ input: LoadedInput, _ outputs: [(String, Tensor)], written: [(String, String)], milliseconds: Double, destination: OutputDestination) {
+    // Statistics are a pass over every output value: made only when printed, not for a file written.
+    let summaries = { outputs.map { OutputSummary(name: $0.0, tensor: $0.1) } }
+    if json {
+      let line = OutputSummary.json(summaries(), milliseconds: milliseconds, input: input, written: written)
+      if destination.writesToStandardOutput { printError(line) } else { print(line) }
+      return
+    }
+    // Text goes to stderr when stdout carries the data.
+    let emit: (String) -> Void = destination.writesToStandardOutput ? { printError($0) } : { print($0) }
+    emit("\(input.name): \(input.interpretation)")
+    for (name, path) in written {
+      emit("wrote \(name) \(dimensions(outputs.first { $0.0 == name }?.1.shape ?? [])) to \(path)")
+    }
+    if case .summary = destination {
+      for summary in summaries() { emit(summary.text) }
+      emit("time: \(NumberText.fixed(milliseconds, places: 3)) ms")
+    }
+  }
+
+  /// Two inputs with the same stem would write the same file in a directory; refuse before running.
+  private func checkDistinctTargets(_ destination: OutputDestination, model: Model) throws {
+    guard case .directory = destination else { return }
+    var owners: [String: String] = [:]
+    for path in inputs {
+      let name = path == "-" ? "stdin" : path
+      for output in model.graph.outputs {
+        guard let (target, _) = destination.target(input: name, output: output, outputCount: model.graph.outputs.count) else { continue }
+        if let other = owners[target] {
+          throw CLIError(description: "\(other) and \(path) would both write \(target); rename one, or run them separately", exitCode: 2)
+        }
+        owners[target] = path
+      }
+    }
+  }
+
+  /// Runs in slices of the batch with a progress bar when the run is batched, long and stderr is a terminal.
+  private func runWithProgress(_ model: Model, _ tensor: Tensor) throws -> [(String, Tensor)] {
+    let name = model.graph.inputs[0].name
+    let batch = tensor.shape.count == 3 ? tensor.shape[0] : 1
+    let work = tensor.values.count
+    guard batch > 1, work > 1 << 20, standardErrorIsTerminal else {
+      let result = try model.run([name: tensor], threads: runtime.threads, memoryLimit: runtime.memoryLimitBytes)
+      return model.graph.outputs.map { ($0, result[$0]!) }
+    }
+    let steps = min(batch, 50)
+    var pieces: [[String: Tensor]] = []
+    let sample = tensor.values.count / batch
+    for step in 0..<steps {
+      let (lower, upper) = (step * batch / steps, (step + 1) * batch / steps)
+      let slice = try Tensor(shape: [upper - lower] + tensor.shape.dropFirst(), values: Array(tensor.values[lower * sample..<upper * sample]))
+      pieces.append(try model.run([name: slice], threads: runtime.threads, memoryLimit: runtime.memoryLimitBytes))
+      let done = (step + 1) * 30 / steps
+      StandardError.progress("[" + String(repeating: "#", count: done) + String(repeating: " ", count: 30 - done) + "] \(upper)/\(batch)")
+    }
+    StandardError.progress("")
+    return try model.graph.outputs.map { output in
+      let parts = pieces.map { $0[output]! }
+      let shape = [batch] + parts[0].shape.dropFirst()
+      return (output, try Tensor(shape: shape, values: parts.flatMap(\.values)))
+    }
+  }
+
+  static func path(_ path: String, inserting name: String) -> String {
+    guard let dot = path.lastIndex(of: "."), !path[dot...].contains("/") else { return "\(path).\(name)" }
+    return "\(path[..<dot]).\(name)\(path[dot...])"
+  }
+}
