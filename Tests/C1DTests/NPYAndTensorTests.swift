@@ -80,6 +80,13 @@ struct NPYAndTensorTests {
     }
   }
 
+  @Test("written headers are numpy's, byte for byte", arguments: [[5], [2, 3], [4, 1, 7], []])
+  func writtenHeader(shape: [Int]) throws {
+    // What `np.save` writes for a float32 array of this shape (format 1.0): the same helper builds it.
+    let expected = npyFile(descr: "<f4", shape: shape, data: [])
+    #expect(NPY.header(shape: shape) == expected)
+  }
+
   @Test("Tensor from [Double], and a subscript by full index")
   func tensorConveniences() throws {
     var tensor = try Tensor(shape: [2, 3], values: [1.5, 2, 3, 4, 5, 6] as [Double])

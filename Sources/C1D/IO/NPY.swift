@@ -90,7 +90,10 @@ public enum NPY {
 
   /// The magic, version and header of a `.npy` file of `<f4` values of `shape`: what precedes the data.
   public static func header(shape: [Int]) -> [UInt8] {
-    let text = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+    // A loop rather than `joined(separator:)`, as `dimensions` in the CLI, for a process's first use.
+    var text = "("
+    for (index, extent) in shape.enumerated() { text += index == 0 ? String(extent) : ", " + String(extent) }
+    text += shape.count == 1 ? ",)" : ")"
     var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(text), }"
     let unpadded = 10 + header.utf8.count + 1
     header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
