@@ -162,9 +162,8 @@ extension InputLoader {
 
 private let npyMagic: [UInt8] = [0x93] + Array("NUMPY".utf8)
 
-/// "(1, 16, 1000)", as Python prints shapes.
-/// "(20, 16, 50)". A loop rather than `joined(separator:)`, whose first use in a process instantiates
-/// generic metadata (about 0.1 ms; issue 16), on every run's summary line.
+/// "(1, 16, 1000)", as Python prints shapes. A loop rather than `joined(separator:)`, whose first use in
+/// a process instantiates generic metadata (about 0.1 ms; issue 16), on every run's summary line.
 func dimensions(_ shape: [Int]) -> String {
   var text = "("
   for (index, extent) in shape.enumerated() { text += index == 0 ? String(extent) : ", " + String(extent) }

@@ -47,7 +47,7 @@ struct RunCommand: ParsableCommand {
   @OptionGroup var runtime: RuntimeOptions
 
   func validate() throws {
-    do { try job.check() } catch let error as CLIError { throw ValidationError(error.description) }
+    do { try job.checkArguments() } catch let error as CLIError { throw ValidationError(error.description) }
   }
 
   func run() throws { try job.run() }

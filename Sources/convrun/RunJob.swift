@@ -21,15 +21,21 @@ struct RunJob: Equatable {
   var input = InputSettings()
   var runtime = RuntimeSettings()
 
-  /// The checks `RunCommand.validate` makes, in its words.
+  /// Every check the library's parse makes: the options groups' and `checkArguments`.
   /// - Throws: `CLIError` with exit status 2.
   func check() throws {
+    try checkArguments()
+    try input.check()
+    try runtime.check()
+  }
+
+  /// The run's own checks (`RunCommand.validate`; the options groups validate themselves).
+  /// - Throws: `CLIError` with exit status 2.
+  func checkArguments() throws {
     func usage(_ message: String) -> CLIError { CLIError(description: message, exitCode: 2) }
     if inputs.isEmpty { throw usage("give an input file after the model (or - for stdin)") }
     if output?.isEmpty == true { throw usage("-o needs a file or directory name, got an empty string") }
     if inputs.filter({ $0 == "-" }).count > 1 { throw usage("stdin (-) can be read only once") }
-    try input.check()
-    try runtime.check()
   }
 
   func run() throws {
