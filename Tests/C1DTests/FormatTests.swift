@@ -86,6 +86,20 @@ struct FormatTests {
     }
   }
 
+  @Test("deflate stores the 64 KiB pieces it cannot shrink by 1/8 and deflates the others", arguments: [0, 1, 6, 9])
+  func pieceWiseDeflate(level: Int) throws {
+    var rng = SeededGenerator(seed: UInt64(level))
+    let weights = DType.f32.encode((0..<Zlib.deflatePiece / 2).map { _ in Float.random(in: -0.2...0.2, using: &rng) })
+    let raw = weights + [UInt8](repeating: 0, count: 3 * Zlib.deflatePiece / 2)  // two pieces of floats, 1.5 of zeros
+    let stream = Zlib.compressPieces(raw, pieceLength: Zlib.deflatePiece, level: level)
+    #expect(try stream.withUnsafeBytes { try Zlib.decompress($0, expectedSize: raw.count).get() } == raw)
+    // A stored piece appears verbatim, split after 65535 bytes by a 5-byte block header.
+    for start in [0, Zlib.deflatePiece] { #expect(stream.firstRange(of: raw[start..<start + 0xFFFF]) != nil) }
+    if level > 0 {
+      #expect(stream.count < 2 * Zlib.deflatePiece + 1_000, "the pieces of zeros deflate")
+    }
+  }
+
   @Test("random graphs and hyperparameters round-trip and re-save identically", arguments: 0..<60)
   func randomGraphs(seed: UInt64) throws {
     var rng = SeededGenerator(seed: seed)

@@ -107,6 +107,27 @@ def test_shuffle_deflate_stores_mantissa_planes_and_deflates_the_exponent_plane(
         assert len(stream) < len(shuffled) - count // 2  # the sign and exponent plane deflates to under half
 
 
+@pytest.mark.parametrize("level", [0, 1, 6, 9])
+def test_deflate_stores_the_pieces_it_cannot_shrink_by_an_eighth(level):
+    floats = np.random.default_rng(level).uniform(-0.2, 0.2, f.DEFLATE_PIECE // 2).astype("<f4").tobytes()
+    raw = floats + bytes(3 * f.DEFLATE_PIECE // 2)  # two pieces of floats, then one and a half of zeros
+    stream = f.deflate_pieces(raw, f.DEFLATE_PIECE, level)
+    assert zlib.decompress(stream) == raw
+    for start in (0, f.DEFLATE_PIECE):  # a stored piece appears verbatim up to its first block header
+        assert raw[start:start + 0xFFFF] in stream
+    if level > 0:
+        assert len(stream) < 2 * f.DEFLATE_PIECE + 1000  # the pieces of zeros deflate
+
+
+def test_the_deflate_codec_writes_each_tensor_in_pieces():
+    model = f.load(os.path.join(FIXTURES, "architectures", "ecg_resnet", "model.c1d"))
+    data = f.dumps(model, dtype="f32", codec="deflate", level=f.DEFAULT_LEVEL)  # a level re-encodes
+    for entry in header_of(data)["tensors"]:
+        stored = data[entry["offset"]:entry["offset"] + entry["stored_size"]]
+        raw = f.encode_dtype(np.asarray(model.tensors[entry["name"]], np.float32), "f32")
+        assert stored == f.deflate_pieces(raw, f.DEFLATE_PIECE, f.DEFAULT_LEVEL)
+
+
 def test_bf16_rounds_to_nearest_even():
     values = np.array([1 + 2 ** -8, 1 + 3 * 2 ** -8], dtype=np.float32)
     back = f.decode_dtype(f.encode_dtype(values, "bf16"), "bf16", (2,))
@@ -153,11 +174,12 @@ def test_swift_written_files_read_identically_in_python(tmp_path, dtype, codec):
 @needs_convrun
 @pytest.mark.parametrize("dtype", ["f32", "f16", "bf16"])
 @pytest.mark.parametrize("level", [0, 1, 6, 9])
-def test_swift_and_python_write_the_same_shuffle_deflate_bytes(tmp_path, dtype, level):
+@pytest.mark.parametrize("codec", ["deflate", "shuffle-deflate"])
+def test_swift_and_python_write_the_same_deflate_bytes(tmp_path, dtype, level, codec):
     source = os.path.join(FIXTURES, "architectures", "ecg_resnet", "model.c1d")
     out = tmp_path / "out.c1d"
-    convrun("convert", source, str(out), "--dtype", dtype, "--codec", "shuffle-deflate", "--level", str(level))
-    assert out.read_bytes() == f.dumps(f.load(source), dtype=dtype, codec="shuffle-deflate", level=level)
+    convrun("convert", source, str(out), "--dtype", dtype, "--codec", codec, "--level", str(level))
+    assert out.read_bytes() == f.dumps(f.load(source), dtype=dtype, codec=codec, level=level)
 
 
 @needs_convrun

@@ -64,7 +64,7 @@ extension Model {
     let stored: [UInt8]
     switch codec {
     case .none: stored = raw
-    case .deflate: stored = Zlib.compress(raw, level: level)
+    case .deflate: stored = Zlib.compressPieces(raw, pieceLength: Zlib.deflatePiece, level: level)
     case .shuffleDeflate:
       stored = Zlib.compressPlanes(Codec.shuffle(raw, elementSize: dtype.size), planeCount: dtype.size, level: level)
     }
