@@ -90,6 +90,9 @@ WORKER = r'''
 import gc, json, sys, time, os
 engine, path, input_path, threads, min_time, mode, repeats = (sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]),
                                                                float(sys.argv[5]), sys.argv[6], int(sys.argv[7]))
+# cold only: a command (convrun's whole process) to run between the fresh sessions, so that both see the same
+# moments of a noisy host; timed spawn to exit, its output discarded.
+alternate = json.loads(sys.argv[8]) if len(sys.argv) > 8 else None
 import numpy as np
 x = np.load(input_path)
 if engine == "torch":
@@ -130,8 +133,22 @@ def rss_mib():
     hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM:")]
     return float(hwm[0].split()[1]) / 1024 if hwm else -1
 
+def run_alternate():
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        t = time.perf_counter()
+        pid = os.posix_spawn(alternate[0], alternate, os.environ,
+                             file_actions=[(os.POSIX_SPAWN_DUP2, devnull, 1), (os.POSIX_SPAWN_DUP2, devnull, 2)])
+        _, status = os.waitpid(pid, 0)
+        elapsed = time.perf_counter() - t
+    finally:
+        os.close(devnull)
+    if status != 0:
+        raise SystemExit(f"{' '.join(alternate)} failed (wait status {status})")
+    return elapsed * 1e3
+
 if mode == "cold":
-    loads, colds = [], []
+    loads, colds, alternates = [], [], []
     for _ in range(repeats):
         t0 = time.perf_counter()
         call = create()
@@ -142,8 +159,11 @@ if mode == "cold":
         colds.append((t2 - t0) * 1e3)
         del call
         gc.collect()
+        if alternate:
+            alternates.append(run_alternate())
     print(json.dumps({"cold_ms": min(colds), "load_ms": min(loads), "first_cold_ms": colds[0], "first_load_ms": loads[0],
-                      "cold_samples_ms": colds, "load_samples_ms": loads, "peak_rss_mib": rss_mib()}))
+                      "cold_samples_ms": colds, "load_samples_ms": loads, "peak_rss_mib": rss_mib(),
+                      **({"alternate_ms": min(alternates), "alternate_samples_ms": alternates} if alternate else {})}))
     raise SystemExit(0)
 
 t0 = time.perf_counter()
@@ -236,9 +256,9 @@ def main():
     worker = os.path.join(work, "worker.py")
     open(worker, "w").write(WORKER)
 
-    def run_worker(engine, path, input_path, threads, mode="warm"):
+    def run_worker(engine, path, input_path, threads, mode="warm", alternate=None):
         return measure([sys.executable, worker, engine, path, input_path, str(threads), str(args.min_time), mode,
-                        str(args.repeats)])
+                        str(args.repeats), *([json.dumps(alternate)] if alternate else [])])
 
     def try_tract(*a, **kw):
         """tract may refuse an op: its columns then read n/a and the run goes on."""
@@ -303,12 +323,16 @@ def main():
             measured = {v: bench_cold.measure_variant(args.convrun, path, size, input_path, output_path, threads,
                                                       args.repeats)
                         for v, (path, size) in variants.items()}
-            ort_cold, _ = run_worker("onnxruntime", paths["onnx"], input_path, threads, "cold")
+            stored_name = bench_cold.variant_name(*stored)
+            # the headline pair: convrun's whole process and onnxruntime's fresh session + run, taking turns
+            ort_cold, _ = run_worker("onnxruntime", paths["onnx"], input_path, threads, "cold",
+                                     alternate=[args.convrun, variants[stored_name][0], input_path, "-o", output_path,
+                                                "--threads", str(threads)])
             if use_tract and index == 0:
                 found = try_tract(paths["onnx"], input_path, 1, "cold")
                 tract_cold = dict(found[0], threads_used=1) if found else None
-            stored_name = bench_cold.variant_name(*stored)
-            convrun_cold = measured[stored_name]
+            convrun_cold = bench_cold.with_process(measured[stored_name], ort_cold.pop("alternate_ms"),
+                                                   ort_cold.pop("alternate_samples_ms"))
             row["cold"] = {
                 "stored_as": stored_name, "convrun": convrun_cold, "onnxruntime": ort_cold, "tract": tract_cold,
                 "convrun_startup_ms": startup["best_ms"],

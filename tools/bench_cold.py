@@ -73,6 +73,13 @@ def measure_variant(convrun, path, size, input_path, output_path, threads, repea
             "overhead_ms": process["best_ms"] - load["load_ms"] - load["first_run_ms"]}
 
 
+def with_process(variant, best_ms, samples_ms):
+    """`variant` (measure_variant's) with its whole-process figures replaced by another set of samples (those
+    taken in turns with onnxruntime's sessions), the overhead recomputed."""
+    return dict(variant, process_ms=best_ms, process_samples_ms=samples_ms,
+                overhead_ms=best_ms - variant["load_ms"] - variant["first_run_ms"])
+
+
 def cpu_description():
     """lscpu's model name, with family/model and the widest vector extension, and the cores this process may use."""
     fields = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import statistics
 
 from bench_cold import CODEC_VARIANTS, variant_name
 
@@ -56,20 +57,31 @@ def warm_table(results):
     return lines
 
 
+def _median_ratio(ort_cold, convrun_cold):
+    """onnxruntime's median session + run over convrun's median process, or n/a without both samples."""
+    ort_samples, convrun_samples = ort_cold.get("cold_samples_ms"), convrun_cold.get("process_samples_ms")
+    if not ort_samples or not convrun_samples:
+        return "n/a"
+    return f"{statistics.median(ort_samples) / statistics.median(convrun_samples):.2f}"
+
+
 def cold_table(results, startup):
     lines = ["Cold: convrun as a whole process (`convrun model.c1d input.npy -o out.npy --threads T` spawned fresh and timed "
              "from outside: start-up, load, reading the input, run, writing the output), against session creation + first "
              "run of onnxruntime and tract inside an already-running Python (Python start, imports and reading the input "
-             "not counted). Each is the best of the repeats; onnxruntime and tract create a fresh session each time. "
+             "not counted). Each is the best of the repeats; onnxruntime and tract create a fresh session each time, and "
+             "convrun's processes and onnxruntime's sessions take turns, one of each per round, so that both meet the "
+             "same moments of a noisy host (×ORT med compares their medians). "
              "convrun load and first run: `convrun bench --warmup 0 --iterations 1` (in-process); overhead = process − "
              "load − first run. ×ORT warm = onnxruntime's warm median ÷ convrun's whole process.",
              "",
              f"convrun start-up alone (`convrun --version`): {startup['best_ms']:.1f} ms, "
              f"{_f(startup.get('rss_mib'), 1)} MiB peak RSS.",
              "",
-             "| model | T | stored as | convrun process ms | ORT session + run ms | tract session + run ms | ×ORT | ×tract | "
-             "×ORT warm | convrun load / first run / overhead ms | ORT session ms | tract load ms | convrun process RSS MiB |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| model | T | stored as | convrun process ms | ORT session + run ms | tract session + run ms | ×ORT | ×ORT med | "
+             "×tract | ×ORT warm | convrun load / first run / overhead ms | ORT session ms | tract load ms | "
+             "convrun process RSS MiB |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         cold = r.get("cold")
         if not cold:
@@ -80,7 +92,8 @@ def cold_table(results, startup):
         tract_load = f"{t['load_ms']:.1f}{mark}" if t else "n/a"
         vs_tract = f"{cold['speedup_vs_tract']:.2f}{mark}" if cold.get("speedup_vs_tract") else "n/a"
         lines.append(f"| {r['model']} | {r['threads']} | {cold['stored_as']} | {c['process_ms']:.1f} | {o['cold_ms']:.1f} | "
-                     f"{tract_cold} | {cold['speedup_vs_ort']:.2f} | {vs_tract} | {cold['speedup_vs_ort_warm']:.2f} | "
+                     f"{tract_cold} | {cold['speedup_vs_ort']:.2f} | {_median_ratio(o, c)} | {vs_tract} | "
+                     f"{cold['speedup_vs_ort_warm']:.2f} | "
                      f"{c['load_ms']:.1f} / {c['first_run_ms']:.1f} / {c['overhead_ms']:.1f} | {o['load_ms']:.1f} | "
                      f"{tract_load} | {_f(c.get('process_rss_mib'), 0)} |")
     for kind in ("architecture", "layer"):
