@@ -35,6 +35,8 @@ let package = Package(
       name: "CSndFileLoader",
       linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]
     ),
+    // The CLI's system calls that Swift's Glibc and Musl modules do not declare (renameat2).
+    .target(name: "CConvRunPlatform"),
     // Audio files in and out (libsndfile), shared by the CLI and the audio fuzz target; no product.
     .target(name: "ConvRunAudio", dependencies: ["C1D", "CSndFileLoader"]),
     .executableTarget(
@@ -42,6 +44,7 @@ let package = Package(
       dependencies: [
         "C1D",
         "ConvRunAudio",
+        "CConvRunPlatform",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

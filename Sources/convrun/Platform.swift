@@ -7,6 +7,7 @@
 #elseif canImport(Darwin)
   import Darwin
 #endif
+import CConvRunPlatform
 
 /// Numbers as C's printf writes them, so output stays byte-identical to the former `String(format:)`
 /// (which on Linux handed these conversions to the same C library). One `Double` at a time, so no
@@ -177,19 +178,9 @@ enum POSIXFile {
     return rename(temporary, path) == 0 ? nil : POSIXError(code: errno)
   }
 
-  /// Linux's renameat2(RENAME_EXCHANGE), looked up at run time: glibc has had it since 2.28, and neither
-  /// Glibc nor Musl declares it to Swift.
+  /// Linux's renameat2(RENAME_EXCHANGE), as a system call (CConvRunPlatform); false where there is none.
   private static func exchange(_ first: String, _ second: String) -> Bool {
-    #if os(Linux)
-      typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
-      let renameExchange: UInt32 = 1 << 1
-      // RTLD_DEFAULT is the null handle on glibc and musl.
-      guard let symbol = dlsym(nil, "renameat2") else { return false }
-      let renameat2 = unsafeBitCast(symbol, to: RenameAt2.self)
-      return renameat2(AT_FDCWD, first, AT_FDCWD, second, renameExchange) == 0
-    #else
-      return false
-    #endif
+    convrun_rename_exchange(first, second) == 0
   }
 }
 
