@@ -17,6 +17,7 @@ static const c1d_kernel_config scalar_config = {
     .gemm_indirect = c1d_f32_igemm_8x32__scalar,
     .pack_rows = c1d_f32_pack_rows_x32__scalar,
     .pack_conv_weights = c1d_f32_pack_conv_weights,
+    .pack_stride2_weights = c1d_f32_pack_stride2_weights,
     .split_phases = c1d_f32_phases__scalar,
     .interleave_phases = c1d_f32_interleave__scalar,
     .depthwise_row = c1d_f32_dwconv__scalar,
@@ -34,7 +35,7 @@ static const c1d_kernel_config scalar_config = {
 };
 
 #if C1D_X86
-// AVX2 has a kernel of its own in every family, and shares the AVX weight packing with AVX-512.
+// AVX2 has a kernel of its own in every family, and shares the AVX and AVX2 weight packing with AVX-512.
 static const c1d_kernel_config avx2_config = {
     .name = "avx2",
     .mr = C1D_GEMM_8X32_MR,
@@ -44,6 +45,7 @@ static const c1d_kernel_config avx2_config = {
     .gemm_indirect = c1d_f32_igemm_8x32__avx2,
     .pack_rows = c1d_f32_pack_rows_x32__avx2,
     .pack_conv_weights = c1d_f32_pack_conv_weights__avx,
+    .pack_stride2_weights = c1d_f32_pack_stride2_weights__avx2,
     .split_phases = c1d_f32_phases__avx2,
     .interleave_phases = c1d_f32_interleave__avx2,
     .depthwise_row = c1d_f32_dwconv__avx2,
@@ -69,6 +71,7 @@ static const c1d_kernel_config avx512_config = {
     .gemm_indirect = c1d_f32_igemm_8x32__avx512f,
     .pack_rows = c1d_f32_pack_rows_x32__avx512f,
     .pack_conv_weights = c1d_f32_pack_conv_weights__avx,
+    .pack_stride2_weights = c1d_f32_pack_stride2_weights__avx2,
     .split_phases = c1d_f32_phases__avx512f,
     .interleave_phases = c1d_f32_interleave__avx512f,
     .depthwise_row = c1d_f32_dwconv__avx512f,

@@ -130,21 +130,28 @@ struct KernelPackTests {
     }
   }
 
-  @Test("stride-2 weights: w0 + w2, [w0 | w1], [w2 | w1]", arguments: pairShapes)
-  func stride2(_ m: Int, _ c: Int) {
+  /// Every kernel set's packing (the AVX2 one splits and transposes 8 × 8 blocks: whole panels, then the
+  /// input-channel tail and a partial panel as the portable routine writes them), and the portable one.
+  @Test("stride-2 weights: w0 + w2, [w0 | w1], [w2 | w1]", arguments: [nil] + KernelConfig.supported, pairShapes + [(2 * mr, 64)])
+  func stride2(_ config: KernelConfig?, _ shape: (Int, Int)) {
+    let (m, c) = shape
     let w = Self.pairWeights(m, c)
     let count = (m + Self.mr - 1) / Self.mr * Self.mr * c
     var p = [Float](repeating: .nan, count: count)
     var q = [Float](repeating: .nan, count: 2 * count)
     var r = q
-    c1d_f32_pack_stride2_weights(m, c, Self.mr, w, &p, &q, &r)
+    if let config {
+      config.pack_stride2_weights(m, c, Self.mr, w, &p, &q, &r)
+    } else {
+      c1d_f32_pack_stride2_weights(m, c, Self.mr, w, &p, &q, &r)
+    }
     let expected = [
       Self.referencePairs(w, m: m, c: c, taps: [{ w0, _, w2 in w0 + w2 }]),
       Self.referencePairs(w, m: m, c: c, taps: [{ w0, _, _ in w0 }, { _, w1, _ in w1 }]),
       Self.referencePairs(w, m: m, c: c, taps: [{ _, _, w2 in w2 }, { _, w1, _ in w1 }]),
     ]
     for (name, actual, expected) in zip3(["P", "Q", "R"], [p, q, r], expected) {
-      #expect(Self.bits(actual) == Self.bits(expected), "\(name), \(m) × \(c)")
+      #expect(Self.bits(actual) == Self.bits(expected), "\(config?.name ?? "portable") \(name), \(m) × \(c)")
     }
   }
 

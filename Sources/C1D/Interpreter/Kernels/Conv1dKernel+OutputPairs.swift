@@ -98,7 +98,7 @@ final class OutputPairs: Sendable {
       weight.withUnsafeBufferPointer { w in
         switch form {
         case .winograd23: c1d_f32_pack_winograd23_weights(m, c, kernels.mr, w.baseAddress!, g[0], g[1], g[2], g[3])
-        case .stride2: c1d_f32_pack_stride2_weights(m, c, kernels.mr, w.baseAddress!, g[0], g[1], g[2])
+        case .stride2: kernels.pack_stride2_weights(m, c, kernels.mr, w.baseAddress!, g[0], g[1], g[2])
         }
       }
     }
