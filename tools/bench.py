@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -325,8 +326,10 @@ def main():
                         for v, (path, size) in variants.items()}
             stored_name = bench_cold.variant_name(*stored)
             # the headline pair: convrun's whole process and onnxruntime's fresh session + run, taking turns
+            # posix_spawn does not search PATH: the worker gets convrun's path
+            convrun_path = shutil.which(args.convrun) or args.convrun
             ort_cold, _ = run_worker("onnxruntime", paths["onnx"], input_path, threads, "cold",
-                                     alternate=[args.convrun, variants[stored_name][0], input_path, "-o", output_path,
+                                     alternate=[convrun_path, variants[stored_name][0], input_path, "-o", output_path,
                                                 "--threads", str(threads)])
             if use_tract and index == 0:
                 found = try_tract(paths["onnx"], input_path, 1, "cold")

@@ -112,7 +112,8 @@ def codec_table(results):
         return []
     names = [variant_name(d, c) for d, c in CODEC_VARIANTS]
     lines = ["Load per codec: each architecture converted from f32/none with `convrun convert --dtype D --codec C`. "
-             "Each cell: convrun load ms · whole process ms · file MiB (best of the repeats, as in the cold table). "
+             "Each cell: convrun load ms · whole process ms · file MiB (best of the repeats; these processes do not take turns "
+             "with onnxruntime's sessions, so a stored form's whole process may read differently from the cold table). "
              "onnxruntime and tract: session creation (load) of the f32 ONNX file.",
              "",
              "| model | T | " + " | ".join(names) + " | ORT session ms · ONNX MiB | tract load ms |",

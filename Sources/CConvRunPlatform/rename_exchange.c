@@ -14,8 +14,9 @@
 
 int convrun_rename_exchange(const char *first, const char *second) {
 #if defined(__linux__) && defined(SYS_renameat2)
-  const unsigned int rename_exchange = 1u << 1;  // RENAME_EXCHANGE, <linux/fs.h>
-  return (int)syscall(SYS_renameat2, AT_FDCWD, first, AT_FDCWD, second, rename_exchange);
+  const long rename_exchange = 1L << 1;  // RENAME_EXCHANGE, <linux/fs.h>
+  // syscall() reads every argument as a long (musl's va_arg does so): pass them as such.
+  return (int)syscall(SYS_renameat2, (long)AT_FDCWD, first, (long)AT_FDCWD, second, rename_exchange);
 #else
   (void)first;
   (void)second;

@@ -172,8 +172,13 @@ enum POSIXFile {
   /// system or the file system cannot exchange (or nothing is there yet), a plain rename.
   static func replace(_ path: String, with temporary: String) -> POSIXError? {
     if exchange(temporary, path) {
+      if unlink(temporary) == 0 { return nil }
+      // What stood at `path` cannot be unlinked: a directory put there since the output was checked. It goes
+      // back where it was, and the new file is removed.
+      let failure = POSIXError(code: errno)
+      _ = exchange(temporary, path)
       unlink(temporary)
-      return nil
+      return failure
     }
     return rename(temporary, path) == 0 ? nil : POSIXError(code: errno)
   }

@@ -81,6 +81,18 @@ final class OutputReplacementTests {
     #expect(names() == ["out.npy", "pointee"])
   }
 
+  @Test("over a directory (one made there after the output was checked): an error, the directory kept")
+  func overDirectory() throws {
+    #expect(mkdir("\(directory)/out.npy", 0o755) == 0)
+    defer { rmdir("\(directory)/out.npy") }
+    try write("new", to: "\(directory)/.out.npy.tmp")
+    let failure = POSIXFile.replace("\(directory)/out.npy", with: "\(directory)/.out.npy.tmp")
+    #expect(failure?.code == EISDIR || failure?.code == ENOTEMPTY || failure?.code == EEXIST)
+    var info = stat()
+    #expect(stat("\(directory)/out.npy", &info) == 0 && POSIXFile.isDirectory(info))
+    #expect(names() == ["out.npy"])
+  }
+
   @Test("a temporary that does not exist is an error, and the old file stays")
   func missingTemporary() throws {
     try write("old", to: "\(directory)/out.npy")

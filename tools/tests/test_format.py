@@ -175,8 +175,10 @@ def test_swift_written_files_read_identically_in_python(tmp_path, dtype, codec):
 @pytest.mark.parametrize("dtype", ["f32", "f16", "bf16"])
 @pytest.mark.parametrize("level", [0, 1, 6, 9])
 @pytest.mark.parametrize("codec", ["deflate", "shuffle-deflate"])
-def test_swift_and_python_write_the_same_deflate_bytes(tmp_path, dtype, level, codec):
-    source = os.path.join(FIXTURES, "architectures", "ecg_resnet", "model.c1d")
+# Whisper's conv weights end in a partial 64 KiB piece; ECG ResNet's are whole pieces or under one.
+@pytest.mark.parametrize("model", ["ecg_resnet", "whisper_front"])
+def test_swift_and_python_write_the_same_deflate_bytes(tmp_path, dtype, level, codec, model):
+    source = os.path.join(FIXTURES, "architectures", model, "model.c1d")
     out = tmp_path / "out.c1d"
     convrun("convert", source, str(out), "--dtype", dtype, "--codec", codec, "--level", str(level))
     assert out.read_bytes() == f.dumps(f.load(source), dtype=dtype, codec=codec, level=level)
