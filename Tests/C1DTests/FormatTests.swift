@@ -100,6 +100,24 @@ struct FormatTests {
     }
   }
 
+  @Test("a piece keeps the shorter of Huffman-only and matching deflate: float16 high bytes Huffman-only, repeats matched", arguments: [1, 6, 9])
+  func strategyPerPiece(level: Int) throws {
+    var rng = SeededGenerator(seed: UInt64(level))
+    let halves = DType.f16.encode((0..<20_000).map { _ in Float.random(in: -0.2...0.2, using: &rng) })
+    let highBytes = Array(Codec.shuffle(halves, elementSize: 2)[20_000...])
+    let repeats = [UInt8]((0..<20_000).map { UInt8($0 % 7) })
+    for (piece, huffmanOnlyIsShorter) in [(highBytes, true), (repeats, false)] {
+      let (matched, huffmanOnly) = piece.withUnsafeBufferPointer {
+        (Zlib.rawDeflate($0, level: level, strategy: .matching), Zlib.rawDeflate($0, level: level, strategy: .huffmanOnly))
+      }
+      #expect((huffmanOnly.count < matched.count) == huffmanOnlyIsShorter)
+      let stream = Zlib.compressPieces(piece, pieceLength: piece.count, level: level)
+      // zlib header (2 bytes), the piece's blocks, the empty final block (5) and the Adler-32 (4).
+      #expect(stream[2..<stream.count - 9].elementsEqual(huffmanOnlyIsShorter ? huffmanOnly : matched))
+      #expect(try stream.withUnsafeBytes { try Zlib.decompress($0, expectedSize: piece.count).get() } == piece)
+    }
+  }
+
   @Test("random graphs and hyperparameters round-trip and re-save identically", arguments: 0..<60)
   func randomGraphs(seed: UInt64) throws {
     var rng = SeededGenerator(seed: seed)

@@ -141,19 +141,26 @@ def _stored_blocks(data: bytes) -> bytes:
 
 def deflate_pieces(data: bytes, piece: int, level: int) -> bytes:
     """One zlib stream of `data` cut into pieces of `piece` bytes (the last may be shorter): each piece
-    deflated on its own, or stored where deflate saves under 1/8 of it. Valid zlib: readers inflate it as
-    any other stream."""
+    deflated on its own, or stored where deflate saves under 1/8 of it. Each piece is deflated twice, with
+    string matching and Huffman-only, and the shorter kept (matching on ties): float byte planes are noise
+    to the matcher, whose short matches cost more than the literals they replace. Valid zlib: readers
+    inflate it as any other stream."""
     if level not in _ZLIB_HEADER:
         raise FormatError(f"compression level must be 0-9, got {level}")
     body = bytearray()
     for start in range(0, len(data), piece):
         chunk = data[start:start + piece]
-        compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
-        deflated = compressor.compress(chunk) + compressor.flush(zlib.Z_SYNC_FLUSH)
+        strategies = (zlib.Z_DEFAULT_STRATEGY, zlib.Z_HUFFMAN_ONLY)
+        deflated = min((_raw_deflate(chunk, level, strategy) for strategy in strategies), key=len)
         keeps_deflated = len(deflated) * PLANE_STORE_DENOMINATOR < len(chunk) * PLANE_STORE_NUMERATOR
         body += deflated if keeps_deflated else _stored_blocks(chunk)
     body += b"\x01\x00\x00\xff\xff"  # the final block: stored, empty
     return _ZLIB_HEADER[level] + bytes(body) + struct.pack(">I", zlib.adler32(data))
+
+
+def _raw_deflate(chunk: bytes, level: int, strategy: int) -> bytes:
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -15, 8, strategy)
+    return compressor.compress(chunk) + compressor.flush(zlib.Z_SYNC_FLUSH)
 
 
 def deflate_planes(shuffled: bytes, size: int, level: int) -> bytes:

@@ -119,6 +119,21 @@ def test_deflate_stores_the_pieces_it_cannot_shrink_by_an_eighth(level):
         assert len(stream) < 2 * f.DEFLATE_PIECE + 1000  # the pieces of zeros deflate
 
 
+@pytest.mark.parametrize("level", [1, 6, 9])
+def test_a_piece_keeps_the_shorter_of_huffman_only_and_matching_deflate(level):
+    halves = np.random.default_rng(level).uniform(-0.2, 0.2, 20_000).astype("<f2").tobytes()
+    high_bytes = f.shuffle(halves, 2)[20_000:]  # the sign and exponent plane
+    repeats = bytes(i % 7 for i in range(20_000))
+    for piece, huffman_only_is_shorter in ((high_bytes, True), (repeats, False)):
+        matched = f._raw_deflate(piece, level, zlib.Z_DEFAULT_STRATEGY)
+        huffman_only = f._raw_deflate(piece, level, zlib.Z_HUFFMAN_ONLY)
+        assert (len(huffman_only) < len(matched)) == huffman_only_is_shorter
+        stream = f.deflate_pieces(piece, len(piece), level)
+        # zlib header (2 bytes), the piece's blocks, the empty final block (5) and the Adler-32 (4)
+        assert stream[2:-9] == (huffman_only if huffman_only_is_shorter else matched)
+        assert zlib.decompress(stream) == piece
+
+
 def test_the_deflate_codec_writes_each_tensor_in_pieces():
     model = f.load(os.path.join(FIXTURES, "architectures", "ecg_resnet", "model.c1d"))
     data = f.dumps(model, dtype="f32", codec="deflate", level=f.DEFAULT_LEVEL)  # a level re-encodes
