@@ -4,8 +4,10 @@ struct StoredTensor: Sendable, Hashable {
   /// Its position in the file's tensor table: of several bad tensors, the loader reports the first.
   var index: Int
   /// CRC-32 of the stored bytes as loaded, to tell whether the file still holds them when they are read
-  /// again (for codec none, the raw bytes' checksum: the same bytes).
-  var storedCRC: UInt32
+  /// again: for codec none, the raw bytes' checksum (the same bytes); nil for a deflated tensor, whose
+  /// stored bytes read again must instead inflate to raw bytes of the checksum the load verified (a pass
+  /// over every stored byte at each load saved for the rare read after it).
+  var storedCRC: UInt32?
 }
 
 /// A model's parameter tensors. A model built in code keeps the tensors it was given. A model loaded from
@@ -150,7 +152,7 @@ final class WeightStore: Sendable {
   private static func read(_ tensor: StoredTensor, from file: SourceFile) throws -> [UInt8] {
     let count = tensor.entry.storedSize
     let changed = { (actual: String) in
-      C1DError.sourceFileChanged(tensor: tensor.entry.name, path: file.path, expectedCRC: tensor.storedCRC, actual: actual)
+      C1DError.sourceFileChanged(tensor: tensor.entry.name, path: file.path, expectedCRC: tensor.storedCRC ?? tensor.entry.crc32, actual: actual)
     }
     let bytes: [UInt8]
     do {
@@ -159,10 +161,18 @@ final class WeightStore: Sendable {
         initialized = count
       }
     } catch {
-      throw changed("unreadable: \(error)")
+      throw changed("bytes that cannot be read (\(error))")
+    }
+    guard let storedCRC = tensor.storedCRC else {
+      do {
+        _ = try bytes.withUnsafeBytes { try Model.decodeTensor(tensor.entry, stored: $0) }
+      } catch {
+        throw changed("bytes that no longer decode to the values loaded: \(error)")
+      }
+      return bytes
     }
     let crc = Zlib.crc32(bytes)
-    guard crc == tensor.storedCRC else { throw changed("CRC-32 0x\(String(crc, radix: 16))") }
+    guard crc == storedCRC else { throw changed("bytes of CRC-32 0x\(String(crc, radix: 16))") }
     return bytes
   }
 }

@@ -56,6 +56,7 @@ public enum C1DError: Error, Sendable, Hashable, CustomStringConvertible {
   case cannotStream(node: String, reason: String)
   /// A tensor's stored bytes, read again from the file the model was loaded from (the model keeps no copy
   /// of them), are no longer the bytes it loaded: the file was rewritten in place or truncated since.
+  /// `expectedCRC` is the checksum the load verified: of the stored bytes, or of a deflated tensor's raw bytes.
   case sourceFileChanged(tensor: String, path: String, expectedCRC: UInt32, actual: String)
 
   public var description: String {
@@ -112,7 +113,7 @@ public enum C1DError: Error, Sendable, Hashable, CustomStringConvertible {
     case .cannotStream(let node, let reason):
       return "node '\(node)' cannot stream: \(reason); run the model on the whole signal instead (model(x), or convrun MODEL INPUT)"
     case .sourceFileChanged(let tensor, let path, let expected, let actual):
-      return "tensor '\(tensor)': \(path) changed since the model was loaded from it (its stored bytes had CRC-32 \(hex32(expected)), now \(actual)); the model reads them from the file when it needs them again: load the model again"
+      return "tensor '\(tensor)': \(path) changed since the model was loaded from it (at load its data had CRC-32 \(hex32(expected)); now it holds \(actual)); the model reads them from the file when it needs them again: load the model again"
     }
   }
 }
