@@ -135,16 +135,18 @@ def write_markdown(results, meta, path):
     lines = [f"CPU: {meta['cpu']['description']}. Single-core FP32 FMA peak measured in this run (tools/peak.c): "
              f"{meta['peak_gflops_per_core']:.1f} GFLOP/s; % peak = GFLOP/s ÷ (peak × threads).",
              "",
+             "### Warm (in process)",
+             "",
              f"Engines: convrun {meta['versions'].get('convrun', '?')}, onnxruntime {meta['versions'].get('onnxruntime', '?')}, "
              f"tract {meta['versions'].get('tract', '?')}, PyTorch {meta['versions'].get('torch', '?')}. Warm: median latency "
              "after warm-up; load = model load / session creation (imports not counted); RSS = the engine's own process.",
              ""]
     lines += warm_table(results)
-    lines += ["", TRACT_NOTE, "", "### Cold start", ""]
+    lines += ["", TRACT_NOTE, "", "### Cold (a fresh process per call)", ""]
     lines += cold_table(results, meta["startup"])
     codecs = codec_table(results)
     if codecs:
-        lines += ["", "### Load time per codec", ""] + codecs
+        lines += ["", "### Load per storage codec", ""] + codecs
     open(path, "w").write("\n".join(lines) + "\n")
 
 
