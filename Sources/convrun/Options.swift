@@ -19,7 +19,10 @@ struct RuntimeOptions: ParsableArguments {
     parsing: .unconditional,
     help: ArgumentHelp(
       "The most activation memory a run may need, in bytes or with a K/M/G suffix (default: 8G).",
-      discussion: "A run that would need more is refused before anything is allocated."))
+      discussion: """
+        A run that would need more is refused before anything is allocated. Past it, a model that can stream \
+        runs in time tiles: then the output and a few MiB count.
+        """))
   var memoryLimit: ByteCount?
 
   var settings: RuntimeSettings { RuntimeSettings(threads: threads, memoryLimit: memoryLimit?.bytes) }
@@ -29,8 +32,8 @@ struct RuntimeOptions: ParsableArguments {
     do { try settings.check() } catch let error as CLIError { throw ValidationError(error.description) }
   }
 
-  func checkMemory(_ model: Model, length: Int, batch: Int) throws {
-    try settings.checkMemory(model, length: length, batch: batch)
+  func checkMemory(_ model: Model, length: Int, batch: Int, tiling: Bool = true) throws {
+    try settings.checkMemory(model, length: length, batch: batch, tiling: tiling)
   }
 }
 
@@ -50,11 +53,15 @@ struct RuntimeSettings: Equatable {
   }
 
   /// Refuses a run whose activations would exceed the limit, before its input is allocated.
+  /// - Parameter tiling: whether the run may go in time tiles, as `Model.run` does past the limit when the
+  ///   graph can stream (`profile` times steps layer by layer, so it may not).
   /// - Throws: `CLIError` naming the figure, the run-time limit and the flag that raises it.
-  func checkMemory(_ model: Model, length: Int, batch: Int) throws {
+  func checkMemory(_ model: Model, length: Int, batch: Int, tiling: Bool = true) throws {
     let needed: Int
     do {
-      needed = try model.activationBytes(forInputLength: length, batch: batch)
+      needed = tiling
+        ? try model.runActivationBytes(forInputLength: length, batch: batch, memoryLimit: memoryLimitBytes)
+        : try model.activationBytes(forInputLength: length, batch: batch)
     } catch C1DError.limitExceeded {
       needed = Int.max
     }

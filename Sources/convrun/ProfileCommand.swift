@@ -32,7 +32,7 @@ struct ProfileCommand: ParsableCommand {
     guard let length = length ?? input.length else {
       throw CLIError(description: "the model has no fixed input length: pass --length", exitCode: 2)
     }
-    try runtime.checkMemory(model, length: length, batch: batch)
+    try runtime.checkMemory(model, length: length, batch: batch, tiling: false)
     var rng = SystemRandomNumberGenerator()
     let values = (0..<batch * input.channels * length).map { _ in Float.random(in: -1...1, using: &rng) }
     let timings = try model.profile(

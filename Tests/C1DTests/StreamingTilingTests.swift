@@ -41,6 +41,25 @@ struct StreamingTilingTests {
     #expect(relativeError(limited, full) <= 1e-5)
   }
 
+  @Test("a run's memory figure: layer by layer within the limit; past it, a tiled run's when the graph streams")
+  func runActivationBytes() throws {
+    let tcn = try Model(contentsOf: Fixtures.path("architectures/tcn/model.c1d"))
+    let length = 50_000
+    let layered = try tcn.activationBytes(forInputLength: length)
+    #expect(try tcn.runActivationBytes(forInputLength: length, memoryLimit: layered) == layered)
+    let tiled = try tcn.runActivationBytes(forInputLength: length, memoryLimit: layered - 1)
+    let outputBytes = 25 * length * 4
+    #expect(tiled > outputBytes && tiled < layered, "tiled \(tiled), layered \(layered)")
+    let x = StreamingModels.input(channels: 1, length: length, batch: nil, seed: 3)
+    let limited = try tcn.run(["input": x], threads: 1, memoryLimit: tiled)[tcn.graph.outputs[0]]!
+    let full = try tcn.run(["input": x], threads: 1, kernels: .current, tileAbove: .max)[tcn.graph.outputs[0]]!
+    #expect(relativeError(limited, full) <= 1e-5)
+    // A graph that cannot stream is counted layer by layer whatever the limit.
+    let wav2vec2 = try Model(contentsOf: Fixtures.path("architectures/wav2vec2_feature_encoder/model.c1d"))
+    let whole = try wav2vec2.activationBytes(forInputLength: 16_000)
+    #expect(try wav2vec2.runActivationBytes(forInputLength: 16_000, memoryLimit: 1 << 20) == whole)
+  }
+
   @Test("the memory-limit refusal stays for graphs that cannot be tiled, and says why")
   func refusal() throws {
     let model = try Model(contentsOf: Fixtures.path("architectures/wav2vec2_feature_encoder/model.c1d"))

@@ -190,6 +190,21 @@ def test_memory_limit_flag_on_run_and_bench():
     assert convrun("bench", SEED_MODEL, "--length", "50", "--memory-limit", "1G", "--iterations", "1").returncode == 0
 
 
+def test_memory_limit_below_the_layer_by_layer_peak_runs_a_streamable_model_in_tiles(tmp_path):
+    # TCN at 50 000 frames: ~14.5 MiB of input and activations layer by layer; in time tiles its 4.8 MiB
+    # output and a few MiB of tiles.
+    model = os.path.join(ROOT, "Fixtures", "architectures", "tcn", "model.c1d")
+    x = np.random.default_rng(5).standard_normal((1, 1, 50_000)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    full, tiled = tmp_path / "full.npy", tmp_path / "tiled.npy"
+    assert convrun(model, str(tmp_path / "x.npy"), "-o", str(full), "--threads", "1").returncode == 0
+    result = convrun(model, str(tmp_path / "x.npy"), "-o", str(tiled), "--threads", "1", "--memory-limit", "10M")
+    assert result.returncode == 0, result.stderr
+    np.testing.assert_allclose(np.load(tiled), np.load(full), rtol=1e-5, atol=1e-6)
+    result = convrun(model, str(tmp_path / "x.npy"), "-o", str(tiled), "--memory-limit", "4M")
+    assert result.returncode == 1 and "above the run-time memory limit of 4.0 MiB" in result.stderr
+
+
 # ---- messages -------------------------------------------------------------------------------
 
 def test_npy_float64_float16_accepted_integers_refused_with_a_hint(tmp_path):

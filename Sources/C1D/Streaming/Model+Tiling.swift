@@ -8,6 +8,35 @@ extension Model {
   /// not speed, decides.
   public static let tilingThreshold = 192 << 20
 
+  /// The activation memory `run` needs for one input of `length` frames and `batch` samples under
+  /// `memoryLimit`: the layer-by-layer peak (`activationBytes`) where it is within the limit and the tiling
+  /// threshold; beyond them, when the graph can stream, a time-tiled run's (its outputs, assembled whole,
+  /// and a bound on its tiles). For callers that refuse a run before allocating its input, as `convrun`
+  /// does; a graph whose streaming plan fails after its analysis passed is refused by `run` itself.
+  /// - Throws: `C1DError` when no input of this length fits the model's shape rules.
+  public func runActivationBytes(forInputLength length: Int, batch: Int = 1, memoryLimit: Int = Model.defaultMemoryLimit) throws -> Int {
+    let layered = try activationBytes(forInputLength: length, batch: batch)
+    guard layered > min(memoryLimit, Self.tilingThreshold), graph.inputs.count == 1,
+      let tiled = try tiledActivationBytes(length: length, batch: batch)
+    else { return layered }
+    return min(layered, tiled)
+  }
+
+  /// A time-tiled run's outputs, plus twice the layer-by-layer peak of an input one tile and one receptive
+  /// field long (a tile's activations and the frames each step keeps); nil when the graph cannot stream.
+  private func tiledActivationBytes(length: Int, batch: Int) throws -> Int? {
+    guard let analysis = try? StreamAnalysis(validated) else { return nil }
+    let shapes = try shapeCache.shapes(validated, lengths: [length], batch: batch)
+    let tile = Self.tileFrames(widestChannels: validated.kinds.map(\.channels).max() ?? 1, batch: batch)
+    let window = min(length, tile.addingReportingOverflow(analysis.receptiveField).partialValue)
+    guard let working = try? activationBytes(forInputLength: window, batch: batch) else { return nil }
+    var elements = 0
+    for slot in validated.outputSlots { elements += shapes[slot].elementCount }
+    let (outputs, o1) = elements.multipliedReportingOverflow(by: batch * MemoryLayout<Float>.size)
+    let (bytes, o2) = outputs.addingReportingOverflow(2 * working)
+    return o1 || o2 ? nil : bytes
+  }
+
   /// Frames per tile: a tile's widest activation, the step's input and output, fits in half of a 1 MiB L2
   /// cache; never fewer than 256 frames, so that per-call overheads stay small next to the work.
   static func tileFrames(widestChannels: Int, batch: Int) -> Int {
