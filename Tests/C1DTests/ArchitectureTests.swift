@@ -79,6 +79,21 @@ struct FusionTests {
     #expect(steps.count < nodes.count / 2)
   }
 
+  @Test("a sum of conv outputs is accumulated conv by conv: each WaveNet skip conv adds the running sum")
+  func skipSumAccumulates() throws {
+    let steps = try Model(contentsOf: Fixtures.path("architectures/wavenet/model.c1d")).plan.steps
+    // No step waits for more than the value it convolves and one operand (the first skip conv took all
+    // 17 adds as its epilogue, and every skip output stayed alive until the last skip conv had run).
+    let widest = steps.max { $0.inputs.count < $1.inputs.count }!
+    #expect(widest.inputs.count <= 2, "step \(widest.node.name) reads \(widest.inputs.count) values")
+    let skips = steps.filter { $0.node.name.hasPrefix("skips.") }
+    #expect(skips.count == 18)
+    #expect(skips.dropFirst().allSatisfy { $0.inputs.count == 2 && $0.covered.count >= 2 }, "each adds its output to the sum so far")
+    // Each runs within its own layer, though the adds it took come at the end of the graph.
+    let order = Dictionary(uniqueKeysWithValues: steps.enumerated().map { ($1.node.name, $0) })
+    for k in 0..<17 { #expect(order["skips.\(k)"]! < order["filters.\(k + 1)"]!, "skips.\(k)") }
+  }
+
   @Test("a gated unit of two alike convs runs as one conv; unlike convs stay apart")
   func gatedUnits() throws {
     let wavenet = try ops("architectures/wavenet/model.c1d")

@@ -27,22 +27,28 @@ struct PlannedStep {
 /// - a zero `pad` whose every reader is a zero-padded `conv1d` becomes extra padding of those convs;
 /// - a stride-1 `conv1d` followed only by `slice(0, -c)` (a TCN's chomp) drops c of its right padding;
 /// - a `batch_norm` that alone reads a `conv1d` is folded into its weights and bias;
-/// - activations (PReLU too), `add` and `mul` that alone read a conv's result run as its epilogue;
+/// - activations (PReLU too), `add` and `mul` that alone read a conv's result run as its epilogue; an
+///   `add` or `mul` of two conv outputs goes to the later conv, so that a sum of convs accumulates;
 /// - `mul(f(conv_a(x)), g(conv_b(x)))` with alike convs of one group and activations f, g (WaveNet's
 ///   gated unit) becomes one conv over both weight sets, with f·g applied per tile.
-/// A fused step runs where its last node stood, so operands computed in between are ready.
+/// A fused step runs as early as its inputs allow (`earliestFirst`), never before what it reads.
 enum Fusion {
   /// Who reads each value, and which values are graph outputs (which no rewrite may hide).
   struct Readers {
     let byValue: [String: [Int]]
     let graphOutputs: Set<String>
+    /// The node computing each value (graph inputs and parameters have none).
+    let producer: [String: Int]
 
     init(_ graph: Graph) {
       var byValue: [String: [Int]] = [:]
+      var producer: [String: Int] = [:]
       for (index, node) in graph.nodes.enumerated() {
         for input in node.inputs { byValue[input, default: []].append(index) }
+        for output in node.outputs { producer[output] = index }
       }
       self.byValue = byValue
+      self.producer = producer
       graphOutputs = Set(graph.outputs)
     }
 
@@ -85,7 +91,24 @@ enum Fusion {
     let weights = validated.parameterShapes.reduce(0) { sum, shapes in
       shapes.values.reduce(sum) { $0 + $1.reduce(1, *) }
     }
-    return build(steps.sorted { $0.position < $1.position }, threads: weights > Self.parallelPackingAbove ? threads : 1)
+    let ordered = earliestFirst(steps.sorted { $0.position < $1.position })
+    return build(ordered, threads: weights > Self.parallelPackingAbove ? threads : 1)
+  }
+
+  /// `steps` (in an order that computes every input before its reader) reordered so that each runs as
+  /// early as its inputs allow, by its first node: a conv that took an add from the end of the graph as
+  /// its epilogue (WaveNet's skip sum, which torch.export lists after every layer) still runs beside its
+  /// own node, while its input is hot in cache and before the values it reads pile up. Ties keep the
+  /// given order, so every producer still runs before its readers.
+  static func earliestFirst(_ steps: [PendingStep]) -> [PendingStep] {
+    var readyAt: [String: Int] = [:]
+    var keys: [Int] = []
+    for step in steps {
+      let key = step.inputs.reduce(step.covered.min() ?? step.position) { max($0, readyAt[$1] ?? $0) }
+      keys.append(key)
+      readyAt[step.output] = key
+    }
+    return steps.indices.sorted { (keys[$0], $0) < (keys[$1], $1) }.map { steps[$0] }
   }
 
   /// Weights (elements) above which kernels are made on the load's threads (the worker pool's, started
@@ -190,11 +213,27 @@ enum Fusion {
     /// Follows the chain of sole readers while each can fuse.
     mutating func absorbReaders(readers: Readers, absorbed: inout Set<Int>, validated: ValidatedGraph) {
       let nodes = validated.graph.nodes
-      while let next = readers.sole(value), !absorbed.contains(next), absorb(nodes[next], validated: validated, index: next) {
+      while let next = readers.sole(value), !absorbed.contains(next), !leavesToLaterConv(next, readers: readers, nodes: nodes),
+        absorb(nodes[next], validated: validated, index: next)
+      {
         absorbed.insert(next)
         covered.append(next)
         value = nodes[next].outputs[0]
         position = next
+      }
+    }
+
+    /// Whether `reader` (an add or a mul) also alone reads a conv that comes after this one, which then
+    /// takes it as its epilogue with this chain's value as the operand: a sum of conv outputs (WaveNet's
+    /// skip connections) is then accumulated conv by conv, instead of this conv waiting for all the others
+    /// and every one of their outputs staying alive until it runs.
+    private func leavesToLaterConv(_ reader: Int, readers: Readers, nodes: [Node]) -> Bool {
+      let node = nodes[reader]
+      guard node.op.definition is AddOp || node.op.definition is MulOp else { return false }
+      return node.inputs.contains { other in
+        guard other != value, let producer = readers.producer[other] else { return false }
+        return producer > covered[0] && nodes[producer].op.attributes(as: Conv1dAttributes.self) != nil
+          && readers.sole(other) == reader
       }
     }
 
