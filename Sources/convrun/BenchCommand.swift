@@ -70,11 +70,12 @@ struct BenchCommand: ParsableCommand {
     let threads = runtime.threads
     let (batch, length) = (tensor.shape[0], tensor.shape[2])
     let flops = try model.flops(forInputLength: length).values.reduce(0, +) * batch
-    for _ in 0..<warmup { _ = try model.run([input.name: tensor], threads: threads, memoryLimit: runtime.memoryLimitBytes) }
+    let memoryLimit = runtime.settings.activationLimit(model, length: length, batch: batch)
+    for _ in 0..<warmup { _ = try model.run([input.name: tensor], threads: threads, memoryLimit: memoryLimit) }
     var times: [Double] = []
     for _ in 0..<iterations {
       let start = clock.now
-      _ = try model.run([input.name: tensor], threads: threads, memoryLimit: runtime.memoryLimitBytes)
+      _ = try model.run([input.name: tensor], threads: threads, memoryLimit: memoryLimit)
       times.append((clock.now - start).milliseconds)
     }
     times.sort()

@@ -52,7 +52,18 @@ struct RuntimeSettings: Equatable {
     if let memoryLimit, memoryLimit < 1 { throw CLIError(description: "--memory-limit must be positive, got \(memoryLimit)", exitCode: 2) }
   }
 
-  /// Refuses a run whose activations would exceed the limit, before its input is allocated.
+  /// What the limit leaves for a run's activations once its input is allocated (the input is allocated
+  /// first, and may be the largest buffer). `run` and `bench` pass it to `Model.run`, so that a run tiles
+  /// wherever `checkMemory` counted tiles.
+  func activationLimit(_ model: Model, length: Int, batch: Int) -> Int {
+    max(0, memoryLimitBytes - inputBytes(model, length: length, batch: batch))
+  }
+
+  private func inputBytes(_ model: Model, length: Int, batch: Int) -> Int {
+    Sizes.product(batch, model.graph.inputs[0].channels, length, 4)
+  }
+
+  /// Refuses a run whose input and activations would exceed the limit, before its input is allocated.
   /// - Parameter tiling: whether the run may go in time tiles, as `Model.run` does past the limit when the
   ///   graph can stream (`profile` times steps layer by layer, so it may not).
   /// - Throws: `CLIError` naming the figure, the run-time limit and the flag that raises it.
@@ -60,13 +71,13 @@ struct RuntimeSettings: Equatable {
     let needed: Int
     do {
       needed = tiling
-        ? try model.runActivationBytes(forInputLength: length, batch: batch, memoryLimit: memoryLimitBytes)
+        ? try model.runActivationBytes(
+          forInputLength: length, batch: batch, memoryLimit: activationLimit(model, length: length, batch: batch))
         : try model.activationBytes(forInputLength: length, batch: batch)
     } catch C1DError.limitExceeded {
       needed = Int.max
     }
-    // The input itself is allocated before the run too, and may be the largest buffer.
-    let inputBytes = Sizes.product(batch, model.graph.inputs[0].channels, length, 4)
+    let inputBytes = inputBytes(model, length: length, batch: batch)
     let total = needed > Int.max - inputBytes ? Int.max : needed + inputBytes
     guard total <= memoryLimitBytes else {
       let figure = total == Int.max ? "more than 2⁶³ bytes" : "\(ByteCount.describe(total))"

@@ -137,8 +137,9 @@ struct RunJob: Equatable {
     let name = model.graph.inputs[0].name
     let batch = tensor.shape.count == 3 ? tensor.shape[0] : 1
     let work = tensor.values.count
+    let memoryLimit = runtime.activationLimit(model, length: tensor.shape[tensor.shape.count - 1], batch: batch)
     guard batch > 1, work > 1 << 20, standardErrorIsTerminal else {
-      let result = try model.run([name: tensor], threads: runtime.threads, memoryLimit: runtime.memoryLimitBytes)
+      let result = try model.run([name: tensor], threads: runtime.threads, memoryLimit: memoryLimit)
       return model.graph.outputs.map { ($0, result[$0]!) }
     }
     let steps = min(batch, 50)
@@ -147,7 +148,7 @@ struct RunJob: Equatable {
     for step in 0..<steps {
       let (lower, upper) = (step * batch / steps, (step + 1) * batch / steps)
       let slice = try Tensor(shape: [upper - lower] + tensor.shape.dropFirst(), values: Array(tensor.values[lower * sample..<upper * sample]))
-      pieces.append(try model.run([name: slice], threads: runtime.threads, memoryLimit: runtime.memoryLimitBytes))
+      pieces.append(try model.run([name: slice], threads: runtime.threads, memoryLimit: memoryLimit))
       let done = (step + 1) * 30 / steps
       StandardError.progress("[" + String(repeating: "#", count: done) + String(repeating: " ", count: 30 - done) + "] \(upper)/\(batch)")
     }

@@ -50,6 +50,9 @@ struct StreamingTilingTests {
     let tiled = try tcn.runActivationBytes(forInputLength: length, memoryLimit: layered - 1)
     let outputBytes = 25 * length * 4
     #expect(tiled > outputBytes && tiled < layered, "tiled \(tiled), layered \(layered)")
+    // The threshold tiles as the limit does, as in `run`.
+    #expect(try tcn.runActivationBytes(forInputLength: length, tileAbove: layered - 1) == tiled)
+    #expect(try tcn.runActivationBytes(forInputLength: length, tileAbove: layered) == layered)
     let x = StreamingModels.input(channels: 1, length: length, batch: nil, seed: 3)
     let limited = try tcn.run(["input": x], threads: 1, memoryLimit: tiled)[tcn.graph.outputs[0]]!
     let full = try tcn.run(["input": x], threads: 1, kernels: .current, tileAbove: .max)[tcn.graph.outputs[0]]!

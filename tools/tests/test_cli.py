@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -203,6 +204,26 @@ def test_memory_limit_below_the_layer_by_layer_peak_runs_a_streamable_model_in_t
     np.testing.assert_allclose(np.load(tiled), np.load(full), rtol=1e-5, atol=1e-6)
     result = convrun(model, str(tmp_path / "x.npy"), "-o", str(tiled), "--memory-limit", "4M")
     assert result.returncode == 1 and "above the run-time memory limit of 4.0 MiB" in result.stderr
+
+
+def test_a_limit_between_the_activations_and_activations_plus_input_tiles_instead_of_refusing(tmp_path):
+    # The limit covers the input too. A limit that the layer-by-layer activations alone fit under, but not
+    # with the input, must leave the run the rest (and so tile it), as a lower limit does: refusals
+    # are monotonic in the limit.
+    model = os.path.join(ROOT, "Fixtures", "architectures", "tcn", "model.c1d")
+    length = 50_000
+    layered = convrun("profile", model, "--length", str(length), "--memory-limit", "1K")
+    assert layered.returncode == 1, layered.stderr
+    total = int(re.search(r"need [^(]*\((\d+) bytes\)", layered.stderr).group(1))
+    input_bytes = length * 4
+    x = np.random.default_rng(6).standard_normal((1, 1, length)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    full, limited = tmp_path / "full.npy", tmp_path / "limited.npy"
+    assert convrun(model, str(tmp_path / "x.npy"), "-o", str(full), "--threads", "1").returncode == 0
+    for limit in (total - input_bytes // 2, total - 2 * input_bytes):
+        result = convrun(model, str(tmp_path / "x.npy"), "-o", str(limited), "--threads", "1", "--memory-limit", str(limit))
+        assert result.returncode == 0, f"--memory-limit {limit}: {result.stderr}"
+        np.testing.assert_allclose(np.load(limited), np.load(full), rtol=1e-5, atol=1e-6)
 
 
 # ---- messages -------------------------------------------------------------------------------

@@ -90,7 +90,7 @@ extension Model {
     let context = ExecutionContext(threads: threads ?? Self.defaultThreads, kernels: kernels)
     var whyNotTiled: String?
     let outputs: [Activation]
-    if needed > min(memoryLimit, tileAbove), activations.count == 1,
+    if runsInTiles(layeredBytes: needed, inputCount: activations.count, memoryLimit: memoryLimit, tileAbove: tileAbove),
       let tiled = try runTiled(activations[0], batched: batched == true, context: context, reason: &whyNotTiled)
     {
       outputs = tiled

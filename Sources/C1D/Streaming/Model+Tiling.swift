@@ -9,17 +9,26 @@ extension Model {
   public static let tilingThreshold = 192 << 20
 
   /// The activation memory `run` needs for one input of `length` frames and `batch` samples under
-  /// `memoryLimit`: the layer-by-layer peak (`activationBytes`) where it is within the limit and the tiling
-  /// threshold; beyond them, when the graph can stream, a time-tiled run's (its outputs, assembled whole,
-  /// and a bound on its tiles). For callers that refuse a run before allocating its input, as `convrun`
-  /// does; a graph whose streaming plan fails after its analysis passed is refused by `run` itself.
+  /// `memoryLimit` and `tileAbove`: the layer-by-layer peak (`activationBytes`) where `run` goes layer by
+  /// layer; where it goes in time tiles (`runsInTiles`), the tiled run's (its outputs, assembled whole, and a
+  /// bound on its tiles). For callers that refuse a run before allocating its input, as `convrun` does; a
+  /// graph whose streaming plan fails after its analysis passed is refused by `run` itself.
   /// - Throws: `C1DError` when no input of this length fits the model's shape rules.
-  public func runActivationBytes(forInputLength length: Int, batch: Int = 1, memoryLimit: Int = Model.defaultMemoryLimit) throws -> Int {
+  public func runActivationBytes(
+    forInputLength length: Int, batch: Int = 1, memoryLimit: Int = Model.defaultMemoryLimit,
+    tileAbove: Int = Model.tilingThreshold
+  ) throws -> Int {
     let layered = try activationBytes(forInputLength: length, batch: batch)
-    guard layered > min(memoryLimit, Self.tilingThreshold), graph.inputs.count == 1,
+    guard runsInTiles(layeredBytes: layered, inputCount: graph.inputs.count, memoryLimit: memoryLimit, tileAbove: tileAbove),
       let tiled = try tiledActivationBytes(length: length, batch: batch)
     else { return layered }
-    return min(layered, tiled)
+    return tiled
+  }
+
+  /// Whether `run` tries time tiles: one input, and layer-by-layer activations above the limit or
+  /// `tileAbove`. `run` and `runActivationBytes` both decide here, so the figure a caller checks is the run's.
+  func runsInTiles(layeredBytes: Int, inputCount: Int, memoryLimit: Int, tileAbove: Int) -> Bool {
+    inputCount == 1 && layeredBytes > min(memoryLimit, tileAbove)
   }
 
   /// A time-tiled run's outputs, plus twice the layer-by-layer peak of an input one tile and one receptive
