@@ -150,6 +150,9 @@ def deflate_pieces(data: bytes, piece: int, level: int) -> bytes:
     body = bytearray()
     for start in range(0, len(data), piece):
         chunk = data[start:start + piece]
+        if level == 0:  # deflates to stored blocks, never under 7/8 of the piece, whatever the strategy
+            body += _stored_blocks(chunk)
+            continue
         strategies = (zlib.Z_DEFAULT_STRATEGY, zlib.Z_HUFFMAN_ONLY)
         deflated = min((_raw_deflate(chunk, level, strategy) for strategy in strategies), key=len)
         keeps_deflated = len(deflated) * PLANE_STORE_DENOMINATOR < len(chunk) * PLANE_STORE_NUMERATOR

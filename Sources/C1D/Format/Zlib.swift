@@ -35,6 +35,11 @@ enum Zlib {
     bytes.withUnsafeBufferPointer { all in
       for start in stride(from: 0, to: all.count, by: pieceLength) {
         let piece = UnsafeBufferPointer(rebasing: all[start..<min(start + pieceLength, all.count)])
+        // Level 0 deflates to stored blocks, never under 7/8 of the piece, whatever the strategy.
+        guard level > 0 else {
+          appendStoredBlocks(piece, to: &out)
+          continue
+        }
         let matched = rawDeflate(piece, level: level, strategy: .matching)
         let huffmanOnly = rawDeflate(piece, level: level, strategy: .huffmanOnly)
         let deflated = huffmanOnly.count < matched.count ? huffmanOnly : matched

@@ -128,12 +128,15 @@ final class WeightStore: Sendable {
   }
 
   private func decode(_ tensor: StoredTensor) throws -> [Float] {
-    try withStoredBytes(tensor) { try Model.decodeTensor(tensor.entry, stored: $0) }
+    try withStoredBytes(tensor, decoding: true) { try Model.decodeTensor(tensor.entry, stored: $0) }
   }
 
   /// Calls `body` with the tensor's stored bytes: from the mapping during the load, else from the origin;
-  /// bytes read back from a file are first checked against the checksum taken at load.
-  private func withStoredBytes<R>(_ tensor: StoredTensor, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+  /// bytes read back from a file are checked against the checksum taken at load. A deflated tensor's
+  /// check is its decode: when `decoding`, `body` is that decode, and its failure is the file's change.
+  private func withStoredBytes<R>(
+    _ tensor: StoredTensor, decoding: Bool = false, _ body: (UnsafeRawBufferPointer) throws -> R
+  ) throws -> R {
     let range = tensor.entry.offset..<tensor.entry.offset + tensor.entry.storedSize
     if let mapping = state.withLock({ $0.mapping }) {
       return try withExtendedLifetime(mapping) { try body(UnsafeRawBufferPointer(rebasing: mapping.bytes[range])) }
@@ -142,18 +145,25 @@ final class WeightStore: Sendable {
     case .bytes(let bytes):
       return try bytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[range])) }
     case .file(let file):
-      let bytes = try Self.read(tensor, from: file)
-      return try bytes.withUnsafeBytes { try body($0) }
+      let bytes = try Self.read(tensor, from: file, decodedByCaller: decoding)
+      do {
+        return try bytes.withUnsafeBytes { try body($0) }
+      } catch let error as C1DError where decoding {
+        throw Self.changed(tensor, file, "bytes that no longer decode to the values loaded: \(error)")
+      }
     case nil:
       preconditionFailure("tensor '\(tensor.entry.name)' has no stored bytes: the model was built in code")
     }
   }
 
-  private static func read(_ tensor: StoredTensor, from file: SourceFile) throws -> [UInt8] {
+  private static func changed(_ tensor: StoredTensor, _ file: SourceFile, _ actual: String) -> C1DError {
+    .sourceFileChanged(tensor: tensor.entry.name, path: file.path, expectedCRC: tensor.storedCRC ?? tensor.entry.crc32, actual: actual)
+  }
+
+  /// - Parameter decodedByCaller: a deflated tensor's bytes are then left to the caller's decode to check.
+  private static func read(_ tensor: StoredTensor, from file: SourceFile, decodedByCaller: Bool) throws -> [UInt8] {
     let count = tensor.entry.storedSize
-    let changed = { (actual: String) in
-      C1DError.sourceFileChanged(tensor: tensor.entry.name, path: file.path, expectedCRC: tensor.storedCRC ?? tensor.entry.crc32, actual: actual)
-    }
+    let changed = { (actual: String) in Self.changed(tensor, file, actual) }
     let bytes: [UInt8]
     do {
       bytes = try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
@@ -164,6 +174,7 @@ final class WeightStore: Sendable {
       throw changed("bytes that cannot be read (\(error))")
     }
     guard let storedCRC = tensor.storedCRC else {
+      if decodedByCaller { return bytes }
       do {
         _ = try bytes.withUnsafeBytes { try Model.decodeTensor(tensor.entry, stored: $0) }
       } catch {
