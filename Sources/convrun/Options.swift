@@ -18,10 +18,10 @@ struct RuntimeOptions: ParsableArguments {
   @Option(
     parsing: .unconditional,
     help: ArgumentHelp(
-      "The most activation memory a run may need, in bytes or with a K/M/G suffix (default: 8G).",
+      "The most memory a run's input and activations may need, in bytes or with a K/M/G suffix (default: 8G).",
       discussion: """
         A run that would need more is refused before anything is allocated. Past it, a model that can stream \
-        runs in time tiles: then the output and a few MiB count.
+        runs in time tiles: then the input, the output and a few MiB count.
         """))
   var memoryLimit: ByteCount?
 
