@@ -137,8 +137,11 @@ struct RunJob: Equatable {
     let name = model.graph.inputs[0].name
     let batch = tensor.shape.count == 3 ? tensor.shape[0] : 1
     let work = tensor.values.count
-    let memoryLimit = runtime.activationLimit(model, length: tensor.shape[tensor.shape.count - 1], batch: batch)
-    guard batch > 1, work > 1 << 20, standardErrorIsTerminal else {
+    let length = tensor.shape[tensor.shape.count - 1]
+    let memoryLimit = runtime.activationLimit(model, length: length, batch: batch)
+    guard batch > 1, work > 1 << 20, standardErrorIsTerminal,
+      slicesFit(model, length: length, batch: batch, inputBytes: work * 4, memoryLimit: memoryLimit)
+    else {
       let result = try model.run([name: tensor], threads: runtime.threads, memoryLimit: memoryLimit)
       return model.graph.outputs.map { ($0, result[$0]!) }
     }
@@ -158,6 +161,20 @@ struct RunJob: Equatable {
       let shape = [batch] + parts[0].shape.dropFirst()
       return (output, try Tensor(shape: shape, values: parts.flatMap(\.values)))
     }
+  }
+
+  /// Whether slicing for the progress bar stays within the limit: besides a slice's run (at most the
+  /// whole batch's activations), the slice's copy of the input and the outputs kept so far, then all of
+  /// them again when joined. Else the batch runs whole, without a bar, rather than past the limit.
+  private func slicesFit(_ model: Model, length: Int, batch: Int, inputBytes: Int, memoryLimit: Int) -> Bool {
+    guard let activations = try? model.activationBytes(forInputLength: length, batch: batch),
+      let shapes = try? model.shapes(forInputLength: length, batch: batch)
+    else { return false }
+    let outputs = model.graph.outputs.reduce(0) { total, name in
+      total + Sizes.product(batch, shapes[name]?.channels ?? 0, shapes[name]?.length ?? 1, 4)
+    }
+    let needed = [activations, inputBytes, outputs, outputs].reduce(0) { $0 > Int.max - $1 ? Int.max : $0 + $1 }
+    return needed <= memoryLimit
   }
 
   static func path(_ path: String, inserting name: String) -> String {

@@ -97,6 +97,10 @@ struct FormatTests {
     for start in [0, Zlib.deflatePiece] { #expect(stream.firstRange(of: raw[start..<start + 0xFFFF]) != nil) }
     if level > 0 {
       #expect(stream.count < 2 * Zlib.deflatePiece + 1_000, "the pieces of zeros deflate")
+    } else {
+      // Every piece stored: header, stored blocks, the empty final block, Adler-32.
+      let pieces = stride(from: 0, to: raw.count, by: Zlib.deflatePiece).map { min(Zlib.deflatePiece, raw.count - $0) }
+      #expect(stream.count == 2 + pieces.reduce(0) { $0 + $1 + 5 * (($1 + 0xFFFE) / 0xFFFF) } + 5 + 4)
     }
   }
 

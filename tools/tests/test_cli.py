@@ -208,10 +208,10 @@ def test_memory_limit_below_the_layer_by_layer_peak_runs_a_streamable_model_in_t
 
 def test_a_limit_between_the_activations_and_activations_plus_input_tiles_instead_of_refusing(tmp_path):
     # The limit covers the input too. A limit that the layer-by-layer activations alone fit under, but not
-    # with the input, must leave the run the rest (and so tile it), as a lower limit does: refusals
-    # are monotonic in the limit.
+    # with the input, must leave the run the rest, so that it tiles (as a lower limit does: refusals are
+    # monotonic in the limit) and stays within the limit (a layer-by-layer run would peak ~10 MiB above it).
     model = os.path.join(ROOT, "Fixtures", "architectures", "tcn", "model.c1d")
-    length = 50_000
+    length = 250_000
     layered = convrun("profile", model, "--length", str(length), "--memory-limit", "1K")
     assert layered.returncode == 1, layered.stderr
     total = int(re.search(r"need [^(]*\((\d+) bytes\)", layered.stderr).group(1))
@@ -220,10 +220,57 @@ def test_a_limit_between_the_activations_and_activations_plus_input_tiles_instea
     np.save(tmp_path / "x.npy", x)
     full, limited = tmp_path / "full.npy", tmp_path / "limited.npy"
     assert convrun(model, str(tmp_path / "x.npy"), "-o", str(full), "--threads", "1").returncode == 0
-    for limit in (total - input_bytes // 2, total - 2 * input_bytes):
-        result = convrun(model, str(tmp_path / "x.npy"), "-o", str(limited), "--threads", "1", "--memory-limit", str(limit))
-        assert result.returncode == 0, f"--memory-limit {limit}: {result.stderr}"
-        np.testing.assert_allclose(np.load(limited), np.load(full), rtol=1e-5, atol=1e-6)
+    limit = total - input_bytes // 2
+    result = convrun(model, str(tmp_path / "x.npy"), "-o", str(limited), "--threads", "1", "--memory-limit", str(limit))
+    assert result.returncode == 0, result.stderr
+    np.testing.assert_allclose(np.load(limited), np.load(full), rtol=1e-5, atol=1e-6)
+    # bench reports its own peak (VmHWM): the model, input, output and tiles stay under the limit.
+    result = convrun("bench", model, "--input", str(tmp_path / "x.npy"), "--threads", "1", "--warmup", "0",
+                     "--iterations", "1", "--json", "--memory-limit", str(limit))
+    assert result.returncode == 0, result.stderr
+    peak = json.loads(result.stdout)["peak_rss_mib"] * 2**20
+    assert peak < limit, f"bench --memory-limit {limit}: peak RSS {peak:.0f} bytes"
+
+
+def run_with_terminal_stderr(args: list[str]) -> tuple[int, str]:
+    """Runs convrun with its stderr on a pseudo-terminal (the progress bar shows only there)."""
+    import pty
+    try:
+        master, slave = pty.openpty()
+    except OSError as error:
+        pytest.skip(f"no pseudo-terminal here: {error}")
+    process = subprocess.Popen([CONVRUN, *args], stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    return process.wait(), b"".join(chunks).decode(errors="replace")
+
+
+def test_a_batch_runs_in_slices_for_the_progress_bar_only_where_the_limit_leaves_room(tmp_path):
+    # Slices keep a copy of each slice and every output twice (kept, then joined): under a limit that
+    # fits the whole run but not that, the batch runs whole and without a bar.
+    x = np.random.default_rng(7).standard_normal((8, 16, 10_000)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    whole = tmp_path / "whole.npy"
+    assert convrun(SEED_MODEL, str(tmp_path / "x.npy"), "-o", str(whole)).returncode == 0
+    status, terminal = run_with_terminal_stderr([SEED_MODEL, str(tmp_path / "x.npy"), "-o", str(tmp_path / "y.npy")])
+    assert status == 0 and "8/8" in terminal, terminal
+    np.testing.assert_array_equal(np.load(tmp_path / "y.npy"), np.load(whole))
+    refused = convrun("profile", SEED_MODEL, "--length", "10000", "--batch", "8", "--memory-limit", "1K")
+    total = int(re.search(r"need [^(]*\((\d+) bytes\)", refused.stderr).group(1))
+    limit = str(total + (1 << 20))
+    status, terminal = run_with_terminal_stderr(
+        [SEED_MODEL, str(tmp_path / "x.npy"), "-o", str(tmp_path / "z.npy"), "--memory-limit", limit])
+    assert status == 0 and "8/8" not in terminal, terminal
+    np.testing.assert_array_equal(np.load(tmp_path / "z.npy"), np.load(whole))
 
 
 # ---- messages -------------------------------------------------------------------------------

@@ -117,6 +117,9 @@ def test_deflate_stores_the_pieces_it_cannot_shrink_by_an_eighth(level):
         assert raw[start:start + 0xFFFF] in stream
     if level > 0:
         assert len(stream) < 2 * f.DEFLATE_PIECE + 1000  # the pieces of zeros deflate
+    else:  # every piece stored: header, stored blocks, the empty final block, Adler-32
+        pieces = [len(raw[i:i + f.DEFLATE_PIECE]) for i in range(0, len(raw), f.DEFLATE_PIECE)]
+        assert len(stream) == 2 + sum(n + 5 * -(-n // 0xFFFF) for n in pieces) + 5 + 4
 
 
 @pytest.mark.parametrize("level", [1, 6, 9])
