@@ -12,16 +12,18 @@ struct StreamingTilingTests {
     let expected = try Fixtures.npy("\(folder)/expected.npy")
     let name = model.graph.inputs[0].name
     let layered = try model.run([name: input], threads: 2, kernels: .current, tileAbove: .max)[model.graph.outputs[0]]!
-    // tileAbove 0: every run tiles.
-    let tiled = try model.run([name: input], threads: 2, kernels: .current, tileAbove: 0)[model.graph.outputs[0]]!
-    #expect(tiled.shape == layered.shape)
-    #expect(relativeError(tiled, layered) <= 1e-5, "\(folder)")
-    #expect(relativeError(tiled, expected) <= tolerance, "\(folder)")
-    // Small and odd tiles too.
     let batched = input.shape.count == 3
     let activation = Activation(
       shape: ValueShape(channels: input.shape[batched ? 1 : 0], length: input.shape.last!), batch: batched ? input.shape[0] : 1,
       data: input.values)
+    // The default tile (these inputs are shorter than one: `run` itself would not tile them).
+    var why: String?
+    let whole = try #require(try model.runTiled(activation, batched: batched, context: ExecutionContext(threads: 2), reason: &why))
+    let tiled = Tensor(uncheckedShape: layered.shape, values: whole[0].data)
+    #expect(whole[0].data.count == layered.values.count)
+    #expect(relativeError(tiled, layered) <= 1e-5, "\(folder)")
+    #expect(relativeError(tiled, expected) <= tolerance, "\(folder)")
+    // Small and odd tiles too.
     for tile in [1, 7, 100] where input.shape.last! <= 1000 || tile > 1 {
       var reason: String?
       let out = try #require(
@@ -53,6 +55,11 @@ struct StreamingTilingTests {
     // The threshold tiles as the limit does, as in `run`.
     #expect(try tcn.runActivationBytes(forInputLength: length, tileAbove: layered - 1) == tiled)
     #expect(try tcn.runActivationBytes(forInputLength: length, tileAbove: layered) == layered)
+    // An input within one tile and the receptive field runs layer by layer whatever the threshold.
+    let short = try tcn.activationBytes(forInputLength: 200)
+    #expect(try tcn.runActivationBytes(forInputLength: 200, tileAbove: 0) == short)
+    let shortTiles = tcn.runsInTiles(layeredBytes: short, inputCount: 1, length: 200, batch: 1, memoryLimit: .max, tileAbove: 0)
+    #expect(!shortTiles)
     let x = StreamingModels.input(channels: 1, length: length, batch: nil, seed: 3)
     let limited = try tcn.run(["input": x], threads: 1, memoryLimit: tiled)[tcn.graph.outputs[0]]!
     let full = try tcn.run(["input": x], threads: 1, kernels: .current, tileAbove: .max)[tcn.graph.outputs[0]]!

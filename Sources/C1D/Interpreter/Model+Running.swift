@@ -90,7 +90,9 @@ extension Model {
     let context = ExecutionContext(threads: threads ?? Self.defaultThreads, kernels: kernels)
     var whyNotTiled: String?
     let outputs: [Activation]
-    if runsInTiles(layeredBytes: needed, inputCount: activations.count, memoryLimit: memoryLimit, tileAbove: tileAbove),
+    if runsInTiles(
+      layeredBytes: needed, inputCount: activations.count, length: lengths.first ?? 0, batch: batch, memoryLimit: memoryLimit,
+      tileAbove: tileAbove),
       let tiled = try runTiled(activations[0], batched: batched == true, context: context, reason: &whyNotTiled)
     {
       outputs = tiled

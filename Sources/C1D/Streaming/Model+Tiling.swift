@@ -21,16 +21,24 @@ extension Model {
     tileAbove: Int = Model.tilingThreshold
   ) throws -> Int {
     let layered = try activationBytes(forInputLength: length, batch: batch)
-    guard runsInTiles(layeredBytes: layered, inputCount: graph.inputs.count, memoryLimit: memoryLimit, tileAbove: tileAbove),
+    guard
+      runsInTiles(
+        layeredBytes: layered, inputCount: graph.inputs.count, length: length, batch: batch, memoryLimit: memoryLimit,
+        tileAbove: tileAbove),
       let tiled = try tiledActivationBytes(length: length, batch: batch)
     else { return layered }
     return tiled
   }
 
-  /// Whether `run` tries time tiles: one input, and layer-by-layer activations above the limit or
-  /// `tileAbove`. `run` and `runActivationBytes` both decide here, so the figure a caller checks is the run's.
-  func runsInTiles(layeredBytes: Int, inputCount: Int, memoryLimit: Int, tileAbove: Int) -> Bool {
-    inputCount == 1 && layeredBytes > min(memoryLimit, tileAbove)
+  /// Whether `run` tries time tiles: one input, layer-by-layer activations above the limit or `tileAbove`,
+  /// and an input longer than one tile and its receptive field (a shorter one would be a single tile holding
+  /// it all, as a layer-by-layer run does, only slower). `run` and `runActivationBytes` both decide here, so
+  /// the figure a caller checks is the run's. A graph that cannot stream is left to `runTiled` to say why.
+  func runsInTiles(layeredBytes: Int, inputCount: Int, length: Int, batch: Int, memoryLimit: Int, tileAbove: Int) -> Bool {
+    guard inputCount == 1, layeredBytes > min(memoryLimit, tileAbove) else { return false }
+    guard let analysis = try? StreamAnalysis(validated) else { return true }
+    let tile = Self.tileFrames(widestChannels: validated.kinds.map(\.channels).max() ?? 1, batch: batch)
+    return length - analysis.receptiveField > tile
   }
 
   /// A time-tiled run's outputs, plus twice the layer-by-layer peak of an input one tile and one receptive
