@@ -104,8 +104,12 @@ extension StreamCommand {
     let input = [model.graph.inputs[0].name: signal]
     let offline = try best { _ = try model.run(input, threads: threads, tileAbove: .max) }
     print("offline, layer by layer: \(NumberText.fixed(offline, places: 3)) ms, \(NumberText.fixed(offline * 1e6 / Double(frames), places: 1)) ns/frame")
-    let tiled = try best { _ = try model.run(input, threads: threads, tileAbove: 0) }
-    print("offline, time-tiled:     \(NumberText.fixed(tiled, places: 3)) ms, \(NumberText.fixed(tiled * 1e6 / Double(frames), places: 1)) ns/frame, ×\(NumberText.fixed(tiled / offline, places: 2))")
+    if try model.runsTiled(forInputLength: frames, tileAbove: 0) {
+      let tiled = try best { _ = try model.run(input, threads: threads, tileAbove: 0) }
+      print("offline, time-tiled:     \(NumberText.fixed(tiled, places: 3)) ms, \(NumberText.fixed(tiled * 1e6 / Double(frames), places: 1)) ns/frame, ×\(NumberText.fixed(tiled / offline, places: 2))")
+    } else {
+      print("offline, time-tiled:     n/a (\(frames) frames fit in one tile, or the model cannot stream)")
+    }
     for chunk in chunks where chunk <= frames {
       // The chunks are cut before the clock starts: what is timed is the stream alone.
       var pieces: [Tensor] = []

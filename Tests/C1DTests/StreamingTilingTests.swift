@@ -55,19 +55,25 @@ struct StreamingTilingTests {
     // The threshold tiles as the limit does, as in `run`.
     #expect(try tcn.runActivationBytes(forInputLength: length, tileAbove: layered - 1) == tiled)
     #expect(try tcn.runActivationBytes(forInputLength: length, tileAbove: layered) == layered)
-    // An input within one tile and the receptive field runs layer by layer whatever the threshold.
-    let short = try tcn.activationBytes(forInputLength: 200)
-    #expect(try tcn.runActivationBytes(forInputLength: 200, tileAbove: 0) == short)
-    let shortTiles = tcn.runsInTiles(layeredBytes: short, inputCount: 1, length: 200, batch: 1, memoryLimit: .max, tileAbove: 0)
-    #expect(!shortTiles)
+    // An input within one tile runs layer by layer whatever the threshold; one tile longer, in tiles.
+    let tile = Model.tileFrames(widestChannels: 25, batch: 1)
+    #expect(try tcn.runActivationBytes(forInputLength: tile, tileAbove: 0) == tcn.activationBytes(forInputLength: tile))
+    #expect(try !tcn.runsTiled(forInputLength: tile, tileAbove: 0))
+    #expect(try tcn.runsTiled(forInputLength: tile + 1, tileAbove: 0))
+    #expect(try !tcn.runsTiled(forInputLength: length))
+    #expect(try tcn.runsTiled(forInputLength: length, memoryLimit: layered - 1))
+    #expect(try !wav2vec2().runsTiled(forInputLength: 16_000, memoryLimit: 1 << 20), "cannot stream")
     let x = StreamingModels.input(channels: 1, length: length, batch: nil, seed: 3)
     let limited = try tcn.run(["input": x], threads: 1, memoryLimit: tiled)[tcn.graph.outputs[0]]!
     let full = try tcn.run(["input": x], threads: 1, kernels: .current, tileAbove: .max)[tcn.graph.outputs[0]]!
     #expect(relativeError(limited, full) <= 1e-5)
     // A graph that cannot stream is counted layer by layer whatever the limit.
-    let wav2vec2 = try Model(contentsOf: Fixtures.path("architectures/wav2vec2_feature_encoder/model.c1d"))
-    let whole = try wav2vec2.activationBytes(forInputLength: 16_000)
-    #expect(try wav2vec2.runActivationBytes(forInputLength: 16_000, memoryLimit: 1 << 20) == whole)
+    let whole = try wav2vec2().activationBytes(forInputLength: 16_000)
+    #expect(try wav2vec2().runActivationBytes(forInputLength: 16_000, memoryLimit: 1 << 20) == whole)
+  }
+
+  private func wav2vec2() throws -> Model {
+    try Model(contentsOf: Fixtures.path("architectures/wav2vec2_feature_encoder/model.c1d"))
   }
 
   @Test("the memory-limit refusal stays for graphs that cannot be tiled, and says why")

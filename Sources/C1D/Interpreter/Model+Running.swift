@@ -21,7 +21,8 @@ extension Model {
   ///   - memoryLimit: the most activation memory (bytes) the run may need at once; checked before
   ///     anything is allocated. Defaults to `Model.defaultMemoryLimit`.
   ///   - tileAbove: layer-by-layer activations above this many bytes (or above `memoryLimit`) run in time
-  ///     tiles, in constant memory, when the graph can stream; `Int.max` tiles only to stay within the limit.
+  ///     tiles, in constant memory, when the graph can stream and the input is longer than one tile
+  ///     (`runsTiled`); `Int.max` tiles only to stay within the limit.
   public func run(
     _ inputs: [String: Tensor], threads: Int? = nil, memoryLimit: Int = Model.defaultMemoryLimit,
     tileAbove: Int = Model.tilingThreshold

@@ -30,15 +30,26 @@ extension Model {
     return tiled
   }
 
+  /// Whether `run` goes in time tiles for one input of `length` frames and `batch` samples: a single-input
+  /// graph that can stream, layer-by-layer activations above `memoryLimit` or `tileAbove`, and an input
+  /// longer than one tile (`run` would otherwise make one tile of it all, as a layer-by-layer run does).
+  /// - Throws: `C1DError` when no input of this length fits the model's shape rules.
+  public func runsTiled(
+    forInputLength length: Int, batch: Int = 1, memoryLimit: Int = Model.defaultMemoryLimit,
+    tileAbove: Int = Model.tilingThreshold
+  ) throws -> Bool {
+    let layered = try activationBytes(forInputLength: length, batch: batch)
+    return runsInTiles(
+      layeredBytes: layered, inputCount: graph.inputs.count, length: length, batch: batch, memoryLimit: memoryLimit,
+      tileAbove: tileAbove) && (try? StreamAnalysis(validated)) != nil
+  }
+
   /// Whether `run` tries time tiles: one input, layer-by-layer activations above the limit or `tileAbove`,
-  /// and an input longer than one tile and its receptive field (a shorter one would be a single tile holding
-  /// it all, as a layer-by-layer run does, only slower). `run` and `runActivationBytes` both decide here, so
-  /// the figure a caller checks is the run's. A graph that cannot stream is left to `runTiled` to say why.
+  /// and an input longer than one tile. `run` and `runActivationBytes` both decide here, so the figure a
+  /// caller checks is the run's; whether the graph can stream is left to `runTiled`, which says why not.
   func runsInTiles(layeredBytes: Int, inputCount: Int, length: Int, batch: Int, memoryLimit: Int, tileAbove: Int) -> Bool {
-    guard inputCount == 1, layeredBytes > min(memoryLimit, tileAbove) else { return false }
-    guard let analysis = try? StreamAnalysis(validated) else { return true }
-    let tile = Self.tileFrames(widestChannels: validated.kinds.map(\.channels).max() ?? 1, batch: batch)
-    return length - analysis.receptiveField > tile
+    inputCount == 1 && layeredBytes > min(memoryLimit, tileAbove)
+      && length > Self.tileFrames(widestChannels: validated.kinds.map(\.channels).max() ?? 1, batch: batch)
   }
 
   /// A time-tiled run's outputs, plus twice the layer-by-layer peak of an input one tile and one receptive
