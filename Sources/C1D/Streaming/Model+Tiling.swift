@@ -49,7 +49,7 @@ extension Model {
   /// caller checks is the run's; whether the graph can stream is left to `runTiled`, which says why not.
   func runsInTiles(layeredBytes: Int, inputCount: Int, length: Int, batch: Int, memoryLimit: Int, tileAbove: Int) -> Bool {
     inputCount == 1 && layeredBytes > min(memoryLimit, tileAbove)
-      && length > Self.tileFrames(widestChannels: validated.kinds.map(\.channels).max() ?? 1, batch: batch)
+      && length > tileFrames(batch: batch)
   }
 
   /// A time-tiled run's outputs, plus twice the layer-by-layer peak of an input one tile and one receptive
@@ -57,7 +57,7 @@ extension Model {
   private func tiledActivationBytes(length: Int, batch: Int) throws -> Int? {
     guard let analysis = try? StreamAnalysis(validated) else { return nil }
     let shapes = try shapeCache.shapes(validated, lengths: [length], batch: batch)
-    let tile = Self.tileFrames(widestChannels: validated.kinds.map(\.channels).max() ?? 1, batch: batch)
+    let tile = tileFrames(batch: batch)
     let window = min(length, tile.addingReportingOverflow(analysis.receptiveField).partialValue)
     guard let working = try? activationBytes(forInputLength: window, batch: batch) else { return nil }
     var elements = 0
@@ -65,6 +65,11 @@ extension Model {
     let (outputs, o1) = elements.multipliedReportingOverflow(by: batch * MemoryLayout<Float>.size)
     let (bytes, o2) = outputs.addingReportingOverflow(2 * working)
     return o1 || o2 ? nil : bytes
+  }
+
+  /// Frames per tile for this graph: `tileFrames(widestChannels:batch:)` for its widest value.
+  func tileFrames(batch: Int) -> Int {
+    Self.tileFrames(widestChannels: validated.kinds.map(\.channels).max() ?? 1, batch: batch)
   }
 
   /// Frames per tile: a tile's widest activation, the step's input and output, fits in half of a 1 MiB L2
@@ -94,7 +99,7 @@ extension Model {
       plan.analysis.roles[slot] == .streaming
         ? TiledOutput(batch: input.batch, channels: shapes[slot].channels, length: shapes[slot].length ?? 1) : nil
     }
-    let tile = max(1, tile ?? Self.tileFrames(widestChannels: plan.channels.max() ?? 1, batch: input.batch))
+    let tile = max(1, tile ?? tileFrames(batch: input.batch))
     var start = 0
     while start < length {
       let m = min(tile, length - start)
