@@ -21,8 +21,8 @@ __attribute__((target("avx2"))) static inline void split_taps(const float *taps,
 }
 
 // Input channels [i, i + 8) of the whole panel whose rows start at `rows` (row k at rows + k · 3c).
-__attribute__((target("avx2"))) static void pack_block(const float *rows, long c, long i, float *pp, float *qp,
-                                                       float *rp) {
+__attribute__((target("avx2"))) static void pack_block(const float *rows, long c, long i, float *pp, float *p0,
+                                                       float *p1, float *p2) {
   __m256 sum[8], first[8], middle[8], last[8];
   for (int k = 0; k < 8; k++) {
     split_taps(rows + (k * c + i) * 3, &first[k], &middle[k], &last[k]);
@@ -33,42 +33,42 @@ __attribute__((target("avx2"))) static void pack_block(const float *rows, long c
   transpose_8x8(middle);
   transpose_8x8(last);
   for (int k = 0; k < 8; k++) {
-    const long at = (i + k) * 8, second = (c + i + k) * 8;
+    const long at = (i + k) * 8;
     _mm256_storeu_ps(pp + at, sum[k]);
-    _mm256_storeu_ps(qp + at, first[k]);
-    _mm256_storeu_ps(qp + second, middle[k]);
-    _mm256_storeu_ps(rp + at, last[k]);
-    _mm256_storeu_ps(rp + second, middle[k]);
+    _mm256_storeu_ps(p0 + at, first[k]);
+    _mm256_storeu_ps(p1 + at, middle[k]);
+    _mm256_storeu_ps(p2 + at, last[k]);
   }
 }
 
-void c1d_f32_pack_stride2_weights__avx2(long out_channels, long in_channels, long mr, const float *w, float *p, float *q,
-                                        float *r) {
+void c1d_f32_pack_stride2_weights__avx2(long out_channels, long in_channels, long mr, const float *w, float *p,
+                                        float *w0, float *w1, float *w2) {
   const long c = in_channels, whole = out_channels / 8, blocks = c / 8 * 8;
   if (mr != 8 || whole == 0 || blocks == 0) {
-    c1d_f32_pack_stride2_weights(out_channels, in_channels, mr, w, p, q, r);
+    c1d_f32_pack_stride2_weights(out_channels, in_channels, mr, w, p, w0, w1, w2);
     return;
   }
   for (long panel = 0; panel < whole; panel++) {
     const float *rows = w + panel * 8 * c * 3;
-    float *pp = p + panel * c * 8, *qp = q + panel * 2 * c * 8, *rp = r + panel * 2 * c * 8;
-    for (long i = 0; i < blocks; i += 8) pack_block(rows, c, i, pp, qp, rp);
+    const long base = panel * c * 8;
+    float *pp = p + base, *p0 = w0 + base, *p1 = w1 + base, *p2 = w2 + base;
+    for (long i = 0; i < blocks; i += 8) pack_block(rows, c, i, pp, p0, p1, p2);
     for (long i = blocks; i < c; i++) {
       for (long row = 0; row < 8; row++) {
         const float *tap = rows + (row * c + i) * 3;
         pp[i * 8 + row] = tap[0] + tap[2];
-        qp[i * 8 + row] = tap[0];
-        qp[(c + i) * 8 + row] = tap[1];
-        rp[i * 8 + row] = tap[2];
-        rp[(c + i) * 8 + row] = tap[1];
+        p0[i * 8 + row] = tap[0];
+        p1[i * 8 + row] = tap[1];
+        p2[i * 8 + row] = tap[2];
       }
     }
   }
   // A partial last panel as the portable routine writes it (zero rows included): it packs panel by panel,
   // so the weights from the first partial row on pack as an out_channels - 8 · whole channel conv.
   if (out_channels > whole * 8) {
-    c1d_f32_pack_stride2_weights(out_channels - whole * 8, c, mr, w + whole * 8 * c * 3, p + whole * c * 8,
-                                 q + whole * 2 * c * 8, r + whole * 2 * c * 8);
+    const long base = whole * c * 8;
+    c1d_f32_pack_stride2_weights(out_channels - whole * 8, c, mr, w + whole * 8 * c * 3, p + base, w0 + base,
+                                 w1 + base, w2 + base);
   }
 }
 #endif

@@ -28,25 +28,23 @@ void c1d_f32_pack_winograd23_weights(long out_channels, long in_channels, long m
   }
 }
 
-void c1d_f32_pack_stride2_weights(long out_channels, long in_channels, long mr, const float *w, float *p, float *q,
-                                  float *r) {
+void c1d_f32_pack_stride2_weights(long out_channels, long in_channels, long mr, const float *w, float *p, float *w0,
+                                  float *w1, float *w2) {
   const long c = in_channels, panels = (out_channels + mr - 1) / mr;
   for (long panel = 0; panel < panels; panel++) {
     const long first = panel * mr, rows = panel_rows(out_channels, first, mr);
-    // p has depth c; q and r depth 2c: their first tap's block, then w1's block c rows of mr further.
-    float *pp = p + panel * c * mr, *qp = q + panel * 2 * c * mr, *rp = r + panel * 2 * c * mr;
+    const long base = panel * c * mr;
     for (long i = 0; i < c; i++) {
-      const long at = i * mr, second = (c + i) * mr;
+      const long at = base + i * mr;
       long row = 0;
       for (; row < rows; row++) {
         const float *tap = w + ((first + row) * c + i) * 3;
-        pp[at + row] = tap[0] + tap[2];
-        qp[at + row] = tap[0];
-        qp[second + row] = tap[1];
-        rp[at + row] = tap[2];
-        rp[second + row] = tap[1];
+        p[at + row] = tap[0] + tap[2];
+        w0[at + row] = tap[0];
+        w1[at + row] = tap[1];
+        w2[at + row] = tap[2];
       }
-      for (; row < mr; row++) pp[at + row] = qp[at + row] = qp[second + row] = rp[at + row] = rp[second + row] = 0.0f;
+      for (; row < mr; row++) p[at + row] = w0[at + row] = w1[at + row] = w2[at + row] = 0.0f;
     }
   }
 }

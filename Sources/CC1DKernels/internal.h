@@ -73,8 +73,8 @@ void c1d_f32_pack_rows_x32__avx512f(long kc, const float *const *rows, long offs
 // ---- conv weights into GEMM panels at load (f32-pack-conv-weights*.c) -----------------------------------
 void c1d_f32_pack_conv_weights__avx(long groups, long group_out, long depth, long mr, const float *w, const float *scale,
                                     float *packed);
-void c1d_f32_pack_stride2_weights__avx2(long out_channels, long in_channels, long mr, const float *w, float *p, float *q,
-                                        float *r);
+void c1d_f32_pack_stride2_weights__avx2(long out_channels, long in_channels, long mr, const float *w, float *p,
+                                        float *w0, float *w1, float *w2);
 
 // ---- transposed-conv phase interleave (f32-interleave-*.c) -----------------------------------------------
 void c1d_f32_interleave__scalar(const float *const *phases, long stride, long length, float fill, float *y);

@@ -70,7 +70,7 @@ typedef struct c1d_kernel_config {
   /// Packs a kernel-3, stride-2 conv's weights for its output pairs at load: c1d_f32_pack_stride2_weights
   /// (c1d_pack.h), with 8 × 8 blocks transposed in vector registers where the ISA has them.
   void (*_Nonnull pack_stride2_weights)(long out_channels, long in_channels, long mr, const float *w, float *p,
-                                        float *q, float *r);
+                                        float *w0, float *w1, float *w2);
 
   /// Splits a row into its phases for a stride: y[p * phase_length + j] = x[j * stride + p] for every
   /// j * stride + p < length (phase_length = ceil(length / stride)); y holds min(stride, length) phases.

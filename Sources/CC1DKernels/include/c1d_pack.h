@@ -23,10 +23,10 @@ void c1d_f32_pack_winograd23_weights(long out_channels, long in_channels, long m
                                      float *g2, float *g3);
 
 /// The transformed weights of a kernel-3, stride-2 conv by output pairs (F(2, 2) on taps 0 and 2), from w of
-/// shape (out_channels, in_channels, 3): p = w0 + w2 (float sum) of depth in_channels; q = [w0 | w1] and
-/// r = [w2 | w1], each of depth 2 · in_channels (the first tap's in_channels values, then the second's).
-/// Packed as 1×1 convs, as c1d_f32_pack_conv_weights with one group.
-void c1d_f32_pack_stride2_weights(long out_channels, long in_channels, long mr, const float *w, float *p, float *q,
-                                  float *r);
+/// shape (out_channels, in_channels, 3): p = w0 + w2 (float sum) and each tap w0, w1, w2 alone, all of depth
+/// in_channels (w1 serves both outputs of a pair: packed once). Packed as 1×1 convs, as
+/// c1d_f32_pack_conv_weights with one group.
+void c1d_f32_pack_stride2_weights(long out_channels, long in_channels, long mr, const float *w, float *p, float *w0,
+                                  float *w1, float *w2);
 
 #endif

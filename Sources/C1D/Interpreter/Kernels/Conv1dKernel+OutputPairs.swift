@@ -24,8 +24,9 @@ import CC1DKernels
 ///     y[2u + 1] = w0·v2 + w1·v3 + w2·v4
 ///
 /// With P = (w0 + w2)·v2, y[2u] = P + w0·(v0 − v2) + w1·v1 and y[2u + 1] = P + w2·(v4 − v2) + w1·v3:
-/// three GEMMs over pair columns — P of depth C, the two others of depth 2C — 5C multiply-adds per pair
-/// instead of 6C. (wav2vec 2.0's feature encoder, Whisper's second conv.)
+/// three products over pair columns — P of depth C, the two others of two passes of depth C each, w1's
+/// panels shared by both — 5C multiply-adds per pair instead of 6C, 4C packed weights per output channel
+/// (w0 + w2, w0, w1, w2) instead of 3C. (wav2vec 2.0's feature encoder, Whisper's second conv.)
 ///
 /// The transformed rows are written per tile of pairs, the padding applied there, so they stay in cache
 /// and never take more memory than one tile's.
@@ -33,15 +34,20 @@ final class OutputPairs: Sendable {
   enum Form: Sendable, Hashable {
     /// Stride 1: transformed rows [d0; d1; d2; d3], products M0…M3.
     case winograd23
-    /// Stride 2: transformed rows [v0 − v2; v1; v2; v4 − v2; v3], products P, Q = [w0 | w1]·[v0 − v2; v1],
-    /// R = [w2 | w1]·[v4 − v2; v3].
+    /// Stride 2: transformed rows [v0 − v2; v1; v2; v4 − v2; v3], products P = (w0 + w2)·v2,
+    /// Q = w0·(v0 − v2) + w1·v1, R = w2·(v4 − v2) + w1·v3.
     case stride2
   }
 
-  /// One GEMM: a 1×1 kernel over the transformed rows from `firstRow` (in blocks of C rows) on.
-  struct Product: Sendable {
+  /// One GEMM pass: a 1×1 kernel of depth C over the transformed rows from `firstRow` (in blocks of C rows) on.
+  struct Pass: Sendable {
     let kernel: Conv1dKernel
     let firstRow: Int
+  }
+
+  /// One product: its passes, the first storing (with its kernel's bias), the others adding to it.
+  struct Product: Sendable {
+    let passes: [Pass]
   }
 
   let form: Form
@@ -88,31 +94,37 @@ final class OutputPairs: Sendable {
     let form: Form = a.stride == 1 ? .winograd23 : .stride2
     self.form = form
     dilation = a.dilation
-    // The transformed weights go straight into each product's panels, in one pass over the weights (C):
-    // per product, `blocks` blocks of C depth rows, every element written, the zero rows included.
-    let blocks = form == .winograd23 ? [1, 1, 1, 1] : [1, 2, 2]
+    // The transformed weights go straight into their panels, in one pass over the weights (C): per
+    // panel set, C depth rows, every element written, the zero rows included.
     let panelRows = (m + kernels.mr - 1) / kernels.mr * kernels.mr
-    let packed = [Float].uninitialized(counts: blocks.map { $0 * c * panelRows }[...]) { g in
+    let packed = [Float].uninitialized(counts: Array(repeating: c * panelRows, count: 4)[...]) { g in
       let weight = loadingWeight()
       precondition(weight.count == m * c * 3, "\(weight.count) weights for \(a)")
       weight.withUnsafeBufferPointer { w in
         switch form {
         case .winograd23: c1d_f32_pack_winograd23_weights(m, c, kernels.mr, w.baseAddress!, g[0], g[1], g[2], g[3])
-        case .stride2: kernels.pack_stride2_weights(m, c, kernels.mr, w.baseAddress!, g[0], g[1], g[2])
+        case .stride2: kernels.pack_stride2_weights(m, c, kernels.mr, w.baseAddress!, g[0], g[1], g[2], g[3])
         }
       }
     }
     let zeros = [Float](repeating: 0, count: m)
-    // winograd23: G0…G3 over d0…d3, the bias once (with M1). stride2: P over v2, Q = [w0 | w1] over
-    // [v0 − v2; v1], R = [w2 | w1] over [v4 − v2; v3].
-    let firstRows = form == .winograd23 ? [0, 1, 2, 3] : [2, 0, 3]
+    // winograd23: G0…G3 over d0…d3, the bias once (with M1). stride2: P = (w0 + w2) over v2 with the bias,
+    // Q = w0 over v0 − v2 then w1 over v1, R = w2 over v4 − v2 then w1 over v3.
     let biased = form == .winograd23 ? 1 : 0
-    products = packed.indices.map { index in
-      Product(
-        kernel: .pointwise(
-          inChannels: blocks[index] * c, outChannels: m, packed: packed[index], bias: index == biased ? bias : zeros,
-          kernels: kernels),
-        firstRow: firstRows[index])
+    let passKernels = packed.indices.map { index in
+      Conv1dKernel.pointwise(
+        inChannels: c, outChannels: m, packed: packed[index], bias: index == biased ? bias : zeros, kernels: kernels)
+    }
+    switch form {
+    case .winograd23:
+      products = (0..<4).map { Product(passes: [Pass(kernel: passKernels[$0], firstRow: $0)]) }
+    case .stride2:
+      let (p, w0, w1, w2) = (passKernels[0], passKernels[1], passKernels[2], passKernels[3])
+      products = [
+        Product(passes: [Pass(kernel: p, firstRow: 2)]),
+        Product(passes: [Pass(kernel: w0, firstRow: 0), Pass(kernel: w1, firstRow: 1)]),
+        Product(passes: [Pass(kernel: w2, firstRow: 3), Pass(kernel: w1, firstRow: 4)]),
+      ]
     }
   }
 }
@@ -146,18 +158,18 @@ extension Conv1dKernel {
         pairs, x.base + n * c * length, length: length, firstPair: firstPair, columns: columns, reachHigh: reachHigh,
         kernels)
       defer { transformed.deallocate() }
-      let input = PhasedInput(
-        original: SharedPointer(base: transformed), phased: SharedPointer(base: transformed), length: columns,
-        stride: 1, phases: 1, phaseLength: columns)
       // The products of this unit's rows, `width` apart.
       let block = panels.count * mr * width
       let scratch = UnsafeMutablePointer<Float>.allocate(capacity: pairs.products.count * block)
       defer { scratch.deallocate() }
       for (index, product) in pairs.products.enumerated() {
-        // The GEMM addresses rows by their panel's absolute index; the scratch holds this unit's rows only.
-        product.kernel.gemmTile(
-          input, firstChannel: product.firstRow * c, tile: scratch + index * block - firstRow * width, ldc: width,
-          outLength: columns, firstColumn: 0, columns: columns, panels: panels, kernels: kernels)
+        for (number, pass) in product.passes.enumerated() {
+          // The GEMM addresses rows by their panel's absolute index; the scratch holds this unit's rows only.
+          pass.kernel.gemmTile(
+            columnPanels: transformed, rowsPerPanel: pairs.rowsPerChannel * c, firstRow: pass.firstRow * c,
+            tile: scratch + index * block - firstRow * width, ldc: width, columns: columns, panels: panels,
+            accumulating: number > 0, kernels: kernels)
+        }
       }
       let firstOutput = 2 * firstPair
       let outputs = min(2 * columns, outLength - firstOutput)
@@ -179,47 +191,72 @@ extension Conv1dKernel {
     }
   }
 
-  /// The transformed rows of one sample's pairs `firstPair ..< firstPair + columns`: for each of the form's
-  /// rows, C channels of `columns` values. The caller deallocates them.
+  /// The transformed rows of one sample's pairs `firstPair ..< firstPair + columns`, as the GEMM's B in
+  /// column panels of `nr` pairs: per panel, for each of the form's rows, C channels of `nr` values (zero
+  /// past `columns`). The products then read B in place: no packing copy. The caller deallocates them.
   private func transform(
     _ pairs: OutputPairs, _ sample: UnsafeMutablePointer<Float>, length: Int, firstPair: Int, columns: Int,
     reachHigh: Int, _ kernels: KernelConfig
   ) -> UnsafeMutablePointer<Float> {
-    let c = pairs.inChannels
+    let (c, nr) = (pairs.inChannels, kernels.nr)
     let border = Border(attributes.paddingMode)
-    let transformed = UnsafeMutablePointer<Float>.allocate(capacity: pairs.rowsPerChannel * c * columns)
+    let rowsPerPanel = pairs.rowsPerChannel * c
+    let columnPanels = (columns + nr - 1) / nr
+    let transformed = UnsafeMutablePointer<Float>.allocate(capacity: columnPanels * rowsPerPanel * nr)
+    if columns % nr != 0 {
+      (transformed + (columnPanels - 1) * rowsPerPanel * nr).initialize(repeating: 0, count: rowsPerPanel * nr)
+    }
+    // Channel by channel, each row's run read once from the start of the tile on.
     for channel in 0..<c {
-      func part(_ index: Int) -> UnsafeMutablePointer<Float> { transformed + (index * c + channel) * columns }
       let row = sample + channel * length
-      switch pairs.form {
-      case .winograd23 where pairs.dilation > 1:
-        kernels.winograd23_dilated_pairs(
-          row, length, padLeft, border.code, border.constant, reachHigh, pairs.dilation, firstPair, columns,
-          part(0), part(1), part(2), part(3))
-      case .winograd23:
-        kernels.winograd23_pairs(
-          row, length, padLeft, border.code, border.constant, reachHigh, firstPair, columns,
-          part(0), part(1), part(2), part(3))
-      case .stride2:
-        kernels.stride2_pairs(
-          row, length, padLeft, border.code, border.constant, reachHigh, firstPair, columns,
-          part(0), part(1), part(2), part(3), part(4))
+      for columnPanel in 0..<columnPanels {
+        let first = firstPair + columnPanel * nr
+        let count = min(nr, columns - columnPanel * nr)
+        let panel = transformed + columnPanel * rowsPerPanel * nr
+        func part(_ index: Int) -> UnsafeMutablePointer<Float> { panel + (index * c + channel) * nr }
+        switch pairs.form {
+        case .winograd23 where pairs.dilation > 1:
+          kernels.winograd23_dilated_pairs(
+            row, length, padLeft, border.code, border.constant, reachHigh, pairs.dilation, first, count,
+            part(0), part(1), part(2), part(3))
+        case .winograd23:
+          kernels.winograd23_pairs(
+            row, length, padLeft, border.code, border.constant, reachHigh, first, count,
+            part(0), part(1), part(2), part(3))
+        case .stride2:
+          kernels.stride2_pairs(
+            row, length, padLeft, border.code, border.constant, reachHigh, first, count,
+            part(0), part(1), part(2), part(3), part(4))
+        }
       }
     }
     return transformed
   }
 
-  /// One tile of this (ungrouped) kernel's GEMM.
+  /// One tile of this (ungrouped, 1×1) kernel's GEMM with B already in column panels of `nr` columns:
+  /// depth row q of panel p at `columnPanels[(p · rowsPerPanel + firstRow + q) · nr ...]`. `accumulating`
+  /// adds to the tile (no bias) instead of storing.
   func gemmTile(
-    _ input: PhasedInput, firstChannel: Int, tile: UnsafeMutablePointer<Float>, ldc: Int, outLength: Int,
-    firstColumn: Int, columns: Int, panels: Range<Int>, kernels: KernelConfig
+    columnPanels: UnsafePointer<Float>, rowsPerPanel: Int, firstRow: Int, tile: UnsafeMutablePointer<Float>,
+    ldc: Int, columns: Int, panels: Range<Int>, accumulating: Bool, kernels: KernelConfig
   ) {
+    let nr = kernels.nr
+    let gemm = kernels.gemm
     packed.withUnsafeBufferPointer { pb in
       bias.withUnsafeBufferPointer { bb in
-        indirectGEMMTile(
-          input, firstChannel: firstChannel, tile: tile, ldc: ldc, outLength: outLength, group: 0,
-          firstColumn: firstColumn, columns: columns, panels: panels, packed: UnsafeMutablePointer(mutating: pb.baseAddress!),
-          bias: UnsafeMutablePointer(mutating: bb.baseAddress!), kernels: kernels)
+        let (packed, bias) = (UnsafeMutablePointer(mutating: pb.baseAddress!), UnsafeMutablePointer(mutating: bb.baseAddress!))
+        for q0 in stride(from: 0, to: depth, by: Self.depthBlock) {
+          let block = min(Self.depthBlock, depth - q0)
+          for columnPanel in 0..<(columns + nr - 1) / nr {
+            let b = columnPanels + (columnPanel * rowsPerPanel + firstRow + q0) * nr
+            for panel in panels {
+              let t = microTile(
+                panel: panel, group: 0, depthFrom: q0, columnPanel: columnPanel, columns: columns, tile: tile,
+                ldc: ldc, nr: nr, packed: packed, bias: bias)
+              gemm(block, t.a, b, t.c, ldc, t.rows, t.count, accumulating ? 1 : t.accumulate, accumulating ? nil : t.bias)
+            }
+          }
+        }
       }
     }
   }

@@ -46,7 +46,7 @@ struct Conv1dKernel: OpKernel {
 
   private var groupIn: Int { attributes.inChannels / attributes.groups }
   private var groupOut: Int { attributes.outChannels / attributes.groups }
-  private var depth: Int { groupIn * attributes.kernelSize }
+  var depth: Int { groupIn * attributes.kernelSize }
   private var panelsPerGroup: Int { (groupOut + mr - 1) / mr }
 
   /// The one place conv kernels are built (by the planner, and by `OutputPairs` for its products): picks
@@ -374,17 +374,14 @@ struct Conv1dKernel: OpKernel {
           b.setTables(depthFrom: q0, count: block)
           // One micro-tile: B from `packedPanel` when given, else through the column panel's table.
           func multiply(panel: Int, columnPanel: Int, packedPanel: UnsafePointer<Float>? = nil) {
-            let aPanel = packed + ((group * panelsPerGroup + panel) * depth + q0) * mr
-            let biasRows = q0 == 0 ? UnsafePointer(bias + group * groupOut + panel * mr) : nil
-            let c = tile + panel * mr * ldc + columnPanel * nr
-            let rows = min(mr, groupOut - panel * mr)
-            let count = min(nr, columns - columnPanel * nr)
-            let accumulate: Int32 = q0 == 0 ? 0 : 1
+            let t = microTile(
+              panel: panel, group: group, depthFrom: q0, columnPanel: columnPanel, columns: columns, tile: tile,
+              ldc: ldc, nr: nr, packed: packed, bias: bias)
             if let packedPanel {
-              gemm(block, aPanel, packedPanel, c, ldc, rows, count, accumulate, biasRows)
+              gemm(block, t.a, packedPanel, t.c, ldc, t.rows, t.count, t.accumulate, t.bias)
             } else {
               let (table, offset) = b.column(columnPanel)
-              gemmIndirect(block, aPanel, table, offset, c, ldc, rows, count, accumulate, biasRows)
+              gemmIndirect(block, t.a, table, offset, t.c, ldc, t.rows, t.count, t.accumulate, t.bias)
             }
           }
           if let packedB {
@@ -402,6 +399,34 @@ struct Conv1dKernel: OpKernel {
         }
       }
     }
+  }
+}
+
+/// Where one micro-tile of a GEMM tile reads A and the bias and writes C.
+struct MicroTile {
+  let a: UnsafePointer<Float>
+  let c: UnsafeMutablePointer<Float>
+  let rows: Int
+  let count: Int
+  /// 0 for the first depth block (C starts from the bias), else 1.
+  let accumulate: Int32
+  let bias: UnsafePointer<Float>?
+}
+
+extension Conv1dKernel {
+  /// Output panel `panel` of `group`, depth rows from `q0` on, column panel `columnPanel` of a tile of
+  /// `columns` columns.
+  @inline(__always)
+  func microTile(
+    panel: Int, group: Int, depthFrom q0: Int, columnPanel: Int, columns: Int, tile: UnsafeMutablePointer<Float>,
+    ldc: Int, nr: Int, packed: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>
+  ) -> MicroTile {
+    let first = q0 == 0
+    let biasRows: UnsafePointer<Float>? = first ? UnsafePointer(bias + group * groupOut + panel * mr) : nil
+    return MicroTile(
+      a: packed + ((group * panelsPerGroup + panel) * depth + q0) * mr, c: tile + panel * mr * ldc + columnPanel * nr,
+      rows: min(mr, groupOut - panel * mr), count: min(nr, columns - columnPanel * nr), accumulate: first ? 0 : 1,
+      bias: biasRows)
   }
 }
 
