@@ -30,6 +30,9 @@ struct KernelDepthwiseTests {
     Case(length: 20, kernel: 7, dilation: 1, stride: 1, left: 0, right: 0, mode: zeros, value: 0),
     Case(length: 5, kernel: 3, dilation: 1, stride: 1, left: 40, right: 40, mode: zeros, value: 0),
     Case(length: 3, kernel: 9, dilation: 2, stride: 1, left: 20, right: 17, mode: Int32(C1D_BORDER_CONSTANT), value: -2),
+    // QuartzNet's 'same' k33 with a ragged interior tail; edges of more than four groups of 16.
+    Case(length: 400, kernel: 33, dilation: 1, stride: 1, left: 16, right: 16, mode: zeros, value: 0),
+    Case(length: 100, kernel: 9, dilation: 3, stride: 1, left: 90, right: 75, mode: Int32(C1D_BORDER_CONSTANT), value: 1.5),
   ]
 
   @Test("row matches the sum over the padded row", arguments: KernelConfig.supported, cases)
