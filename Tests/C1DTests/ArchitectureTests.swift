@@ -116,6 +116,51 @@ struct FusionTests {
     #expect(Fusion.ConvChain.weights(w, [], scaledBy: []) == w)
   }
 
+  /// (N, C, L) normalised per group of channels over time (`groups`), or over channels per time step (nil).
+  static func normalized(_ x: [Float], n: Int, c: Int, l: Int, groups: Int?, eps: Double) -> [Double] {
+    var y = [Double](repeating: 0, count: x.count)
+    let sets: [[Int]] =
+      groups.map { g in
+        (0..<n * g).map { unit in
+          let (sample, group) = unit.quotientAndRemainder(dividingBy: g)
+          return (0..<c / g * l).map { sample * c * l + group * (c / g) * l + $0 }
+        }
+      } ?? (0..<n * l).map { unit in
+        let (sample, t) = unit.quotientAndRemainder(dividingBy: l)
+        return (0..<c).map { sample * c * l + $0 * l + t }
+      }
+    for set in sets {
+      let mean = set.reduce(0.0) { $0 + Double(x[$1]) } / Double(set.count)
+      let variance = set.reduce(0.0) { $0 + (Double(x[$1]) - mean) * (Double(x[$1]) - mean) } / Double(set.count)
+      for i in set { y[i] = (Double(x[i]) - mean) / (variance + eps).squareRoot() }
+    }
+    return y
+  }
+
+  @Test("a group or layer norm's sole activation runs on its rows as they are normalised; a shared norm output does not fuse")
+  func normActivation() throws {
+    let (n, c, l) = (2, 6, 37)
+    let x = try Tensor(shape: [n, c, l], values: randomValues(n * c * l, seed: 9).map { $0 * 3 + 0.5 })
+    let gelu = { (v: Double) in 0.5 * v * (1 + erf(v / 2.0.squareRoot())) }
+    let relu = { (v: Double) in max(v, 0) }
+    for (groups, shared) in [(3, false), (nil, false), (3, true)] as [(Int?, Bool)] {
+      var builder = ModelBuilder(channels: c)
+      let norm =
+        groups.map { builder.groupNorm(builder.input, groups: $0, channels: c) } ?? builder.layerNorm(builder.input, channels: c)
+      let activated = groups == nil ? builder.relu(norm) : builder.apply(.gelu(), norm)
+      let model = try builder.build(outputs: shared ? [activated, norm] : [activated])
+      let steps = model.plan.steps.map(\.node.op.name)
+      #expect(steps.count == (shared ? 2 : 1), "\(steps)")
+      let expected = Self.normalized(x.values, n: n, c: c, l: l, groups: groups, eps: 1e-5).map(groups == nil ? relu : gelu)
+      let outputs = try model.run([model.graph.inputs[0].name: x])
+      #expect(allClose(outputs[activated]!.values, expected, tolerance: 1e-5), "groups \(String(describing: groups))")
+      if groups == nil {
+        // Layer norm streams frame by frame: the fused step too.
+        #expect(allClose(try streamed(model, x, chunks: [5, 11], output: activated).values, expected, tolerance: 1e-5))
+      }
+    }
+  }
+
   @Test("a TCN's chomp slices fold into causal padding; batch norm folds into weights")
   func chompAndBatchNorm() throws {
     #expect(!(try ops("architectures/tcn/model.c1d").steps.contains("slice")))

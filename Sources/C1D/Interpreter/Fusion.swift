@@ -77,10 +77,7 @@ enum Fusion {
     var steps: [PendingStep] = []
     for (index, node) in nodes.enumerated() where !absorbed.contains(index) {
       guard let attributes = node.op.attributes(as: Conv1dAttributes.self) else {
-        let parameters = validated.parameters(ofNode: index)
-        steps.append(PendingStep(position: index, node: node, inputs: node.inputs, output: node.outputs[0], covered: [index]) {
-          node.op.definition.makeKernel(parameters)
-        })
+        steps.append(normStep(index, validated, readers: readers, absorbed: &absorbed) ?? otherStep(index, validated))
         continue
       }
       var chain = ConvChain(index: index, attributes: attributes, validated: validated, padSource: padSources[node.inputs[0]])
@@ -93,6 +90,38 @@ enum Fusion {
     }
     let ordered = earliestFirst(steps.sorted { $0.position < $1.position })
     return build(ordered, threads: weights > Self.parallelPackingAbove ? threads : 1)
+  }
+
+  /// A node that fuses nothing, as its op's kernel.
+  static func otherStep(_ index: Int, _ validated: ValidatedGraph) -> PendingStep {
+    let node = validated.graph.nodes[index]
+    let parameters = validated.parameters(ofNode: index)
+    return PendingStep(position: index, node: node, inputs: node.inputs, output: node.outputs[0], covered: [index]) {
+      node.op.definition.makeKernel(parameters)
+    }
+  }
+
+  /// A group or layer norm with the activation that alone reads it applied per row (`NormalizationKernel`'s
+  /// `activation`); nil where there is no such reader.
+  static func normStep(
+    _ index: Int, _ validated: ValidatedGraph, readers: Readers, absorbed: inout Set<Int>
+  ) -> PendingStep? {
+    let nodes = validated.graph.nodes
+    let node = nodes[index]
+    guard node.op.definition is GroupNormOp || node.op.definition is LayerNormOp || node.op.definition is InstanceNormOp,
+      let reader = readers.sole(node.outputs[0]), !absorbed.contains(reader),
+      let function = nodes[reader].op.definition.activationFunction
+    else { return nil }
+    let parameters = validated.parameters(ofNode: index)
+    guard node.op.definition.makeKernel(parameters) is NormalizationKernel else { return nil }
+    absorbed.insert(reader)
+    return PendingStep(
+      position: index, node: node, inputs: node.inputs, output: nodes[reader].outputs[0], covered: [index, reader]
+    ) {
+      var kernel = node.op.definition.makeKernel(parameters) as! NormalizationKernel
+      kernel.activation = function
+      return kernel
+    }
   }
 
   /// `steps` (in an order that computes every input before its reader) reordered so that each runs as

@@ -41,6 +41,9 @@ struct NormalizationKernel: OpKernel {
   let overChannels: Bool
   let weight: [Float]?
   let bias: [Float]?
+  /// An activation that alone read the norm's output (wav2vec 2.0's GroupNorm → GELU), applied to each
+  /// row right after it is normalised, while it is in cache (see `Fusion`).
+  var activation: ActivationFunction? = nil
 
   func run(_ inputs: consuming [Activation], output: ValueShape, context: ExecutionContext) -> Activation {
     var y = inputs[0].takeData()
@@ -48,12 +51,21 @@ struct NormalizationKernel: OpKernel {
     let length = x.shape.length ?? 1
     y.withUnsafeMutableBufferPointer { v in
       if overChannels {
-        for n in 0..<x.batch { normalizeOverChannels(v.baseAddress! + n * x.shape.channels * length, x.shape.channels, length) }
+        for n in 0..<x.batch {
+          let sample = v.baseAddress! + n * x.shape.channels * length
+          normalizeOverChannels(sample, x.shape.channels, length)
+          activate(sample, count: x.shape.channels * length, context)
+        }
       } else {
         groupNorm(SharedPointer(base: v.baseAddress!), batch: x.batch, channels: x.shape.channels, length: length, context)
       }
     }
     return Activation(shape: output, batch: x.batch, data: y)
+  }
+
+  private func activate(_ values: UnsafeMutablePointer<Float>, count: Int, _ context: ExecutionContext) {
+    guard let activation else { return }
+    context.kernels.activation(activation.kind, values, count, activation.parameter)
   }
 
   /// Layer norm over the channels of one sample, at each time step.
@@ -102,6 +114,7 @@ struct NormalizationKernel: OpKernel {
         let shift = Float(Double(bias?[channel] ?? 0) - mean * Double(scale))
         let row = start + c * length
         for i in 0..<length { row[i] = row[i] * scale + shift }
+        activate(row, count: length, context)
       }
     }
   }
