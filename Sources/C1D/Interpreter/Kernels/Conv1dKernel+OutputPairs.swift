@@ -206,9 +206,13 @@ extension Conv1dKernel {
     if columns % nr != 0 {
       (transformed + (columnPanels - 1) * rowsPerPanel * nr).initialize(repeating: 0, count: rowsPerPanel * nr)
     }
-    // Channel by channel, each row's run read once from the start of the tile on.
+    // Channel by channel, each row's run read once from the start of the tile on. The runs lie a row apart,
+    // out of the hardware prefetcher's reach: the next channel's is asked for ahead of its turn.
+    let runStart = max(0, pairs.stride * 2 * firstPair - padLeft)
+    let runBytes = (min(length, runStart + pairs.stride * 2 * columns + 2 * pairs.dilation + 1) - runStart) * 4
     for channel in 0..<c {
       let row = sample + channel * length
+      if channel + 1 < c, runBytes > 0 { c1d_prefetch(row + length + runStart, runBytes) }
       for columnPanel in 0..<columnPanels {
         let first = firstPair + columnPanel * nr
         let count = min(nr, columns - columnPanel * nr)
