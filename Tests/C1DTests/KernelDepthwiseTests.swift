@@ -33,6 +33,10 @@ struct KernelDepthwiseTests {
     // QuartzNet's 'same' k33 with a ragged interior tail; edges of more than four groups of 16.
     Case(length: 400, kernel: 33, dilation: 1, stride: 1, left: 16, right: 16, mode: zeros, value: 0),
     Case(length: 100, kernel: 9, dilation: 3, stride: 1, left: 90, right: 75, mode: Int32(C1D_BORDER_CONSTANT), value: 1.5),
+    // An even kernel (the edges' even/odd taps end on an odd one), k1 with padding, and positions past 2^31.
+    Case(length: 70, kernel: 4, dilation: 2, stride: 1, left: 5, right: 4, mode: zeros, value: 0),
+    Case(length: 40, kernel: 1, dilation: 1, stride: 1, left: 20, right: 3, mode: Int32(C1D_BORDER_CONSTANT), value: 0.5),
+    Case(length: 10, kernel: 3, dilation: 1 << 30, stride: 1, left: 1 << 30, right: 1 << 30, mode: zeros, value: 0),
   ]
 
   @Test("row matches the sum over the padded row", arguments: KernelConfig.supported, cases)

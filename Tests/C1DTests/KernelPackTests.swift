@@ -101,15 +101,13 @@ struct KernelPackTests {
     return w
   }
 
-  /// Transformed weights per product: `taps` gives each depth block's value from (w0, w1, w2).
-  static func referencePairs(_ w: [Float], m: Int, c: Int, taps: [(Float, Float, Float) -> Float]) -> [Float] {
+  /// One panel set of transformed weights, depth C: `tap` gives each value from (w0, w1, w2).
+  static func referencePairs(_ w: [Float], m: Int, c: Int, tap f: (Float, Float, Float) -> Float) -> [Float] {
     var transformed = [Float]()
     for o in 0..<m {
-      for f in taps {
-        for i in 0..<c { transformed.append(f(w[(o * c + i) * 3], w[(o * c + i) * 3 + 1], w[(o * c + i) * 3 + 2])) }
-      }
+      for i in 0..<c { transformed.append(f(w[(o * c + i) * 3], w[(o * c + i) * 3 + 1], w[(o * c + i) * 3 + 2])) }
     }
-    return referencePack(transformed, groups: 1, groupOut: m, depth: taps.count * c, mr: mr)
+    return referencePack(transformed, groups: 1, groupOut: m, depth: c, mr: mr)
   }
 
   static func half(_ sign: Double) -> (Float, Float, Float) -> Float {
@@ -125,7 +123,7 @@ struct KernelPackTests {
     let g = [g0, g1, g2, g3]
     let taps: [(Float, Float, Float) -> Float] = [{ w0, _, _ in w0 }, Self.half(1), Self.half(-1), { _, _, w2 in w2 }]
     for (index, tap) in taps.enumerated() {
-      let expected = Self.referencePairs(w, m: m, c: c, taps: [tap])
+      let expected = Self.referencePairs(w, m: m, c: c, tap: tap)
       #expect(Self.bits(g[index]) == Self.bits(expected), "G\(index), \(m) × \(c)")
     }
   }
@@ -146,10 +144,10 @@ struct KernelPackTests {
     }
     let panels = [p, w0, w1, w2]
     let expected = [
-      Self.referencePairs(w, m: m, c: c, taps: [{ w0, _, w2 in w0 + w2 }]),
-      Self.referencePairs(w, m: m, c: c, taps: [{ w0, _, _ in w0 }]),
-      Self.referencePairs(w, m: m, c: c, taps: [{ _, w1, _ in w1 }]),
-      Self.referencePairs(w, m: m, c: c, taps: [{ _, _, w2 in w2 }]),
+      Self.referencePairs(w, m: m, c: c, tap: { w0, _, w2 in w0 + w2 }),
+      Self.referencePairs(w, m: m, c: c, tap: { w0, _, _ in w0 }),
+      Self.referencePairs(w, m: m, c: c, tap: { _, w1, _ in w1 }),
+      Self.referencePairs(w, m: m, c: c, tap: { _, _, w2 in w2 }),
     ]
     for (name, actual, expected) in zip3(["P", "w0", "w1", "w2"], panels, expected) {
       #expect(Self.bits(actual) == Self.bits(expected), "\(config?.name ?? "portable") \(name), \(m) × \(c)")

@@ -181,8 +181,9 @@ struct KernelPairsTests {
   /// rows across the threads (3 tiles), and dilations 40 and 64 make a tile one block.
   struct LayerCase: Sendable, CustomTestStringConvertible {
     let dilation: Int, mode: PaddingMode, length: Int
-    var batch = 2, outChannels = 24
-    var testDescription: String { "d\(dilation) \(mode) L\(length) N\(batch) C_out \(outChannels)" }
+    var batch = 2, outChannels = 24, inChannels = 16, stride = 1
+    var testDescription: String { "d\(dilation) s\(stride) \(mode) L\(length) N\(batch) C \(inChannels) → \(outChannels)" }
+    var outLength: Int { (length - 1) / stride + 1 }
   }
 
   static let layerCases: [LayerCase] = [
@@ -192,15 +193,19 @@ struct KernelPairsTests {
     LayerCase(dilation: 5, mode: .zeros, length: 300, batch: 1, outChannels: 48),
     LayerCase(dilation: 40, mode: .reflect, length: 400, batch: 1),
     LayerCase(dilation: 64, mode: .zeros, length: 500),
+    // Deeper than one GEMM depth block (512): each pass runs in two blocks, the second accumulating.
+    LayerCase(dilation: 1, mode: .zeros, length: 77, inChannels: 520),
+    LayerCase(dilation: 1, mode: .reflect, length: 155, inChannels: 520, stride: 2),
   ]
 
-  @Test("a dilated conv layer runs by output pairs and matches a direct convolution", arguments: layerCases)
+  @Test("a conv layer runs by output pairs and matches a direct convolution (dilated; deeper than a depth block)", arguments: layerCases)
   func dilatedLayer(_ c: LayerCase) throws {
     let (dilation, mode, length, batch, outChannels) = (c.dilation, c.mode, c.length, c.batch, c.outChannels)
+    let (inChannels, stride) = (c.inChannels, c.stride)
     var rng = SeededGenerator(seed: UInt64(dilation))
     let layer = try Conv1d(
-      inChannels: 16, outChannels: outChannels, kernelSize: 3, padding: .explicit(dilation), dilation: dilation,
-      paddingMode: mode, using: &rng)
+      inChannels: inChannels, outChannels: outChannels, kernelSize: 3, stride: stride, padding: .explicit(dilation),
+      dilation: dilation, paddingMode: mode, using: &rng)
     let a = layer.attributes
     for kernels in KernelConfig.supported {
       let kernel = Conv1dKernel.make(attributes: a, weight: layer.weight.values, bias: layer.bias!.values, padLeft: dilation, epilogue: [], kernels: kernels)
@@ -211,22 +216,22 @@ struct KernelPairsTests {
     }
     let wide = Conv1dAttributes(inChannels: 16, outChannels: 24, kernelSize: 3, padding: .explicit(65), dilation: 65)
     #expect(!OutputPairs.applies(wide, kernels: .current), "dilation 65: a tile of whole blocks outgrows 64 pairs")
-    var builder = ModelBuilder(channels: 16)
+    var builder = ModelBuilder(channels: inChannels)
     let y = builder.conv1d(layer, builder.input)
     let model = try builder.build(outputs: [y])
-    let x = Tensor(uncheckedShape: [batch, 16, length], values: randomValues(batch * 16 * length, seed: 7))
+    let x = Tensor(uncheckedShape: [batch, inChannels, length], values: randomValues(batch * inChannels * length, seed: 7))
     let border = Border(mode).code
     var expected: [Double] = []
-    let rows = (0..<batch * 16).map { Array(x.values[$0 * length..<($0 + 1) * length]) }
+    let rows = (0..<batch * inChannels).map { Array(x.values[$0 * length..<($0 + 1) * length]) }
     for n in 0..<batch {
       for o in 0..<outChannels {
-        for t in 0..<length {
+        for t in 0..<c.outLength {
           var sum = Double(layer.bias!.values[o])
-          for c in 0..<16 {
-            let row = rows[n * 16 + c]
+          for i in 0..<inChannels {
+            let row = rows[n * inChannels + i]
             for k in 0..<3 {
-              let v = referencePadded(row, t - dilation + k * dilation, mode: border, value: 0)
-              sum += Double(layer.weight.values[(o * 16 + c) * 3 + k]) * Double(v)
+              let v = referencePadded(row, t * stride - dilation + k * dilation, mode: border, value: 0)
+              sum += Double(layer.weight.values[(o * inChannels + i) * 3 + k]) * Double(v)
             }
           }
           expected.append(sum)
@@ -235,7 +240,7 @@ struct KernelPairsTests {
     }
     for kernels in KernelConfig.supported {
       let output = try model.run([model.graph.inputs[0].name: x], threads: 2, kernels: kernels)[model.graph.outputs[0]]!
-      #expect(output.shape == [batch, outChannels, length])
+      #expect(output.shape == [batch, outChannels, c.outLength])
       #expect(allClose(output.values, expected, tolerance: 1e-4), "\(kernels.name) \(c)")
     }
   }

@@ -31,6 +31,7 @@ struct PlannedStep {
 ///   `add` or `mul` of two conv outputs goes to the later conv, so that a sum of convs accumulates;
 /// - `mul(f(conv_a(x)), g(conv_b(x)))` with alike convs of one group and activations f, g (WaveNet's
 ///   gated unit) becomes one conv over both weight sets, with f·g applied per tile.
+/// - an activation that alone reads a group, instance or layer norm runs in the norm's kernel.
 /// A fused step runs as early as its inputs allow (`earliestFirst`), never before what it reads.
 enum Fusion {
   /// Who reads each value, and which values are graph outputs (which no rewrite may hide).
@@ -101,24 +102,22 @@ enum Fusion {
     }
   }
 
-  /// A group or layer norm with the activation that alone reads it applied per row (`NormalizationKernel`'s
-  /// `activation`); nil where there is no such reader.
+  /// A group, instance or layer norm with the activation that alone reads it applied by its kernel
+  /// (`NormalizationKernel.activation`); nil where there is no such reader.
   static func normStep(
     _ index: Int, _ validated: ValidatedGraph, readers: Readers, absorbed: inout Set<Int>
   ) -> PendingStep? {
     let nodes = validated.graph.nodes
     let node = nodes[index]
-    guard node.op.definition is GroupNormOp || node.op.definition is LayerNormOp || node.op.definition is InstanceNormOp,
-      let reader = readers.sole(node.outputs[0]), !absorbed.contains(reader),
-      let function = nodes[reader].op.definition.activationFunction
+    guard let norm = node.op.definition as? any NormalizingOp, let reader = readers.sole(node.outputs[0]),
+      !absorbed.contains(reader), let function = nodes[reader].op.definition.activationFunction
     else { return nil }
-    let parameters = validated.parameters(ofNode: index)
-    guard node.op.definition.makeKernel(parameters) is NormalizationKernel else { return nil }
     absorbed.insert(reader)
+    let parameters = validated.parameters(ofNode: index)
     return PendingStep(
       position: index, node: node, inputs: node.inputs, output: nodes[reader].outputs[0], covered: [index, reader]
     ) {
-      var kernel = node.op.definition.makeKernel(parameters) as! NormalizationKernel
+      var kernel = norm.normalizationKernel(parameters)
       kernel.activation = function
       return kernel
     }

@@ -1,5 +1,5 @@
 /// `GroupNorm`: statistics over each group's channels and the whole time axis.
-struct GroupNormOp: OpDefinition {
+struct GroupNormOp: NormalizingOp {
   static let name = "group_norm"
   var norm: NormAttributes
   var publicAttributes: (any Sendable)? { norm }
@@ -26,7 +26,7 @@ struct GroupNormOp: OpDefinition {
 
   var timeLocality: TimeLocality { .wholeAxis(reason: "GroupNorm's statistics span the whole time axis") }
 
-  func makeKernel(_ parameters: KernelParameters) -> any OpKernel {
+  func normalizationKernel(_ parameters: KernelParameters) -> NormalizationKernel {
     NormalizationKernel(attributes: norm, overChannels: false, weight: parameters("weight")?.values, bias: parameters("bias")?.values)
   }
 

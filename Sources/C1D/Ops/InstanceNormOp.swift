@@ -1,5 +1,5 @@
 /// `InstanceNorm1d` without running statistics: each (sample, channel) row normalised over time.
-struct InstanceNormOp: OpDefinition {
+struct InstanceNormOp: NormalizingOp {
   static let name = "instance_norm"
   static let minorVersion = 1
   var channels: Int
@@ -32,7 +32,7 @@ struct InstanceNormOp: OpDefinition {
   var timeLocality: TimeLocality { .wholeAxis(reason: "InstanceNorm's statistics span the whole time axis") }
 
   /// Group norm with one channel per group computes exactly this.
-  func makeKernel(_ parameters: KernelParameters) -> any OpKernel {
+  func normalizationKernel(_ parameters: KernelParameters) -> NormalizationKernel {
     NormalizationKernel(
       attributes: NormAttributes(channels: channels, groups: channels, eps: eps, affine: affine), overChannels: false,
       weight: parameters("weight")?.values, bias: parameters("bias")?.values)

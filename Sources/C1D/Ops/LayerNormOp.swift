@@ -1,5 +1,5 @@
 /// `LayerNorm(C)` applied over the channels at each time step.
-struct LayerNormOp: OpDefinition {
+struct LayerNormOp: NormalizingOp {
   static let name = "layer_norm"
   var norm: NormAttributes
   var publicAttributes: (any Sendable)? { norm }
@@ -22,7 +22,7 @@ struct LayerNormOp: OpDefinition {
 
   func flops(inputs: [ValueShape], output: ValueShape) -> Int { output.elementCount * 7 }
 
-  func makeKernel(_ parameters: KernelParameters) -> any OpKernel {
+  func normalizationKernel(_ parameters: KernelParameters) -> NormalizationKernel {
     NormalizationKernel(attributes: norm, overChannels: true, weight: parameters("weight")?.values, bias: parameters("bias")?.values)
   }
 

@@ -26,7 +26,7 @@ import CC1DKernels
 /// With P = (w0 + w2)·v2, y[2u] = P + w0·(v0 − v2) + w1·v1 and y[2u + 1] = P + w2·(v4 − v2) + w1·v3:
 /// three products over pair columns — P of depth C, the two others of two passes of depth C each, w1's
 /// panels shared by both — 5C multiply-adds per pair instead of 6C, 4C packed weights per output channel
-/// (w0 + w2, w0, w1, w2) instead of 3C. (wav2vec 2.0's feature encoder, Whisper's second conv.)
+/// (w0 + w2, w0, w1, w2) instead of 5C. (wav2vec 2.0's feature encoder, Whisper's second conv.)
 ///
 /// The transformed rows are written per tile of pairs, the padding applied there, so they stay in cache
 /// and never take more memory than one tile's.

@@ -97,7 +97,7 @@ struct Conv1dKernel: OpKernel {
     scale.map { Fusion.ConvChain.weights(weight, [], scaledBy: [$0]) } ?? weight
   }
 
-  /// A 1×1 GEMM over weights already in panels (`OutputPairs`' products, packed by their transform): what
+  /// A 1×1 GEMM over weights already in panels (`OutputPairs`' passes, packed by their transform): what
   /// `make` gives for such a conv, without packing again.
   static func pointwise(inChannels: Int, outChannels: Int, packed: [Float], bias: [Float], kernels: KernelConfig) -> Conv1dKernel {
     let a = Conv1dAttributes(inChannels: inChannels, outChannels: outChannels, kernelSize: 1)

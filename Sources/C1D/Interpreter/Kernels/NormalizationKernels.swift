@@ -34,6 +34,16 @@ struct BatchNormKernel: OpKernel {
   }
 }
 
+/// An op whose kernel is a `NormalizationKernel` (group, instance and layer norm), to which the planner can
+/// hand the activation that alone reads its output.
+protocol NormalizingOp: OpDefinition {
+  func normalizationKernel(_ parameters: KernelParameters) -> NormalizationKernel
+}
+
+extension NormalizingOp {
+  func makeKernel(_ parameters: KernelParameters) -> any OpKernel { normalizationKernel(parameters) }
+}
+
 /// Group normalisation (statistics over each group's channels and time) and layer norm over channels
 /// (statistics over channels at each time step). Statistics accumulate in Double.
 struct NormalizationKernel: OpKernel {
@@ -41,8 +51,9 @@ struct NormalizationKernel: OpKernel {
   let overChannels: Bool
   let weight: [Float]?
   let bias: [Float]?
-  /// An activation that alone read the norm's output (wav2vec 2.0's GroupNorm → GELU), applied to each
-  /// row right after it is normalised, while it is in cache (see `Fusion`).
+  /// An activation that alone read the norm's output (wav2vec 2.0's GroupNorm → GELU), applied by the
+  /// kernel (see `Fusion`): by group norm to each channel's row right after normalising it, while the row is
+  /// in cache; by layer norm to each sample once it is normalised.
   var activation: ActivationFunction? = nil
 
   func run(_ inputs: consuming [Activation], output: ValueShape, context: ExecutionContext) -> Activation {
