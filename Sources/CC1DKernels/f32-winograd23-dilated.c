@@ -2,8 +2,8 @@
 // transform and the combine, in plain C for every ISA. A dilated conv is d independent undilated ones, one
 // per phase of the output; pairing outputs t and t + d keeps each pair inside one phase. Pairs come in
 // blocks of d: pair u is block b = u / d, lane r = u % d, first output t = 2·d·b + r. Within a block the
-// lanes read and write contiguous runs of d: runs of a multiple of 4 go 4 lanes at a time (the compiler's
-// vector extension, so any ISA), and the common dilations get bodies with d a constant (generic code over a
+// lanes read and write contiguous runs of up to d: 4 lanes at a time (the compiler's vector extension, so
+// any ISA), the rest one by one, and the common dilations get bodies with d a constant (generic code over a
 // run of 4 spent more on loop control than on the arithmetic: a fifth of a 256-channel layer's time).
 #include "internal.h"
 
@@ -34,17 +34,17 @@ static inline __attribute__((always_inline)) void transform(const float *C1D_RES
     long o = u - first;
     if (start >= 0 && start + run - 1 + 3 * d < length) {
       const float *v = x + start;
-      if (run == d && d % 4 == 0) {
-        for (long q = 0; q < d; q += 4) {
-          f32x4 v0 = load4(v + q), v1 = load4(v + q + d), v2 = load4(v + q + 2 * d), v3 = load4(v + q + 3 * d);
-          store4(d0 + o + q, v0 - v2);
-          store4(d1 + o + q, v1 + v2);
-          store4(d2 + o + q, v2 - v1);
-          store4(d3 + o + q, v1 - v3);
-        }
-      } else {
-        for (long q = 0; q < run; q++) winograd23_store(v[q], v[q + d], v[q + 2 * d], v[q + 3 * d], o + q, d0, d1, d2, d3);
+      // Any run, 4 lanes at a time: the callers cut runs at column panels of 32 pairs, mid-block where d
+      // does not divide 32.
+      long q = 0;
+      for (; q + 4 <= run; q += 4) {
+        f32x4 v0 = load4(v + q), v1 = load4(v + q + d), v2 = load4(v + q + 2 * d), v3 = load4(v + q + 3 * d);
+        store4(d0 + o + q, v0 - v2);
+        store4(d1 + o + q, v1 + v2);
+        store4(d2 + o + q, v2 - v1);
+        store4(d3 + o + q, v1 - v3);
       }
+      for (; q < run; q++) winograd23_store(v[q], v[q + d], v[q + 2 * d], v[q + 3 * d], o + q, d0, d1, d2, d3);
     } else {
       for (long q = 0; q < run; q++) {
         float v[4];
