@@ -1,11 +1,6 @@
 #include "x86.h"
 
 #if C1D_X86
-// The first `n` of 16 lanes (none for n <= 0, all for n >= 16).
-static inline __mmask16 lanes_mask(long n) {
-  return n <= 0 ? (__mmask16)0 : n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1);
-}
-
 __attribute__((target("avx512f,fma"))) void c1d_f32_dwconv_interior__avx512f(const float *x, const float *w, long k,
                                                                               long d, long s, float bias, float *y,
                                                                               long count) {
@@ -34,7 +29,7 @@ __attribute__((target("avx512f,fma"))) void c1d_f32_dwconv_interior__avx512f(con
   if (t < count) {
     // The last 1–63 outputs in one pass of four masked accumulators, not one 16-lane chain after another.
     __mmask16 m[4];
-    for (int g = 0; g < 4; g++) m[g] = lanes_mask(count - t - 16 * g);
+    for (int g = 0; g < 4; g++) m[g] = tail_mask512(count - t - 16 * g);
     __m512 a0 = vb, a1 = vb, a2 = vb, a3 = vb;
     for (long q = 0; q < k; q++) {
       __m512 wq = _mm512_set1_ps(w[q]);
@@ -92,10 +87,10 @@ __attribute__((target("avx512f,fma"))) static void edge_groups(const float *x, l
   a1 = _mm512_add_ps(a1, b1);
   a2 = _mm512_add_ps(a2, b2);
   a3 = _mm512_add_ps(a3, b3);
-  _mm512_mask_storeu_ps(y + start[0], lanes_mask(lanes[0]), a0);
-  _mm512_mask_storeu_ps(y + start[1], lanes_mask(lanes[1]), a1);
-  _mm512_mask_storeu_ps(y + start[2], lanes_mask(lanes[2]), a2);
-  _mm512_mask_storeu_ps(y + start[3], lanes_mask(lanes[3]), a3);
+  _mm512_mask_storeu_ps(y + start[0], tail_mask512(lanes[0]), a0);
+  _mm512_mask_storeu_ps(y + start[1], tail_mask512(lanes[1]), a1);
+  _mm512_mask_storeu_ps(y + start[2], tail_mask512(lanes[2]), a2);
+  _mm512_mask_storeu_ps(y + start[3], tail_mask512(lanes[3]), a3);
 }
 
 // Outputs [0, low) and [high, count), the ones reading padding, 16 at a time and four groups at once.

@@ -16,8 +16,7 @@ gemm_tile_body(long kc, const float *a, const float *const *rows, long offset, c
     acc1[i] = acc0[i];
   }
   // Masked-off lanes are never read, so a partial panel cannot run past the end of its row.
-  __mmask16 m0 = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1);
-  __mmask16 m1 = cols >= 32 ? (__mmask16)0xFFFF : cols > 16 ? (__mmask16)((1u << (cols - 16)) - 1) : 0;
+  __mmask16 m0 = tail_mask512(cols), m1 = tail_mask512(cols - 16);
   for (long p = 0; p < kc; p++) {
     const float *bp = rows ? rows[p] + offset : b + p * NR;
     __m512 b0 = _mm512_maskz_loadu_ps(m0, bp);
@@ -59,8 +58,7 @@ __attribute__((target("avx512f,fma"))) void c1d_f32_gemm_8x32__avx512f(long kc, 
 
 __attribute__((target("avx512f"))) void c1d_f32_pack_rows_x32__avx512f(long kc, const float *const *rows,
                                                                         long offset, long cols, float *panel) {
-  __mmask16 m0 = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1);
-  __mmask16 m1 = cols >= 32 ? (__mmask16)0xFFFF : cols > 16 ? (__mmask16)((1u << (cols - 16)) - 1) : 0;
+  __mmask16 m0 = tail_mask512(cols), m1 = tail_mask512(cols - 16);
   for (long p = 0; p < kc; p++) {
     // The next column panel of the same rows comes next; its lines are far apart (one per input
     // channel), out of the hardware prefetcher's reach.

@@ -84,7 +84,7 @@ T512 void c1d_f32_vact__avx512f(int kind, float *data, long count, float p) {
   long i = 0;
   for (; i + 16 <= count; i += 16) _mm512_storeu_ps(data + i, apply512(kind, _mm512_loadu_ps(data + i), p));
   if (i < count) {
-    __mmask16 m = (__mmask16)((1u << (count - i)) - 1);
+    __mmask16 m = tail_mask512(count - i);
     _mm512_mask_storeu_ps(data + i, m, apply512(kind, _mm512_maskz_loadu_ps(m, data + i), p));
   }
 }
@@ -97,7 +97,7 @@ T512 void c1d_f32_vgate__avx512f(int value_kind, float value_parameter, const fl
     _mm512_storeu_ps(y + i, _mm512_mul_ps(v, apply512(gate_kind, _mm512_loadu_ps(gate + i), gate_parameter)));
   }
   if (i < count) {
-    __mmask16 m = (__mmask16)((1u << (count - i)) - 1);
+    __mmask16 m = tail_mask512(count - i);
     __m512 v = apply512(value_kind, _mm512_maskz_loadu_ps(m, value + i), value_parameter);
     _mm512_mask_storeu_ps(y + i, m, _mm512_mul_ps(v, apply512(gate_kind, _mm512_maskz_loadu_ps(m, gate + i), gate_parameter)));
   }

@@ -75,6 +75,11 @@ __attribute__((target("avx2"))) static inline __m256 shift_in_avx2(__m256 v, con
 __attribute__((target("avx2"))) static inline __m256i tail_mask256(long n) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
+
+// Lanes [0, n) of 16 set (none for n <= 0, all for n >= 16): an AVX-512 tail's mask register.
+static inline __mmask16 tail_mask512(long n) {
+  return n <= 0 ? (__mmask16)0 : n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1);
+}
 #endif
 
 #endif

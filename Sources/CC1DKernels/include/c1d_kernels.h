@@ -10,6 +10,7 @@
 
 // Function pointers are never NULL in a config; the data pointers they take follow each comment.
 #include <stddef.h>
+#include <stdint.h>
 
 #pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Wnullability-completeness"
@@ -155,7 +156,11 @@ int c1d_heap_prefer_huge_pages(size_t bytes);
 
 /// Asks the cache to start loading `bytes` from `start` (a hint: no effect on values, no fault on any address).
 static inline void c1d_prefetch(const void *start, long bytes) {
-  for (long offset = 0; offset < bytes; offset += 64) __builtin_prefetch((const char *)start + offset);
+  // From the line holding the first byte, so that an unaligned run's last line is asked for too.
+  const char *end = (const char *)start + bytes;
+  for (const char *line = (const char *)((uintptr_t)start & ~(uintptr_t)63); line < end; line += 64) {
+    __builtin_prefetch(line);
+  }
 }
 
 /// The core the calling thread runs on (Linux), or -1.
