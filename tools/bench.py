@@ -88,11 +88,11 @@ def suite():
 # run once. Imports and reading the input come first and are not timed.
 
 WORKER = r'''
-import gc, json, sys, time, os
+import gc, json, os, re, sys, tempfile, time
 engine, path, input_path, threads, min_time, mode, repeats = (sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]),
                                                                float(sys.argv[5]), sys.argv[6], int(sys.argv[7]))
 # cold only: a command (convrun's whole process) to run between the fresh sessions, so that both see the same
-# moments of a noisy host; timed spawn to exit, its output discarded.
+# moments of a noisy host; timed spawn to exit, its output discarded and its --timings line read from stderr.
 alternate = json.loads(sys.argv[8]) if len(sys.argv) > 8 else None
 import numpy as np
 x = np.load(input_path)
@@ -135,18 +135,26 @@ def rss_mib():
     return float(hwm[0].split()[1]) / 1024 if hwm else -1
 
 def run_alternate():
+    """The alternate command's whole process in ms, and the phases its `--timings` line on stderr gives
+    ({"load": ms, "input": ms, "run": ms, "write": ms}; empty when it printed none)."""
     devnull = os.open(os.devnull, os.O_WRONLY)
+    errors = tempfile.TemporaryFile()
     try:
         t = time.perf_counter()
         pid = os.posix_spawn(alternate[0], alternate, os.environ,
-                             file_actions=[(os.POSIX_SPAWN_DUP2, devnull, 1), (os.POSIX_SPAWN_DUP2, devnull, 2)])
+                             file_actions=[(os.POSIX_SPAWN_DUP2, devnull, 1), (os.POSIX_SPAWN_DUP2, errors.fileno(), 2)])
         _, status = os.waitpid(pid, 0)
         elapsed = time.perf_counter() - t
+        errors.seek(0)
+        stderr = errors.read().decode(errors="replace")
     finally:
         os.close(devnull)
+        errors.close()
     if status != 0:
-        raise SystemExit(f"{' '.join(alternate)} failed (wait status {status})")
-    return elapsed * 1e3
+        raise SystemExit(f"{' '.join(alternate)} failed (wait status {status}): {stderr[-2000:]}")
+    phases = {name: float(ms) for line in stderr.splitlines() if line.startswith("timings")
+              for name, ms in re.findall(r"(load|input|run|write) ([0-9.]+) ms", line)}
+    return elapsed * 1e3, phases
 
 if mode == "cold":
     loads, colds, alternates = [], [], []
@@ -162,9 +170,11 @@ if mode == "cold":
         gc.collect()
         if alternate:
             alternates.append(run_alternate())
+    fastest = min(alternates, key=lambda a: a[0]) if alternate else None
     print(json.dumps({"cold_ms": min(colds), "load_ms": min(loads), "first_cold_ms": colds[0], "first_load_ms": loads[0],
                       "cold_samples_ms": colds, "load_samples_ms": loads, "peak_rss_mib": rss_mib(),
-                      **({"alternate_ms": min(alternates), "alternate_samples_ms": alternates} if alternate else {})}))
+                      **({"alternate_ms": fastest[0], "alternate_samples_ms": [a[0] for a in alternates],
+                          "alternate_phases_ms": fastest[1]} if alternate else {})}))
     raise SystemExit(0)
 
 t0 = time.perf_counter()
@@ -330,12 +340,12 @@ def main():
             convrun_path = shutil.which(args.convrun) or args.convrun
             ort_cold, _ = run_worker("onnxruntime", paths["onnx"], input_path, threads, "cold",
                                      alternate=[convrun_path, variants[stored_name][0], input_path, "-o", output_path,
-                                                "--threads", str(threads)])
+                                                "--threads", str(threads), "--timings"])
             if use_tract and index == 0:
                 found = try_tract(paths["onnx"], input_path, 1, "cold")
                 tract_cold = dict(found[0], threads_used=1) if found else None
             convrun_cold = bench_cold.with_process(measured[stored_name], ort_cold.pop("alternate_ms"),
-                                                   ort_cold.pop("alternate_samples_ms"))
+                                                   ort_cold.pop("alternate_samples_ms"), ort_cold.pop("alternate_phases_ms"))
             row["cold"] = {
                 "stored_as": stored_name, "convrun": convrun_cold, "onnxruntime": ort_cold, "tract": tract_cold,
                 "convrun_startup_ms": startup["best_ms"],

@@ -72,8 +72,9 @@ def cold_table(results, startup):
              "not counted). Each is the best of the repeats; onnxruntime and tract create a fresh session each time, and "
              "convrun's processes and onnxruntime's sessions take turns, one of each per round, so that both meet the "
              "same moments of a noisy host (×ORT med compares their medians). "
-             "convrun load and first run: `convrun bench --warmup 0 --iterations 1` (in-process); overhead = process − "
-             "load − first run. ×ORT warm = onnxruntime's warm median ÷ convrun's whole process.",
+             "convrun load and first run: the fastest of those processes' own `--timings`; overhead = that process − "
+             "load − first run (start-up, reading the input, writing the output, exit). ×ORT warm = onnxruntime's warm "
+             "median ÷ convrun's whole process.",
              "",
              f"convrun start-up alone (`convrun --version`): {startup['best_ms']:.1f} ms, "
              f"{_f(startup.get('rss_mib'), 1)} MiB peak RSS.",

@@ -57,7 +57,7 @@ struct ConvRun: ParsableCommand {
 }
 
 extension ConvRun {
-  /// The plain run (`MODEL INPUT… [-o PATH] [--threads N] [--json] [--force]`) read without the argument
+  /// The plain run (`MODEL INPUT… [-o PATH] [--threads N] [--json] [--force] [--timings]`) read without the argument
   /// parser at all (see `RunJob.plain`); nil for anything else, and for a first word that names a
   /// subcommand or is an option.
   static func plainRun(_ arguments: [String]) -> RunJob? {

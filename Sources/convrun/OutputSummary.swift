@@ -47,11 +47,14 @@ struct OutputSummary {
     """
   }
 
-  static func json(_ summaries: [OutputSummary], milliseconds: Double, input: LoadedInput? = nil, written: [(String, String)] = []) -> String {
+  static func json(
+    _ summaries: [OutputSummary], milliseconds: Double, phases: PhaseTimings? = nil, input: LoadedInput? = nil,
+    written: [(String, String)] = []
+  ) -> String {
     let outputs = summaries.map { s in
       "{\"name\":\(quote(s.name)),\"shape\":[\(s.shape.map(String.init).joined(separator: ","))],\"min\":\(number(s.minimum)),\"max\":\(number(s.maximum)),\"mean\":\(number(Float(s.mean))),\"first\":[\(s.first.map(number).joined(separator: ","))]}"
     }
-    var fields = ["\"outputs\":[\(outputs.joined(separator: ","))]", "\"milliseconds\":\(milliseconds)"]
+    var fields = ["\"outputs\":[\(outputs.joined(separator: ","))]", "\"milliseconds\":\(milliseconds)"] + (phases?.jsonFields ?? [])
     if let input {
       fields.insert("\"input\":\(quote(input.name)),\"input_shape\":[\(input.tensor.shape.map(String.init).joined(separator: ","))]", at: 0)
     }

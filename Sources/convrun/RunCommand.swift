@@ -43,6 +43,8 @@ struct RunCommand: ParsableCommand {
   var outputFormat: OutputFormat?
   @Flag(help: "Replace read-only output files.") var force = false
   @Flag(help: "Print a machine-readable summary (one JSON object per input) instead of the text one.") var json = false
+  @Flag(help: "Print where each input's time went (model load, reading the input, the run, writing) on stderr.")
+  var timings = false
   @OptionGroup var inputOptions: InputOptions
   @OptionGroup var runtime: RuntimeOptions
 
@@ -56,7 +58,7 @@ struct RunCommand: ParsableCommand {
   var job: RunJob {
     RunJob(
       model: model, inputs: inputs, output: output, outputFormat: outputFormat, force: force, json: json,
-      input: inputOptions.settings, runtime: runtime.settings)
+      timings: timings, input: inputOptions.settings, runtime: runtime.settings)
   }
 }
 

@@ -1,5 +1,5 @@
 extension RunJob {
-  /// The plain run, `MODEL INPUT… [-o PATH] [--threads N] [--json] [--force]`, read without
+  /// The plain run, `MODEL INPUT… [-o PATH] [--threads N] [--json] [--force] [--timings]`, read without
   /// swift-argument-parser's parse.
   ///
   /// The library's first parse of a process builds every property's definition through reflection and
@@ -15,6 +15,7 @@ extension RunJob {
     var threads: Int?
     var json = false
     var force = false
+    var timings = false
     var remaining = arguments[...]
     while let token = remaining.popFirst() {
       guard token.hasPrefix("-"), token != "-" else {
@@ -35,11 +36,14 @@ extension RunJob {
         threads = count
       case "--json" where attached == nil && !json: json = true
       case "--force" where attached == nil && !force: force = true
+      case "--timings" where attached == nil && !timings: timings = true
       default: return nil
       }
     }
     guard let model = positionals.first else { return nil }
-    return makeValidated(model: model, inputs: Array(positionals.dropFirst()), output: output, threads: threads, json: json, force: force)
+    return makeValidated(
+      model: model, inputs: Array(positionals.dropFirst()), output: output, threads: threads, json: json, force: force,
+      timings: timings)
   }
 
   /// `--name=value` as ("--name", "value"); any other word as (word, nil).
@@ -49,9 +53,11 @@ extension RunJob {
   }
 
   /// The job, or nil when its checks refuse it (the library then says why).
-  private static func makeValidated(model: String, inputs: [String], output: String?, threads: Int?, json: Bool, force: Bool) -> RunJob? {
+  private static func makeValidated(
+    model: String, inputs: [String], output: String?, threads: Int?, json: Bool, force: Bool, timings: Bool
+  ) -> RunJob? {
     let job = RunJob(
-      model: model, inputs: inputs, output: output, outputFormat: nil, force: force, json: json,
+      model: model, inputs: inputs, output: output, outputFormat: nil, force: force, json: json, timings: timings,
       input: InputSettings(), runtime: RuntimeSettings(threads: threads, memoryLimit: nil))
     do { try job.check() } catch { return nil }
     return job

@@ -18,6 +18,8 @@ struct RunJob: Equatable {
   var outputFormat: OutputFormat?
   var force = false
   var json = false
+  /// Print where each input's time went (`PhaseTimings`) on stderr.
+  var timings = false
   var input = InputSettings()
   var runtime = RuntimeSettings()
 
@@ -39,7 +41,10 @@ struct RunJob: Equatable {
   }
 
   func run() throws {
+    let clock = ContinuousClock()
+    let loadStart = clock.now
     let model = try ModelFile.load(self.model, threads: runtime.threads)
+    var loadTime: Duration? = clock.now - loadStart
     guard model.graph.inputs.count == 1 else {
       throw CLIError(description: "\(self.model) has \(plural(model.graph.inputs.count, "input")); convrun runs single-input models")
     }
@@ -51,8 +56,9 @@ struct RunJob: Equatable {
       if inputs.count > 1, standardErrorIsTerminal {
         StandardError.progress("[\(index + 1)/\(inputs.count)] \(path)")
       }
+      defer { loadTime = nil }  // the load is the first input's alone
       do {
-        try runOne(path, model: model, loader: loader, destination: destination)
+        try runOne(path, model: model, loader: loader, destination: destination, loadTime: loadTime)
       } catch where inputs.count > 1 {
         // One bad file among many is reported, and the rest still run.
         failures += 1
@@ -64,16 +70,21 @@ struct RunJob: Equatable {
     if failures > 0 { throw CLIError(description: "\(failures) of \(inputs.count) inputs failed") }
   }
 
-  private func runOne(_ path: String, model: Model, loader: InputLoader, destination: OutputDestination) throws {
+  private func runOne(
+    _ path: String, model: Model, loader: InputLoader, destination: OutputDestination, loadTime: Duration?
+  ) throws {
+    let clock = ContinuousClock()
+    let inputStart = clock.now
     let input = try loader.load(path)
+    let inputTime = clock.now - inputStart
     let shape = input.tensor.shape
     try runtime.checkMemory(model, length: shape[shape.count - 1], batch: shape.count == 3 ? shape[0] : 1)
-    let clock = ContinuousClock()
     let start = clock.now
     let outputs = try runWithProgress(model, input.tensor)
     let elapsed = clock.now - start
     let written = try write(outputs, of: input, model: model, to: destination)
-    report(input, outputs, written: written, milliseconds: elapsed.milliseconds, destination: destination)
+    let phases = PhaseTimings(load: loadTime, input: inputTime, run: elapsed, write: clock.now - (start + elapsed))
+    report(input, outputs, written: written, phases: phases, destination: destination)
   }
 
   /// Writes every output where the destination says; returns (output, path) for each file written.
@@ -96,11 +107,16 @@ struct RunJob: Equatable {
     return written
   }
 
-  private func report(_ input: LoadedInput, _ outputs: [(String, Tensor)], written: [(String, String)], milliseconds: Double, destination: OutputDestination) {
+  private func report(
+    _ input: LoadedInput, _ outputs: [(String, Tensor)], written: [(String, String)], phases: PhaseTimings,
+    destination: OutputDestination
+  ) {
+    if timings { printError(phases.text(input: inputs.count > 1 ? input.name : nil)) }
+    let milliseconds = phases.run.milliseconds
     // Statistics are a pass over every output value: made only when printed, not for a file written.
     let summaries = { outputs.map { OutputSummary(name: $0.0, tensor: $0.1) } }
     if json {
-      let line = OutputSummary.json(summaries(), milliseconds: milliseconds, input: input, written: written)
+      let line = OutputSummary.json(summaries(), milliseconds: milliseconds, phases: phases, input: input, written: written)
       if destination.writesToStandardOutput { printError(line) } else { print(line) }
       return
     }

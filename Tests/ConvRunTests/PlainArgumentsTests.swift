@@ -18,6 +18,8 @@ struct PlainArgumentsTests {
       ["model.c1d", "-", "-o", "-"],
       ["model.c1d", "input.npy", "--threads", "+2"],
       ["model.c1d", "input.npy", "--json", "--force", "--threads", "1"],
+      ["model.c1d", "input.npy", "--timings"],
+      ["model.c1d", "a.npy", "b.npy", "--timings", "--json", "-o", "out/"],
     ])
   func sameAsLibrary(arguments: [String]) throws {
     let plain = try #require(RunJob.plain(arguments))
@@ -33,6 +35,7 @@ struct PlainArgumentsTests {
       ["model.c1d", "input", "-o"], ["model.c1d", "input", "-o", "--json"], ["model.c1d", "input", "-oout.npy"],
       ["model.c1d", "input", "-o", "a", "-o", "b"], ["model.c1d", "input", "--json", "--json"],
       ["model.c1d", "input", "--json=yes"], ["model.c1d", "input", "--shape", "1,2,3"],
+      ["model.c1d", "input", "--timings", "--timings"], ["model.c1d", "input", "--timings=yes"],
       ["model.c1d", "input", "--output-format", "npy"], ["model.c1d", "input", "--memory-limit", "1G"],
       ["model.c1d", "input", "--allow-nonfinite"], ["model.c1d", "input", "--help"], ["model.c1d", "input", "-h"],
       ["model.c1d", "input", "--version"], ["model.c1d", "--", "-input"], ["model.c1d", "-x"],
@@ -51,6 +54,7 @@ struct PlainArgumentsTests {
       (["m.c1d", "a.npy", "b.npy", "-o", "out/", "--output-format", "raw", "--force", "--json", "--threads", "3"],
        RunJob(model: "m.c1d", inputs: ["a.npy", "b.npy"], output: "out/", outputFormat: .raw, force: true, json: true,
               runtime: RuntimeSettings(threads: 3, memoryLimit: nil))),
+      (["m.c1d", "a.npy", "--timings"], RunJob(model: "m.c1d", inputs: ["a.npy"], timings: true)),
     ])
   func libraryJob(arguments: [String], expected: RunJob) throws {
     let library = try #require(try RunCommand.parseAsRoot(arguments) as? RunCommand)

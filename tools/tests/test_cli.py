@@ -404,6 +404,27 @@ def test_several_inputs_into_a_directory(tmp_path):
     assert os.listdir(tmp_path / "more") == ["a.npy"]
 
 
+def test_timings_say_where_the_time_went(tmp_path):
+    """--timings prints load, input, run and write on stderr (the load once, with the first input); --json
+    carries them as load_ms (null after the first input), input_ms, milliseconds (the run) and write_ms."""
+    inputs = [str(tmp_path / "a.npy"), str(tmp_path / "b.npy")]
+    for path in inputs:
+        np.save(path, np.load(os.path.join(SEED, "input.npy")))
+    result = convrun(SEED_MODEL, *inputs, "-o", str(tmp_path / "out") + "/", "--timings", "--json")
+    assert result.returncode == 0, result.stderr
+    lines = [l for l in result.stderr.splitlines() if l.startswith("timings")]
+    phase = r"(load|input|run|write) \d+\.\d{3} ms"
+    assert len(lines) == 2 and re.fullmatch(rf"timings \(.*a\.npy\): {phase}(, {phase}){{3}}", lines[0]), lines
+    assert re.fullmatch(rf"timings \(.*b\.npy\): {phase}(, {phase}){{2}}", lines[1]) and "load" not in lines[1]
+    first, second = (json.loads(l) for l in result.stdout.splitlines())
+    assert first["load_ms"] > 0 and second["load_ms"] is None
+    for record in (first, second):
+        assert record["input_ms"] >= 0 and record["milliseconds"] > 0 and record["write_ms"] >= 0
+    # Without the flag, no timings on stderr.
+    plain = convrun(SEED_MODEL, inputs[0], "-o", str(tmp_path / "plain.npy"))
+    assert plain.returncode == 0 and "timings" not in plain.stderr
+
+
 def test_inspect_and_validate_json(tmp_path):
     result = convrun("inspect", SEED_MODEL, "--length", "50", "--json")
     assert result.returncode == 0, result.stderr
