@@ -146,9 +146,11 @@ enum ModelFile {
     }
   }
 
-  /// - Parameter threads: the most threads the load may use, as the run (default: every core).
-  static func load(_ path: String, threads: Int? = nil) throws -> Model {
+  /// - Parameters:
+  ///   - threads: the most threads the load may use, as the run (default: every core).
+  ///   - preparing: when the weights are decoded and packed (`KernelPreparation`).
+  static func load(_ path: String, threads: Int? = nil, preparing: KernelPreparation = .atLoad) throws -> Model {
     try checkPath(path)
-    return try Model(contentsOf: path, threads: threads)
+    return try Model(contentsOf: path, threads: threads, preparing: preparing)
   }
 }

@@ -425,6 +425,24 @@ def test_timings_say_where_the_time_went(tmp_path):
     assert plain.returncode == 0 and "timings" not in plain.stderr
 
 
+def test_damaged_weight_reported_alike_at_one_thread_and_two(tmp_path):
+    """At one thread, with one input and stderr not a terminal, convrun prepares each step's weights as the run
+    reaches it (KernelPreparation.perRun): a damaged weight is then found by the run, not the load, and must be
+    reported in the same words, with the same exit status, as at two threads (prepared at load)."""
+    data = bytearray(open(WAV2VEC, "rb").read())
+    header = json.loads(data[32:32 + int.from_bytes(data[16:24], "little")])
+    weight = max(header["tensors"], key=lambda t: t["stored_size"])
+    data[weight["offset"] + weight["stored_size"] // 2] ^= 0x5A
+    damaged = tmp_path / "damaged.c1d"
+    damaged.write_bytes(bytes(data))
+    np.save(tmp_path / "x.npy", np.zeros((1, 1, 16000), dtype=np.float32))
+    results = [convrun(str(damaged), str(tmp_path / "x.npy"), "-o", str(tmp_path / "y.npy"), "--threads", t)
+               for t in ("1", "2")]
+    assert [r.returncode for r in results] == [1, 1]
+    assert results[0].stderr == results[1].stderr and f"tensor '{weight['name']}'" in results[0].stderr, results[0].stderr
+    assert not (tmp_path / "y.npy").exists()
+
+
 def test_inspect_and_validate_json(tmp_path):
     result = convrun("inspect", SEED_MODEL, "--length", "50", "--json")
     assert result.returncode == 0, result.stderr

@@ -8,25 +8,33 @@ extension Model {
   ///   - limits: bounds on what the file may declare.
   ///   - threads: the most threads decoding and packing weights may use (default: every core); a model
   ///     of at most 256 K weights is packed on one.
+  ///   - preparing: when the weights are decoded, checked and packed: at load (the default), or in every
+  ///     run, step by step (`KernelPreparation.perRun`, for a model run once; its tensor data is then
+  ///     checked by the runs, which read them from the file again).
   /// - Throws: `C1DError` describing the first problem found: I/O, structure, checksum, or graph.
-  public init(contentsOf path: String, limits: LoadLimits = .default, threads: Int? = nil) throws {
+  public init(
+    contentsOf path: String, limits: LoadLimits = .default, threads: Int? = nil, preparing: KernelPreparation = .atLoad
+  ) throws {
     let file = try MappedFile(path: path, keepingDescriptor: true)
-    try self.init(parsing: file.bytes, origin: .file(file.source!), mapping: file, limits: limits, threads: threads)
+    try self.init(
+      parsing: file.bytes, origin: .file(file.source!), mapping: file, limits: limits, threads: threads, preparing: preparing)
   }
 
   /// Loads and validates a model from the bytes of a `.c1d` file (kept, not copied, to read tensors again).
-  /// `threads` as for `init(contentsOf:limits:threads:)`.
+  /// `threads` and `preparing` as for `init(contentsOf:limits:threads:preparing:)`.
   /// - Throws: `C1DError` describing the first problem found.
-  public init(bytes: [UInt8], limits: LoadLimits = .default, threads: Int? = nil) throws {
+  public init(
+    bytes: [UInt8], limits: LoadLimits = .default, threads: Int? = nil, preparing: KernelPreparation = .atLoad
+  ) throws {
     self = try bytes.withUnsafeBytes {
-      try Model(parsing: $0, origin: .bytes(bytes), mapping: nil, limits: limits, threads: threads)
+      try Model(parsing: $0, origin: .bytes(bytes), mapping: nil, limits: limits, threads: threads, preparing: preparing)
     }
   }
 
   /// - Parameter mapping: `file`'s owner when it is a mapping, which the model must not keep.
   init(
     parsing file: UnsafeRawBufferPointer, origin: WeightStore.Origin, mapping: MappedFile?, limits: LoadLimits,
-    threads: Int? = nil
+    threads: Int? = nil, preparing: KernelPreparation = .atLoad
   ) throws {
     let (header, headerSize) = try Self.readHeader(file, limits: limits)
     let dataStart = FileLayout.aligned(FileLayout.preambleSize + headerSize)
@@ -36,10 +44,11 @@ extension Model {
       // A codec-none tensor's stored bytes are its raw bytes, whose checksum the file holds (checked on decoding).
       StoredTensor(entry: entry, index: index, storedCRC: entry.codec == .none ? entry.crc32 : nil)
     }
-    let store = WeightStore(stored: stored, origin: origin, mapping: mapping)
+    let store = WeightStore(stored: stored, origin: origin, mapping: mapping, checkedAtLoad: preparing == .atLoad)
     defer { store.releaseMapping() }
-    try self.init(graph: header.graph, store: store, metadata: header.metadata, limits: limits, threads: threads)
-    try store.endLoading()
+    try self.init(
+      graph: header.graph, store: store, metadata: header.metadata, limits: limits, threads: threads, preparing: preparing)
+    if preparing == .atLoad { try store.endLoading() }
   }
 
   private static func readUInt(_ file: UnsafeRawBufferPointer, at offset: Int, size: Int) -> UInt64 {

@@ -34,6 +34,9 @@ extension ExecutionPlan {
   /// `execute`, one sample at a time, each sample's outputs copied into the batch's.
   func executeBySample(_ inputs: [Activation], shapes: [ValueShape], context: ExecutionContext) -> [Activation] {
     let batch = inputs[0].batch
+    var context = context
+    // Kernels made per run serve every sample of it.
+    if preparation == .perRun, context.runKernels == nil { context.runKernels = RunKernels() }
     var outputs: [Activation] = []
     for n in 0..<batch {
       let sample = inputs.map { input in

@@ -28,6 +28,9 @@ struct ExecutionContext: Sendable {
   var threads: Int
   /// Which micro-kernels to call; the best the CPU has unless a test pins another.
   var kernels: KernelConfig = .current
+  /// Under `KernelPreparation.perRun`, the kernels this run made and reuses; nil where each step runs
+  /// once per run (its kernel is then made, used and dropped).
+  var runKernels: RunKernels?
 }
 
 /// The graph turned into steps once, at load: kernels with packed weights, value slots, and the
@@ -46,13 +49,16 @@ struct ExecutionPlan: Sendable {
   }
 
   let steps: [Step]
+  /// When the steps' kernels are made.
+  let preparation: KernelPreparation
   let inputSlots: [Int]
   let outputSlots: [Int]
   let slotCount: Int
 
   /// - Parameter threads: the most threads making the kernels (packing weights) may use.
-  init(_ validated: ValidatedGraph, threads: Int) {
-    let planned = Fusion.plan(validated, threads: threads)
+  init(_ validated: ValidatedGraph, threads: Int, preparing preparation: KernelPreparation = .atLoad) {
+    let planned = Fusion.plan(validated, threads: threads, preparing: preparation)
+    self.preparation = preparation
     let slots = validated.slots
     var lastUse = [Int](repeating: -1, count: slots.count)
     for (index, step) in planned.enumerated() {

@@ -67,7 +67,7 @@ enum Fusion {
     var right: Int
   }
 
-  static func plan(_ validated: ValidatedGraph, threads: Int) -> [PlannedStep] {
+  static func plan(_ validated: ValidatedGraph, threads: Int, preparing: KernelPreparation = .atLoad) -> [PlannedStep] {
     let nodes = validated.graph.nodes
     let readers = Readers(validated.graph)
     let (padSources, absorbedPads) = absorbablePads(nodes, readers)
@@ -90,7 +90,7 @@ enum Fusion {
       shapes.values.reduce(sum) { $0 + $1.reduce(1, *) }
     }
     let ordered = earliestFirst(steps.sorted { $0.position < $1.position })
-    return build(ordered, threads: weights > Self.parallelPackingAbove ? threads : 1)
+    return build(ordered, threads: weights > Self.parallelPackingAbove ? threads : 1, preparing: preparing)
   }
 
   /// A node that fuses nothing, as its op's kernel.
@@ -157,8 +157,15 @@ enum Fusion {
   }
 
   /// Makes the steps' kernels on up to `threads` threads: each kernel packs its own weights, independently
-  /// of the others.
-  static func build(_ pending: [PendingStep], threads: Int) -> [PlannedStep] {
+  /// of the others. Under `.perRun`, each step gets the recipe instead (`KernelMadePerRun`).
+  static func build(_ pending: [PendingStep], threads: Int, preparing: KernelPreparation = .atLoad) -> [PlannedStep] {
+    if preparing == .perRun {
+      return pending.enumerated().map { index, step in
+        PlannedStep(
+          node: step.node, kernel: KernelMadePerRun(make: step.make, id: index), inputs: step.inputs, output: step.output,
+          covered: step.covered)
+      }
+    }
     let kernels = KernelSlots(count: pending.count)
     Parallel.forEach(pending.count, threads: threads) { kernels[$0] = pending[$0].make() }
     return pending.indices.map { index in

@@ -107,6 +107,8 @@ extension Model {
         ? plan.executeBySample(activations, shapes: shapes, context: context)
         : plan.execute(activations, shapes: shapes, context: context)
     }
+    // Kernels made in this run decoded their tensors now: a bad one gave zeros, and is reported instead.
+    if plan.preparation == .perRun { try store.checkAfterRun() }
     var result: [String: Tensor] = [:]
     for (name, output) in zip(graph.outputs, outputs) {
       let dims = output.shape.dimensions

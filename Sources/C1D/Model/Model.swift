@@ -98,12 +98,15 @@ public struct Model: Sendable {
     try self.init(graph: graph, store: WeightStore(given: weights), metadata: metadata, limits: limits)
   }
 
-  init(graph: Graph, store: WeightStore, metadata: Metadata, limits: LoadLimits, threads: Int? = nil) throws {
+  init(
+    graph: Graph, store: WeightStore, metadata: Metadata, limits: LoadLimits, threads: Int? = nil,
+    preparing: KernelPreparation = .atLoad
+  ) throws {
     validated = try GraphValidator(graph: graph, store: store, limits: limits).validate()
     self.graph = graph
     self.store = store
     self.metadata = metadata
-    self.plan = ExecutionPlan(validated, threads: max(1, threads ?? Self.defaultThreads))
+    self.plan = ExecutionPlan(validated, threads: max(1, threads ?? Self.defaultThreads), preparing: preparing)
     // A loaded tensor is decoded when its kernel is made: a bad one is known only now.
     if let failure = store.firstFailure() { throw failure }
     shapeCache = ShapeCache()
@@ -133,4 +136,7 @@ public struct Model: Sendable {
 
   /// The number of parameters (elements of all weight tensors), from their shapes: nothing is decoded.
   public var parameterCount: Int { store.shapes.values.reduce(0) { $0 + $1.reduce(1, *) } }
+
+  /// When the kernels are made: at load (the default), or step by step in every run.
+  public var kernelPreparation: KernelPreparation { plan.preparation }
 }

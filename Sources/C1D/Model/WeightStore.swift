@@ -27,6 +27,10 @@ final class WeightStore: Sendable {
   /// By name; empty for a model built in code.
   let stored: [String: StoredTensor]
   private let origin: Origin?
+  /// Whether the load decoded and checked every tensor (`KernelPreparation.atLoad`): a tensor that fails
+  /// to decode later is then the file's change since. Otherwise the runs check them, and a failure is the
+  /// tensor's own (as the load would have reported it).
+  private let checkedAtLoad: Bool
   private let state: Locked<State>
 
   private struct State {
@@ -37,6 +41,8 @@ final class WeightStore: Sendable {
     /// Tensors that failed to decode while kernels were made, by table index.
     var failures: [Int: C1DError] = [:]
     var decoded = Set<String>()
+    /// Under per-run kernels, whether the tensors no kernel reads have been checked (after the first run).
+    var unreadChecked = false
   }
 
   init(given: [String: Tensor]) {
@@ -44,17 +50,21 @@ final class WeightStore: Sendable {
     self.given = given
     stored = [:]
     origin = nil
+    checkedAtLoad = true
     state = Locked(State(all: given))
   }
 
-  /// - Parameter mapping: the file's mapping, read from until `endLoading()`.
-  init(stored tensors: [StoredTensor], origin: Origin, mapping: MappedFile?) {
+  /// - Parameters:
+  ///   - mapping: the file's mapping, read from until `endLoading()`.
+  ///   - checkedAtLoad: whether the load decodes every tensor (else the runs do).
+  init(stored tensors: [StoredTensor], origin: Origin, mapping: MappedFile?, checkedAtLoad: Bool = true) {
     var byName: [String: StoredTensor] = [:]
     for tensor in tensors { byName[tensor.entry.name] = tensor }
     stored = byName
     shapes = byName.mapValues(\.entry.shape)
     given = [:]
     self.origin = origin
+    self.checkedAtLoad = checkedAtLoad
     state = Locked(State(mapping: mapping))
   }
 
@@ -86,6 +96,20 @@ final class WeightStore: Sendable {
       do { _ = try decode(tensor) } catch { state.withLock { $0.failures[tensor.index] = C1DError.wrap(error) } }
     }
     state.withLock { $0.decoded = [] }
+    if let failure = firstFailure() { throw failure }
+  }
+
+  /// After a run under per-run kernels: the first time, decodes the tensors no kernel read (as `endLoading`
+  /// does at load), then throws the first failure any decoding met.
+  func checkAfterRun() throws {
+    let unread = state.withLock { state -> [StoredTensor] in
+      guard !state.unreadChecked else { return [] }
+      state.unreadChecked = true
+      return stored.values.filter { !state.decoded.contains($0.entry.name) }.sorted { $0.index < $1.index }
+    }
+    for tensor in unread {
+      do { _ = try decode(tensor) } catch { state.withLock { $0.failures[tensor.index] = C1DError.wrap(error) } }
+    }
     if let failure = firstFailure() { throw failure }
   }
 
@@ -144,6 +168,9 @@ final class WeightStore: Sendable {
     switch origin {
     case .bytes(let bytes):
       return try bytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[range])) }
+    case .file(let file) where !checkedAtLoad && decoding:
+      // Never checked at load: the decode checks the bytes, and its failure is the tensor's own.
+      return try Self.readBytes(tensor, from: file).withUnsafeBytes { try body($0) }
     case .file(let file):
       let bytes = try Self.read(tensor, from: file, decodedByCaller: decoding)
       do {
@@ -162,14 +189,10 @@ final class WeightStore: Sendable {
 
   /// - Parameter decodedByCaller: a deflated tensor's bytes are then left to the caller's decode to check.
   private static func read(_ tensor: StoredTensor, from file: SourceFile, decodedByCaller: Bool) throws -> [UInt8] {
-    let count = tensor.entry.storedSize
     let changed = { (actual: String) in Self.changed(tensor, file, actual) }
     let bytes: [UInt8]
     do {
-      bytes = try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-        try file.read(offset: tensor.entry.offset, into: UnsafeMutableRawBufferPointer(buffer))
-        initialized = count
-      }
+      bytes = try readBytes(tensor, from: file)
     } catch {
       throw changed("bytes that cannot be read (\(error))")
     }
@@ -185,5 +208,14 @@ final class WeightStore: Sendable {
     let crc = Zlib.crc32(bytes)
     guard crc == storedCRC else { throw changed("bytes of CRC-32 0x\(String(crc, radix: 16))") }
     return bytes
+  }
+
+  /// The tensor's stored bytes, read from the file.
+  private static func readBytes(_ tensor: StoredTensor, from file: SourceFile) throws -> [UInt8] {
+    let count = tensor.entry.storedSize
+    return try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+      try file.read(offset: tensor.entry.offset, into: UnsafeMutableRawBufferPointer(buffer))
+      initialized = count
+    }
   }
 }
