@@ -23,6 +23,11 @@ struct KernelMadePerRun: OpKernel {
     let kernel = context.runKernels?.kernel(id, make: make) ?? make()
     return kernel.run(inputs, output: output, context: context)
   }
+
+  /// Makes the kernel into `kernels` now, ahead of the run's first pass through its step.
+  func prepare(in kernels: RunKernels) {
+    _ = kernels.kernel(id, make: make)
+  }
 }
 
 /// The kernels one run made, for a run that reaches a step more than once (sample by sample, or the
