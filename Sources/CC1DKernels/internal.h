@@ -160,6 +160,20 @@ void c1d_f32_stride2_combine__avx512f(const float *p, const float *q, const floa
 /// Pairs j from `done` on.
 void c1d_f32_stride2_combine_tail(const float *p, const float *q, const float *r, float *y, long count, long done);
 
+void c1d_f32_stride2_triples__scalar(const float *x, long length, long left, int mode, float value, long reach_high,
+                                     long first, long triples, float *const *r);
+void c1d_f32_stride2_triples__avx512f(const float *x, long length, long left, int mode, float value, long reach_high,
+                                      long first, long triples, float *const *r);
+/// Triples [from, to) whose seven positions all lie in the row.
+void c1d_f32_stride2_triples_interior(const float *x, long from, long to, long left, long first, float *const *r);
+/// Triples [from, to) near the edges.
+void c1d_f32_stride2_triples_bordered(const float *x, long length, long left, int mode, float value, long reach_high,
+                                      long from, long to, long first, float *const *r);
+void c1d_f32_stride2_triples_combine__scalar(const float *const *m, float *y, long count);
+void c1d_f32_stride2_triples_combine__avx512f(const float *const *m, float *y, long count);
+/// Triples j from `done` on.
+void c1d_f32_stride2_triples_combine_tail(const float *const *m, float *y, long count, long done);
+
 // ---- pooling (f32-maxpool-*.c) --------------------------------------------------------------------------
 void c1d_f32_maxpool__scalar(const float *x, long length, long kernel, long stride, long dilation, long padding,
                              float *y, long count);

@@ -120,6 +120,22 @@ typedef struct c1d_kernel_config {
   /// y[2j] = p[j] + q[j], y[2j + 1] = p[j] + r[j], for the first `count` elements of y.
   void (*_Nonnull stride2_combine)(const float *p, const float *q, const float *r, float *y, long count);
 
+  /// The seven input rows of a kernel-3, stride-2 conv computed by output triples (Winograd's F(3, 2) on the
+  /// taps 0 and 2): triple u reads v_j = x[6u - left + j], j = 0…6, and writes r[0][u] = v0 − v4, r[1][u] = v1,
+  /// r[2][u] = v2 + v4, r[3][u] = v4 − v2, r[4][u] = v3, r[5][u] = v6 − v2, r[6][u] = v5. Padding,
+  /// `reach_high` and indexing as for winograd23_pairs. Every set has it (a plan made with one set can run on
+  /// another); `stride2_by_triples` says whether the planner should use it.
+  void (*_Nonnull stride2_triples)(const float *x, long length, long left, int mode, float value, long reach_high,
+                                    long first, long triples, float *const *r);
+
+  /// With m = (a, s, d, o, b): y[3j] = a[j] + (s[j] + d[j]), y[3j + 1] = (s[j] − d[j]) + o[j] and
+  /// y[3j + 2] = (s[j] + d[j]) + b[j], for the first `count` elements of y.
+  void (*_Nonnull stride2_triples_combine)(const float *const *m, float *y, long count);
+
+  /// Nonzero where kernel-3, stride-2 convs run faster by triples than by pairs: where the set has vector
+  /// triples kernels (AVX2 runs the portable ones, and plans pairs).
+  int stride2_by_triples;
+
   /// y[t] = the greatest of x[t·stride − padding + k·dilation], k < kernel, over the positions inside the
   /// row (PyTorch's max_pool1d: padding never wins, NaN propagates), for t < count.
   void (*_Nonnull max_pool_row)(const float *x, long length, long kernel, long stride, long dilation, long padding,

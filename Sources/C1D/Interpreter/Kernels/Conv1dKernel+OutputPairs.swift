@@ -28,6 +28,17 @@ import CC1DKernels
 /// panels shared by both — 5C multiply-adds per pair instead of 6C, 4C packed weights per output channel
 /// (w0 + w2, w0, w1, w2) instead of 5C. (wav2vec 2.0's feature encoder, Whisper's second conv.)
 ///
+/// **Stride 2, F(3, 2) on taps 0 and 2** (kernel sets with vector triples kernels: `stride2_by_triples`). Outputs
+/// 3u, 3u + 1 and 3u + 2 read v_j = x[6u − left + j], j = 0…6. With S = ((w0 + w2)/2)·(v2 + v4) and
+/// D = ((w0 − w2)/2)·(v4 − v2), S + D = w0·v4 + w2·v2 and S − D = w0·v2 + w2·v4, so
+///
+///     y[3u]     = w0·(v0 − v4) + w1·v1 + (S + D)
+///     y[3u + 1] = (S − D) + w1·v3
+///     y[3u + 2] = (S + D) + w2·(v6 − v2) + w1·v5
+///
+/// five products over triple columns, seven passes of depth C: 7C multiply-adds per three outputs, 2.33C
+/// per output against the pairs' 2.5C, 5C packed weights per output channel.
+///
 /// The transformed rows are written per tile of pairs, the padding applied there, so they stay in cache
 /// and never take more memory than one tile's.
 final class OutputPairs: Sendable {
@@ -37,6 +48,10 @@ final class OutputPairs: Sendable {
     /// Stride 2: transformed rows [v0 − v2; v1; v2; v4 − v2; v3], products P = (w0 + w2)·v2,
     /// Q = w0·(v0 − v2) + w1·v1, R = w2·(v4 − v2) + w1·v3.
     case stride2
+    /// Stride 2 by triples: transformed rows [v0 − v4; v1; v2 + v4; v4 − v2; v3; v6 − v2; v5], products
+    /// A = w0·(v0 − v4) + w1·v1, S = ((w0 + w2)/2)·(v2 + v4), D = ((w0 − w2)/2)·(v4 − v2), O = w1·v3,
+    /// B = w2·(v6 − v2) + w1·v5.
+    case stride2Triples
   }
 
   /// One GEMM pass: a 1×1 kernel of depth C over the transformed rows from `firstRow` (in blocks of C rows) on.
@@ -57,9 +72,17 @@ final class OutputPairs: Sendable {
   let products: [Product]
   let inChannels: Int
   let outChannels: Int
-  var stride: Int { form == .stride2 ? 2 : 1 }
+  var stride: Int { form == .winograd23 ? 1 : 2 }
   /// Transformed rows per input channel.
-  var rowsPerChannel: Int { form == .stride2 ? 5 : 4 }
+  var rowsPerChannel: Int {
+    switch form {
+    case .winograd23: 4
+    case .stride2: 5
+    case .stride2Triples: 7
+    }
+  }
+  /// Outputs per column of the products: a pair's two or a triple's three.
+  var outputsPerColumn: Int { form == .stride2Triples ? 3 : 2 }
 
   /// Pair columns per unit of work: a unit's products stay in L2 until combined.
   static let tileColumns = 64
@@ -73,9 +96,10 @@ final class OutputPairs: Sendable {
       && a.inChannels >= 8 && a.outChannels >= 2 * kernels.mr
   }
 
-  /// Pairs covering `outLength` outputs: up to the last block's lanes that have a first output.
+  /// Pairs (or triples) covering `outLength` outputs: up to the last block's lanes that have a first output.
   func pairCount(outLength: Int) -> Int {
     guard outLength > 0 else { return 0 }
+    if form == .stride2Triples { return (outLength + 2) / 3 }
     let d = dilation
     let lastBlock = (outLength - 1) / (2 * d)
     return lastBlock * d + min(d, outLength - 2 * d * lastBlock)
@@ -91,19 +115,28 @@ final class OutputPairs: Sendable {
     let (c, m) = (a.inChannels, a.outChannels)
     inChannels = c
     outChannels = m
-    let form: Form = a.stride == 1 ? .winograd23 : .stride2
+    let form: Form = a.stride == 1 ? .winograd23 : kernels.stride2_by_triples != 0 ? .stride2Triples : .stride2
     self.form = form
     dilation = a.dilation
     // The transformed weights go straight into their panels, in one pass over the weights (C): per
     // panel set, C depth rows, every element written, the zero rows included.
     let panelRows = (m + kernels.mr - 1) / kernels.mr * kernels.mr
-    let packed = [Float].uninitialized(counts: Array(repeating: c * panelRows, count: 4)[...]) { g in
+    let packed = [Float].uninitialized(counts: Array(repeating: c * panelRows, count: form == .stride2Triples ? 5 : 4)[...]) { g in
       let weight = loadingWeight()
       precondition(weight.count == m * c * 3, "\(weight.count) weights for \(a)")
       weight.withUnsafeBufferPointer { w in
         switch form {
         case .winograd23: c1d_f32_pack_winograd23_weights(m, c, kernels.mr, w.baseAddress!, g[0], g[1], g[2], g[3])
         case .stride2: kernels.pack_stride2_weights(m, c, kernels.mr, w.baseAddress!, g[0], g[1], g[2], g[3])
+        case .stride2Triples:
+          // w0 + w2, w0, w1, w2 as the pairs pack them, then (w0 + w2)/2 and (w0 − w2)/2 from the panels:
+          // halving is exact, so each is the sum or difference rounded once.
+          kernels.pack_stride2_weights(m, c, kernels.mr, w.baseAddress!, g[0], g[1], g[2], g[3])
+          let (sum, w0, w2, difference) = (g[0], g[1], g[3], g[4])
+          for i in 0..<c * panelRows {
+            sum[i] *= 0.5
+            difference[i] = (w0[i] - w2[i]) * 0.5
+          }
         }
       }
     }
@@ -124,6 +157,15 @@ final class OutputPairs: Sendable {
         Product(passes: [Pass(kernel: p, firstRow: 2)]),
         Product(passes: [Pass(kernel: w0, firstRow: 0), Pass(kernel: w1, firstRow: 1)]),
         Product(passes: [Pass(kernel: w2, firstRow: 3), Pass(kernel: w1, firstRow: 4)]),
+      ]
+    case .stride2Triples:
+      let (s, w0, w1, w2, d) = (passKernels[0], passKernels[1], passKernels[2], passKernels[3], passKernels[4])
+      products = [
+        Product(passes: [Pass(kernel: w0, firstRow: 0), Pass(kernel: w1, firstRow: 1)]),
+        Product(passes: [Pass(kernel: s, firstRow: 2)]),
+        Product(passes: [Pass(kernel: d, firstRow: 3)]),
+        Product(passes: [Pass(kernel: w1, firstRow: 4)]),
+        Product(passes: [Pass(kernel: w2, firstRow: 5), Pass(kernel: w1, firstRow: 6)]),
       ]
     }
   }
@@ -171,8 +213,8 @@ extension Conv1dKernel {
             accumulating: number > 0, kernels: kernels)
         }
       }
-      let firstOutput = 2 * firstPair
-      let outputs = min(2 * columns, outLength - firstOutput)
+      let firstOutput = pairs.outputsPerColumn * firstPair
+      let outputs = min(pairs.outputsPerColumn * columns, outLength - firstOutput)
       for row in 0..<rowCount {
         let p = scratch + row * width
         let out = y.base + (n * m + firstRow + row) * outLength + firstOutput
@@ -183,6 +225,9 @@ extension Conv1dKernel {
           kernels.winograd23_combine(p, p + block, p + 2 * block, p + 3 * block, out, outputs)
         case .stride2:
           kernels.stride2_combine(p, p + block, p + 2 * block, out, outputs)
+        case .stride2Triples:
+          let m = (UnsafePointer(p), UnsafePointer(p + block), UnsafePointer(p + 2 * block), UnsafePointer(p + 3 * block), UnsafePointer(p + 4 * block))
+          withUnsafeBytes(of: m) { kernels.stride2_triples_combine($0.assumingMemoryBound(to: UnsafePointer<Float>?.self).baseAddress!, out, outputs) }
         }
       }
       finish.apply(
@@ -208,8 +253,9 @@ extension Conv1dKernel {
     }
     // Channel by channel, each row's run read once from the start of the tile on. The runs lie a row apart,
     // out of the hardware prefetcher's reach: the next channel's is asked for ahead of its turn.
-    let runStart = max(0, pairs.stride * 2 * firstPair - padLeft)
-    let runBytes = (min(length, runStart + pairs.stride * 2 * columns + 2 * pairs.dilation + 1) - runStart) * 4
+    let step = pairs.stride * pairs.outputsPerColumn
+    let runStart = max(0, step * firstPair - padLeft)
+    let runBytes = (min(length, runStart + step * columns + 2 * pairs.dilation + 1) - runStart) * 4
     for channel in 0..<c {
       let row = sample + channel * length
       if channel + 1 < c, runBytes > 0 { c1d_prefetch(row + length + runStart, runBytes) }
@@ -231,6 +277,13 @@ extension Conv1dKernel {
           kernels.stride2_pairs(
             row, length, padLeft, border.code, border.constant, reachHigh, first, count,
             part(0), part(1), part(2), part(3), part(4))
+        case .stride2Triples:
+          let r = (part(0), part(1), part(2), part(3), part(4), part(5), part(6))
+          withUnsafeBytes(of: r) {
+            kernels.stride2_triples(
+              row, length, padLeft, border.code, border.constant, reachHigh, first, count,
+              $0.assumingMemoryBound(to: UnsafeMutablePointer<Float>?.self).baseAddress!)
+          }
         }
       }
     }

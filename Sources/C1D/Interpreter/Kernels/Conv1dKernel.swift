@@ -166,7 +166,7 @@ struct Conv1dKernel: OpKernel {
           let finish = EpilogueRunner(steps: epilogue, operands: operands, kernels: kernels)
           let (length, outLength) = (x.shape.length!, output.length!)
           switch method {
-          case .pairs(let pairs) where (outLength + 1) / 2 >= OutputPairs.minimumPairs(kernels) || packed.isEmpty:
+          case .pairs(let pairs) where pairs.pairCount(outLength: outLength) >= OutputPairs.minimumPairs(kernels) || packed.isEmpty:
             runPairs(pairs, input, result, batch: x.batch, length: length, outLength: outLength, finish, context)
           case .depthwise:
             runDepthwise(input, result, batch: x.batch, length: length, outLength: outLength, finish, context)
