@@ -13,7 +13,7 @@ struct BenchCommand: ParsableCommand {
     commandName: "bench",
     abstract: "Measure a model's latency and throughput in-process, after warm-up.",
     discussion: """
-      Runs the model on a random input of shape (batch, C_in, length), first --warmup times untimed,
+      Runs the model on a random input of shape (batch, C_in, length), first --warmup times untimed, \
       then --iterations times timed, and reports latency percentiles, throughput and GFLOP/s.
 
       Example:

@@ -16,7 +16,7 @@ struct ConvertCommand: ParsableCommand {
     commandName: "convert",
     abstract: "Re-encode a model's tensors (dtype, codec, compression level).",
     discussion: """
-      Unchanged options keep each tensor as stored. The output is written atomically: an existing file
+      Unchanged options keep each tensor as stored. The output is written atomically: an existing file \
       is replaced only once the new one is complete.
 
       Example:

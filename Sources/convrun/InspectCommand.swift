@@ -13,7 +13,7 @@ struct InspectCommand: ParsableCommand {
     commandName: "inspect",
     abstract: "Show a model's metadata and a table of its nodes.",
     discussion: """
-      For each node: op, hyperparameters, tensor dtype and codec, parameter count, and, for an input
+      For each node: op, hyperparameters, tensor dtype and codec, parameter count, and, for an input \
       length (--length, or the model's fixed length), the output shape and FLOPs per sample.
 
       Example:

@@ -6,7 +6,7 @@ struct ProfileCommand: ParsableCommand {
     commandName: "profile",
     abstract: "Time each step of a model's plan on a random input: where the time goes.",
     discussion: """
-      One row per step of the plan (fused steps list every node they compute), best of --runs runs,
+      One row per step of the plan (fused steps list every node they compute), best of --runs runs, \
       with its FLOPs and GFLOP/s, slowest first.
 
       Example:

@@ -14,14 +14,14 @@ struct StreamCommand: ParsableCommand {
     commandName: "stream",
     abstract: "Run a model on a signal read from stdin, writing output frames as soon as they are determined.",
     discussion: """
-      stdin: raw little-endian float32 frames, time-major: each frame holds C_in values (the layout of
-      interleaved PCM). stdout: each output frame's C_out values, time-major, written as soon as the input
-      frames that determine it have arrived (the model's latency), flushed after every chunk; the frames
-      that depend on the right padding follow at end of input. A model ending in a reduction over time (a
+      stdin: raw little-endian float32 frames, time-major: each frame holds C_in values (the layout of \
+      interleaved PCM). stdout: each output frame's C_out values, time-major, written as soon as the input \
+      frames that determine it have arrived (the model's latency), flushed after every chunk; the frames \
+      that depend on the right padding follow at end of input. A model ending in a reduction over time (a \
       classifier after a global pool) writes its F values at end of input.
 
-      The output equals the offline run on the whole signal (within float rounding), edges included.
-      Models that need the whole time axis (GroupNorm or InstanceNorm over time, softmax over time,
+      The output equals the offline run on the whole signal (within float rounding), edges included. \
+      Models that need the whole time axis (GroupNorm or InstanceNorm over time, softmax over time, \
       circular padding, …) are refused, naming the node: exit status 1.
 
       Examples:

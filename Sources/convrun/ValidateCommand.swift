@@ -6,8 +6,8 @@ struct ValidateCommand: ParsableCommand {
     commandName: "validate",
     abstract: "Check a model file; exit 0 if valid, 1 listing every problem found.",
     discussion: """
-      Checks the container (magic, version, checksums, sizes, extents), every tensor's data, the graph
-      (ops, hyperparameters, parameter shapes, channels along edges), and with --length (or the model's
+      Checks the container (magic, version, checksums, sizes, extents), every tensor's data, the graph \
+      (ops, hyperparameters, parameter shapes, channels along edges), and with --length (or the model's \
       fixed length) every node's output shape.
 
       Example:

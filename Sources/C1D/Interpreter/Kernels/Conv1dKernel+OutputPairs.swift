@@ -1,7 +1,7 @@
 import CC1DKernels
 
-/// A kernel-3 convolution computed by pairs of outputs with fewer multiplications (Winograd's minimal
-/// filtering): a few GEMMs over transformed input rows, run on the ordinary micro-kernel through 1×1
+/// A kernel-3 convolution computed by pairs (or, stride 2, triples) of outputs with fewer multiplications
+/// (Winograd's minimal filtering): a few GEMMs over transformed input rows, run on the ordinary micro-kernel through 1×1
 /// kernels, then one interleaving combine.
 ///
 /// **Stride 1, F(2, 3).** Outputs 2u and 2u + 1 read v_j = x[2u − left + j], j = 0…3. With
@@ -182,7 +182,7 @@ extension Conv1dKernel {
     let threads = Parallel.threads(
       context.threads, work: Parallel.work(2, batch, m, 3 * c, outLength), perThread: 1 << 19)
     let reachHigh = (outLength - 1) * pairs.stride + 2 * pairs.dilation - padLeft
-    // Tiles of whole blocks: a tile's outputs are then the contiguous run from twice its first pair.
+    // Tiles of whole blocks: a tile's outputs are then the contiguous run from its first column's first output.
     let width = pairs.tileWidth
     let tiles = (pairCount + width - 1) / width
     let panelCount = (m + mr - 1) / mr
