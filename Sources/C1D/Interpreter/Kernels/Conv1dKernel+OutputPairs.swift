@@ -1,8 +1,8 @@
 import CC1DKernels
 
 /// A kernel-3 convolution computed by pairs (or, stride 2, triples) of outputs with fewer multiplications
-/// (Winograd's minimal filtering): a few GEMMs over transformed input rows, run on the ordinary micro-kernel through 1×1
-/// kernels, then one interleaving combine.
+/// (Winograd's minimal filtering): a few GEMMs over transformed input rows, run on the ordinary
+/// micro-kernel through 1×1 kernels, then one interleaving combine.
 ///
 /// **Stride 1, F(2, 3).** Outputs 2u and 2u + 1 read v_j = x[2u − left + j], j = 0…3. With
 /// d0 = v0 − v2, d1 = v1 + v2, d2 = v2 − v1, d3 = v1 − v3 and G0 = w0, G1 = (w0 + w1 + w2)/2,
@@ -28,8 +28,8 @@ import CC1DKernels
 /// panels shared by both — 5C multiply-adds per pair instead of 6C, 4C packed weights per output channel
 /// (w0 + w2, w0, w1, w2) instead of 5C. (wav2vec 2.0's feature encoder, Whisper's second conv.)
 ///
-/// **Stride 2, F(3, 2) on taps 0 and 2** (kernel sets with vector triples kernels: `stride2_by_triples`). Outputs
-/// 3u, 3u + 1 and 3u + 2 read v_j = x[6u − left + j], j = 0…6. With S = ((w0 + w2)/2)·(v2 + v4) and
+/// **Stride 2, F(3, 2) on taps 0 and 2** (kernel sets with vector triples kernels: `stride2_by_triples`).
+/// Outputs 3u, 3u + 1 and 3u + 2 read v_j = x[6u − left + j], j = 0…6. With S = ((w0 + w2)/2)·(v2 + v4) and
 /// D = ((w0 − w2)/2)·(v4 − v2), S + D = w0·v4 + w2·v2 and S − D = w0·v2 + w2·v4, so
 ///
 ///     y[3u]     = w0·(v0 − v4) + w1·v1 + (S + D)
@@ -121,7 +121,8 @@ final class OutputPairs: Sendable {
     // The transformed weights go straight into their panels, in one pass over the weights (C): per
     // panel set, C depth rows, every element written, the zero rows included.
     let panelRows = (m + kernels.mr - 1) / kernels.mr * kernels.mr
-    let packed = [Float].uninitialized(counts: Array(repeating: c * panelRows, count: form == .stride2Triples ? 5 : 4)[...]) { g in
+    let sets = form == .stride2Triples ? 5 : 4
+    let packed = [Float].uninitialized(counts: Array(repeating: c * panelRows, count: sets)[...]) { g in
       let weight = loadingWeight()
       precondition(weight.count == m * c * 3, "\(weight.count) weights for \(a)")
       weight.withUnsafeBufferPointer { w in
@@ -226,8 +227,13 @@ extension Conv1dKernel {
         case .stride2:
           kernels.stride2_combine(p, p + block, p + 2 * block, out, outputs)
         case .stride2Triples:
-          let m = (UnsafePointer(p), UnsafePointer(p + block), UnsafePointer(p + 2 * block), UnsafePointer(p + 3 * block), UnsafePointer(p + 4 * block))
-          withUnsafeBytes(of: m) { kernels.stride2_triples_combine($0.assumingMemoryBound(to: UnsafePointer<Float>?.self).baseAddress!, out, outputs) }
+          // The C kernel takes the five products as an array of pointers: a tuple's bytes are one.
+          let products = (
+            UnsafePointer(p), UnsafePointer(p + block), UnsafePointer(p + 2 * block), UnsafePointer(p + 3 * block),
+            UnsafePointer(p + 4 * block))
+          withUnsafeBytes(of: products) {
+            kernels.stride2_triples_combine($0.assumingMemoryBound(to: UnsafePointer<Float>?.self).baseAddress!, out, outputs)
+          }
         }
       }
       finish.apply(
@@ -278,8 +284,8 @@ extension Conv1dKernel {
             row, length, padLeft, border.code, border.constant, reachHigh, first, count,
             part(0), part(1), part(2), part(3), part(4))
         case .stride2Triples:
-          let r = (part(0), part(1), part(2), part(3), part(4), part(5), part(6))
-          withUnsafeBytes(of: r) {
+          let rows = (part(0), part(1), part(2), part(3), part(4), part(5), part(6))  // passed as an array of pointers
+          withUnsafeBytes(of: rows) {
             kernels.stride2_triples(
               row, length, padLeft, border.code, border.constant, reachHigh, first, count,
               $0.assumingMemoryBound(to: UnsafeMutablePointer<Float>?.self).baseAddress!)
