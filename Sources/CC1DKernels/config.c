@@ -4,6 +4,7 @@
 
 #include "c1d_pack.h"
 
+#include <limits.h>
 #include <stddef.h>
 
 static const float zeros_x32[C1D_GEMM_8X32_NR];
@@ -16,6 +17,7 @@ static const c1d_kernel_config scalar_config = {
     .gemm = c1d_f32_gemm_8x32__scalar,
     .gemm_indirect = c1d_f32_igemm_8x32__scalar,
     .pack_rows = c1d_f32_pack_rows_x32__scalar,
+    .in_place_min_taps = LONG_MAX,
     .pack_conv_weights = c1d_f32_pack_conv_weights,
     .pack_stride2_weights = c1d_f32_pack_stride2_weights,
     .split_phases = c1d_f32_phases__scalar,
@@ -47,6 +49,7 @@ static const c1d_kernel_config avx2_config = {
     .gemm = c1d_f32_gemm_8x32__avx2,
     .gemm_indirect = c1d_f32_igemm_8x32__avx2,
     .pack_rows = c1d_f32_pack_rows_x32__avx2,
+    .in_place_min_taps = 8,
     .pack_conv_weights = c1d_f32_pack_conv_weights__avx,
     .pack_stride2_weights = c1d_f32_pack_stride2_weights__avx2,
     .split_phases = c1d_f32_phases__avx2,
@@ -76,6 +79,7 @@ static const c1d_kernel_config avx512_config = {
     .gemm = c1d_f32_gemm_8x32__avx512f,
     .gemm_indirect = c1d_f32_igemm_8x32__avx512f,
     .pack_rows = c1d_f32_pack_rows_x32__avx512f,
+    .in_place_min_taps = LONG_MAX,
     .pack_conv_weights = c1d_f32_pack_conv_weights__avx,
     .pack_stride2_weights = c1d_f32_pack_stride2_weights__avx2,
     .split_phases = c1d_f32_phases__avx512f,

@@ -37,6 +37,13 @@ struct KernelDepthwiseTests {
     Case(length: 70, kernel: 4, dilation: 2, stride: 1, left: 5, right: 4, mode: zeros, value: 0),
     Case(length: 40, kernel: 1, dilation: 1, stride: 1, left: 20, right: 3, mode: Int32(C1D_BORDER_CONSTANT), value: 0.5),
     Case(length: 10, kernel: 3, dilation: 1 << 30, stride: 1, left: 1 << 30, right: 1 << 30, mode: zeros, value: 0),
+    // Long kernels' edges on padded copies (AVX2): every mode, a ragged interior end, edges of more than one
+    // copy (256 outputs), and a span past the copies' 1024 (back to masked edges).
+    Case(length: 300, kernel: 15, dilation: 1, stride: 1, left: 7, right: 7, mode: Int32(C1D_BORDER_REFLECT), value: 0),
+    Case(length: 90, kernel: 6, dilation: 3, stride: 1, left: 10, right: 5, mode: Int32(C1D_BORDER_REPLICATE), value: 0),
+    Case(length: 77, kernel: 9, dilation: 2, stride: 1, left: 8, right: 8, mode: Int32(C1D_BORDER_CIRCULAR), value: 0),
+    Case(length: 1200, kernel: 5, dilation: 200, stride: 1, left: 400, right: 400, mode: Int32(C1D_BORDER_CONSTANT), value: 0.5),
+    Case(length: 1500, kernel: 5, dilation: 300, stride: 1, left: 600, right: 600, mode: zeros, value: 0),
   ]
 
   @Test("row matches the sum over the padded row", arguments: KernelConfig.supported, cases)

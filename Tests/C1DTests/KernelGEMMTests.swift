@@ -134,6 +134,18 @@ struct KernelGEMMTests {
   }
 
   /// Row q = (c, k) of the im2col matrix reads channel c, phase and start of shift k·d − left in the stride.
+  @Test("long undilated kernels read B in place only on the sets that measured it faster", arguments: KernelConfig.supported)
+  func inPlace(_ config: KernelConfig) {
+    func attributes(_ kernelSize: Int, dilation: Int = 1) -> Conv1dAttributes {
+      Conv1dAttributes(inChannels: 32, outChannels: 64, kernelSize: kernelSize, stride: 1, dilation: dilation, groups: 1)
+    }
+    let measured = config.name == "avx2"
+    #expect(Conv1dKernel.readsInPlace(attributes(16), config) == measured)
+    #expect(Conv1dKernel.readsInPlace(attributes(8), config) == measured)
+    #expect(!Conv1dKernel.readsInPlace(attributes(7), config))
+    #expect(!Conv1dKernel.readsInPlace(attributes(16, dilation: 2), config))
+  }
+
   @Test("the im2col tap table follows its definition", arguments: [(1, 1, 1, 0), (3, 2, 1, 1), (5, 3, 2, 7), (2, 4, 3, 0)])
   func taps(_ stride: Int, _ dilation: Int, _ kernelSize: Int, _ left: Int) {
     let a = Conv1dAttributes(inChannels: 6, outChannels: 4, kernelSize: kernelSize, stride: stride, dilation: dilation, groups: 2)

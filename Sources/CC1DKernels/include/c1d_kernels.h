@@ -64,6 +64,12 @@ typedef struct c1d_kernel_config {
   /// (rows of a long input lie a multiple of 4 KiB apart and would otherwise compete for the same L1 sets).
   void (*_Nonnull pack_rows)(long kc, const float *const *rows, long offset, long cols, float *panel);
 
+  /// Undilated kernels of at least this many taps read B in place even where several A panels share it:
+  /// the taps of one channel are shifted runs of the same row, so all but the first hit the lines it
+  /// brought into L1, and packing would copy each input value once per tap. (ECG ResNet's k16 convs on
+  /// Zen 1 (AVX2): 44.8 -> 36.2 ms at one thread.) LONG_MAX where only packing has been measured.
+  long in_place_min_taps;
+
   /// Packs a conv's weights into panels of `mr` rows at load: c1d_f32_pack_conv_weights (c1d_pack.h), its
   /// layout and zero rows, with 8 × 8 blocks transposed in vector registers where the ISA has them.
   void (*_Nonnull pack_conv_weights)(long groups, long group_out, long depth, long mr, const float *w,

@@ -347,6 +347,12 @@ struct Conv1dKernel: OpKernel {
     return min(panels, max(threads, (bytes + weightsPerThreadInCache - 1) / weightsPerThreadInCache))
   }
 
+  /// Whether B is read through its row table even where several A panels share a column panel: a long,
+  /// undilated kernel (`in_place_min_taps`).
+  static func readsInPlace(_ a: Conv1dAttributes, _ kernels: KernelConfig) -> Bool {
+    a.dilation == 1 && a.kernelSize >= kernels.in_place_min_taps
+  }
+
   /// One tile of output columns of one group, for a range of its output panels. Row q = (c, k) of the im2col
   /// matrix at columns t0 ..< t0 + nr reads input positions (t0 + j)·s + k·d − left: a contiguous run of one
   /// phase of the input row (all of it for s = 1), so B is read in place through a table of row pointers
@@ -365,8 +371,10 @@ struct Conv1dKernel: OpKernel {
           outLength: outLength, kernels: kernels, stripOfPhase: stripOfPhase.baseAddress!)
         defer { b.deallocate() }
         // B reused by several A panels: each column panel made contiguous once (it then stays in L1; in
-        // place, rows a multiple of 4 KiB apart compete for the same L1 sets), then A swept over it.
-        let packedB = panels.count >= 2 ? UnsafeMutablePointer<Float>.allocate(capacity: b.kc * nr) : nil
+        // place, rows a multiple of 4 KiB apart compete for the same L1 sets), then A swept over it; long
+        // kernels excepted (`readsInPlace`).
+        let packs = panels.count >= 2 && !Self.readsInPlace(attributes, kernels)
+        let packedB = packs ? UnsafeMutablePointer<Float>.allocate(capacity: b.kc * nr) : nil
         defer { packedB?.deallocate() }
         var q0 = 0
         while q0 < depth {
