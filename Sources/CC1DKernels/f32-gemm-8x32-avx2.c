@@ -82,21 +82,25 @@ __attribute__((target("avx2,fma"))) void c1d_f32_gemm_8x32__avx2(long kc, const 
   gemm_tile_body(kc, a, NULL, 0, b, c, ldc, row_count, cols, accumulate, bias);
 }
 
+// Whole panels with plain loads, ragged ones through masks: a masked load costs Zen 1 three times as much
+// (64 rows of 4 KiB apart, 32 columns: 26 -> 9 ns a row; WaveNet spends 11% of its run packing).
+__attribute__((target("avx2"), always_inline)) static inline void pack_row(const float *row, float *out, int masked,
+                                                                            const __m256i mask[4]) {
+  // The next column panel of the same rows comes next; its lines are far apart (one per input channel),
+  // out of the hardware prefetcher's reach.
+  _mm_prefetch((const char *)(row + NR), _MM_HINT_T0);
+  _mm_prefetch((const char *)(row + NR + 16), _MM_HINT_T0);
+  for (int j = 0; j < 4; j++)
+    _mm256_storeu_ps(out + 8 * j, masked ? _mm256_maskload_ps(row + 8 * j, mask[j]) : _mm256_loadu_ps(row + 8 * j));
+}
+
 __attribute__((target("avx2"))) void c1d_f32_pack_rows_x32__avx2(long kc, const float *const *rows, long offset,
                                                                   long cols, float *panel) {
-  const __m256i m0 = tail_mask256(cols), m1 = tail_mask256(cols - 8), m2 = tail_mask256(cols - 16),
-                m3 = tail_mask256(cols - 24);
-  for (long p = 0; p < kc; p++) {
-    // The next column panel of the same rows comes next; its lines are far apart (one per input channel),
-    // out of the hardware prefetcher's reach.
-    const float *row = rows[p] + offset;
-    _mm_prefetch((const char *)(row + NR), _MM_HINT_T0);
-    _mm_prefetch((const char *)(row + NR + 16), _MM_HINT_T0);
-    float *out = panel + p * NR;
-    _mm256_storeu_ps(out, _mm256_maskload_ps(row, m0));
-    _mm256_storeu_ps(out + 8, _mm256_maskload_ps(row + 8, m1));
-    _mm256_storeu_ps(out + 16, _mm256_maskload_ps(row + 16, m2));
-    _mm256_storeu_ps(out + 24, _mm256_maskload_ps(row + 24, m3));
-  }
+  const __m256i mask[4] = {tail_mask256(cols), tail_mask256(cols - 8), tail_mask256(cols - 16),
+                           tail_mask256(cols - 24)};
+  if (cols >= NR)
+    for (long p = 0; p < kc; p++) pack_row(rows[p] + offset, panel + p * NR, 0, mask);
+  else
+    for (long p = 0; p < kc; p++) pack_row(rows[p] + offset, panel + p * NR, 1, mask);
 }
 #endif
