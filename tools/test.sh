@@ -8,6 +8,10 @@ source tools/setup.sh
 native_dependencies
 python_environment
 
-swift build
-swift test
-CONVRUN="$PWD/.build/debug/convrun" .venv/bin/python -m pytest -q tools/tests
+# Optimised, with testable imports: a debug build runs the C kernels unoptimised, and the suite took 514 s
+# that way against 18 s optimised (Zen 1 host, 2 cores). Its own scratch folder, so that the release
+# convrun of tools/example.sh (a static executable, other flags) is not rebuilt by each in turn.
+build=(-c release -Xswiftc -enable-testing --scratch-path .build-test)
+swift build --build-tests "${build[@]}"
+swift test --skip-build "${build[@]}"
+CONVRUN="$PWD/.build-test/release/convrun" .venv/bin/python -m pytest -q tools/tests

@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 
 from c1d import format as f  # noqa: E402
 
-CONVRUN = os.environ.get("CONVRUN", os.path.join(ROOT, ".build", "debug", "convrun"))
+CONVRUN = os.environ.get("CONVRUN", os.path.join(ROOT, ".build-test", "release", "convrun"))
 pytestmark = pytest.mark.skipif(not os.path.exists(CONVRUN), reason="convrun is not built (swift build)")
 SEED = os.path.join(ROOT, "Fixtures", "seed")
 SEED_MODEL = os.path.join(SEED, "model.c1d")

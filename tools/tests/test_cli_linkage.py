@@ -20,7 +20,7 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
-CONVRUN = os.environ.get("CONVRUN", os.path.join(ROOT, ".build", "debug", "convrun"))
+CONVRUN = os.environ.get("CONVRUN", os.path.join(ROOT, ".build-test", "release", "convrun"))
 
 # Library file names as ldd prints them: "libFoundation.so => /path (0x...)".
 FORBIDDEN = re.compile(r"^\s*(libFoundation\.so|libFoundationInternationalization\.so|lib_FoundationICU\.so|libicu\w*\.so)", re.M)

@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 from c1d import format as f  # noqa: E402
 
 FIXTURES = os.path.join(ROOT, "Fixtures")
-CONVRUN = os.environ.get("CONVRUN", os.path.join(ROOT, ".build", "debug", "convrun"))
+CONVRUN = os.environ.get("CONVRUN", os.path.join(ROOT, ".build-test", "release", "convrun"))
 pytestmark = pytest.mark.skipif(not os.path.exists(CONVRUN), reason="convrun is not built (swift build)")
 
 BIG = os.path.join(FIXTURES, "architectures", "wav2vec2_feature_encoder", "model.c1d")

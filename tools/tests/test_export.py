@@ -28,7 +28,8 @@ from c1d import format as c1dformat  # noqa: E402
 
 
 def _convrun():
-    for candidate in (os.environ.get("CONVRUN"), os.path.join(ROOT, ".build", "release", "convrun"),
+    for candidate in (os.environ.get("CONVRUN"), os.path.join(ROOT, ".build-test", "release", "convrun"),
+                      os.path.join(ROOT, ".build", "release", "convrun"),
                       os.path.join(ROOT, ".build", "debug", "convrun")):
         if candidate and os.path.exists(candidate):
             return candidate

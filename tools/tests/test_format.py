@@ -20,7 +20,7 @@ import c1d  # noqa: E402
 from c1d import format as f  # noqa: E402
 
 FIXTURES = os.path.join(ROOT, "Fixtures")
-CONVRUN = os.environ.get("CONVRUN", os.path.join(ROOT, ".build", "debug", "convrun"))
+CONVRUN = os.environ.get("CONVRUN", os.path.join(ROOT, ".build-test", "release", "convrun"))
 
 
 def all_fixture_models():
