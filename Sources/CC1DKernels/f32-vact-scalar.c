@@ -7,8 +7,8 @@
 
 static inline float exp_scalar(float x) {
   if (x > kExpOverflow) return INFINITY;
-  if (x > 88.3762626647949f) x = 88.3762626647949f;
-  if (x < -87.3365478515625f) return 0.0f;
+  if (x > kExpPolynomialMax) x = kExpPolynomialMax;
+  if (x < kExpPolynomialMin) return 0.0f;
   float fx = floorf(x * kLog2e + 0.5f);
   float r = x - fx * kExpC1 - fx * kExpC2;
   float y = kExpP[0];

@@ -105,12 +105,15 @@ struct KernelElementwiseTests {
   /// and a pair no kernel singles out.
   static let gatePairs = [(activations[7], activations[6]), (activations[8], activations[6]), (activations[0], activations[3])]
 
-  /// Every pair of special values (196 elements: vectors and a tail) through the sigmoid gates. The expected
-  /// sigmoid is PyTorch's in float: 1 / (1 + exp(−g)) with exp overflowing to inf past ln(FLT_MAX), so that
-  /// identity(±inf) · sigmoid(−100) is NaN, as in PyTorch, rather than the ±inf a double exp would give.
+  /// Every pair of special values (361 elements: vectors and a tail; past both ends of exp's polynomial too)
+  /// through the sigmoid gates. The expected sigmoid is PyTorch's in float: 1 / (1 + exp(−g)) with exp
+  /// overflowing to inf past ln(FLT_MAX), so that identity(±inf) · sigmoid(−100) is NaN, as in PyTorch,
+  /// rather than the ±inf a double exp would give.
   @Test("sigmoid gates at NaN, ±infinity and beyond exp's range", arguments: KernelConfig.supported)
   func sigmoidGateSpecials(_ config: KernelConfig) {
-    let specials: [Float] = [.nan, .infinity, -.infinity, 100, -100, 89, -89, 20, -20, 9.5, -9.5, 0.5, -0.3, 0]
+    let specials: [Float] = [
+      .nan, .infinity, -.infinity, 100, -100, 89, -89, 88.5, -88.5, 87.4, -87.4, 43.7, 20, -20, 9.5, -9.5, 0.5, -0.3, 0,
+    ]
     let value = specials.flatMap { v in specials.map { _ in v } }
     let gate = specials.flatMap { _ in specials }
     func sigmoid(_ g: Float) -> Double { 1 / (1 + Double(Float(exp(-Double(g))))) }
