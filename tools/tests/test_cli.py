@@ -25,7 +25,7 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 from c1d import format as f  # noqa: E402
 
 CONVRUN = os.environ.get("CONVRUN", os.path.join(ROOT, ".build-test", "release", "convrun"))
-pytestmark = pytest.mark.skipif(not os.path.exists(CONVRUN), reason="convrun is not built (swift build)")
+pytestmark = pytest.mark.skipif(not os.path.exists(CONVRUN), reason="convrun is not built (bash tools/test.sh, or set CONVRUN)")
 SEED = os.path.join(ROOT, "Fixtures", "seed")
 SEED_MODEL = os.path.join(SEED, "model.c1d")
 WAV2VEC = os.path.join(ROOT, "Fixtures", "architectures", "wav2vec2_feature_encoder", "model.c1d")

@@ -31,7 +31,7 @@ AUDIO = re.compile(r"^\s*(libsndfile\.so|libFLAC\.so|libvorbis\.so|libvorbisenc\
 pytestmark = [
     pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ldd is the Linux loader's view"),
     pytest.mark.skipif(shutil.which("ldd") is None, reason="ldd is not installed"),
-    pytest.mark.skipif(not os.path.exists(CONVRUN), reason="convrun is not built (swift build)"),
+    pytest.mark.skipif(not os.path.exists(CONVRUN), reason="convrun is not built (bash tools/test.sh, or set CONVRUN)"),
 ]
 
 

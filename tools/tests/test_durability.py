@@ -20,7 +20,7 @@ from c1d import format as f  # noqa: E402
 
 FIXTURES = os.path.join(ROOT, "Fixtures")
 CONVRUN = os.environ.get("CONVRUN", os.path.join(ROOT, ".build-test", "release", "convrun"))
-pytestmark = pytest.mark.skipif(not os.path.exists(CONVRUN), reason="convrun is not built (swift build)")
+pytestmark = pytest.mark.skipif(not os.path.exists(CONVRUN), reason="convrun is not built (bash tools/test.sh, or set CONVRUN)")
 
 BIG = os.path.join(FIXTURES, "architectures", "wav2vec2_feature_encoder", "model.c1d")
 OLD = os.path.join(FIXTURES, "architectures", "tcn", "model.c1d")

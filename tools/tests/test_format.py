@@ -177,7 +177,7 @@ def test_python_reader_refuses_container_corruption(name):
 
 # --- interop with the Swift implementation, through the built convrun -------------------------
 
-needs_convrun = pytest.mark.skipif(not os.path.exists(CONVRUN), reason="convrun is not built (swift build)")
+needs_convrun = pytest.mark.skipif(not os.path.exists(CONVRUN), reason="convrun is not built (bash tools/test.sh, or set CONVRUN)")
 
 
 def convrun(*args, check=True):

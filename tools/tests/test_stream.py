@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.join(HERE, ".."))
 import c1d  # noqa: E402
 
 CONVRUN = os.environ.get("CONVRUN", os.path.join(ROOT, ".build-test", "release", "convrun"))
-pytestmark = pytest.mark.skipif(not os.path.exists(CONVRUN), reason="convrun is not built (swift build)")
+pytestmark = pytest.mark.skipif(not os.path.exists(CONVRUN), reason="convrun is not built (bash tools/test.sh, or set CONVRUN)")
 
 
 class Causal(torch.nn.Module):
