@@ -198,6 +198,22 @@ struct ConcurrencyTests {
     #expect(Array(counts.base) == [Int](repeating: 50, count: count))
   }
 
+  @Test("Parallel.forEach's ranges: one contiguous run per participant, in order, together every item once",
+        arguments: [0, 1, 2, 3, 17, 1000], [1, 2, 3, 8])
+  func workRanges(count: Int, participants: Int) {
+    let ranges = WorkRanges(count: count, participants: participants)
+    var taken: [[Int]] = []
+    for range in 0..<participants {
+      var run: [Int] = []
+      while let index = ranges.take(from: range) { run.append(index) }
+      #expect(ranges.take(from: range) == nil, "range \(range) handed out an item after running dry")
+      taken.append(run)
+    }
+    #expect(taken.joined().elementsEqual(0..<count), "ranges \(taken)")
+    let sizes = taken.map(\.count)
+    #expect(sizes.max()! - sizes.min()! <= 1, "range sizes \(sizes) are not even")
+  }
+
   @Test("the worker pool serves callers from several threads at once, falling back when busy")
   func poolUnderContention() {
     let total = AtomicTotal()

@@ -24,20 +24,42 @@ enum Parallel {
       return
     }
     let workers = min(threads, count, WorkerPool.shared.capacity)
-    // Items are handed out one at a time rather than in fixed ranges: on a shared machine one core
-    // can fall behind, and the others then take its share.
-    let next = WorkCounter()
-    WorkerPool.shared.run(participants: workers) { _ in
-      while true {
-        let index = next.take()
-        guard index < count else { return }
-        body(index)
+    // Each participant works through a contiguous range of its own first, so that a thread tends to get the
+    // same items step after step (the same output columns, whose input it wrote itself and still holds in
+    // its cache); then it takes what is left of the others' ranges: on a shared machine one core can fall
+    // behind, and the others then take its share.
+    let ranges = WorkRanges(count: count, participants: workers)
+    WorkerPool.shared.run(participants: workers) { participant in
+      for offset in 0..<workers {
+        let range = (participant + offset) % workers
+        while let index = ranges.take(from: range) { body(index) }
       }
     }
   }
 }
 
-/// The next unclaimed item of one `Parallel.forEach`.
+/// `count` items split into one contiguous range per participant, each handed out from its front.
+final class WorkRanges: Sendable {
+  private let count: Int
+  private let participants: Int
+  private let claimed: [WorkCounter]
+
+  init(count: Int, participants: Int) {
+    self.count = count
+    self.participants = participants
+    claimed = (0..<participants).map { _ in WorkCounter() }
+  }
+
+  /// The next unclaimed item of range `range`, or nil when it has none left.
+  func take(from range: Int) -> Int? {
+    let start = range * count / participants
+    let end = (range + 1) * count / participants
+    let index = start + claimed[range].take()
+    return index < end ? index : nil
+  }
+}
+
+/// Items claimed so far from one range of a `Parallel.forEach`.
 private final class WorkCounter: Sendable {
   private let claimed = Atomic<Int>(0)
 
