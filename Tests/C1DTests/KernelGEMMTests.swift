@@ -139,11 +139,31 @@ struct KernelGEMMTests {
     func attributes(_ kernelSize: Int, dilation: Int = 1) -> Conv1dAttributes {
       Conv1dAttributes(inChannels: 32, outChannels: 64, kernelSize: kernelSize, stride: 1, dilation: dilation, groups: 1)
     }
+    func readsInPlace(_ a: Conv1dAttributes) -> Bool {
+      Conv1dKernel.readsInPlace(a, panels: 8, rowBytes: 3136, config)
+    }
     let measured = config.name == "avx2"
-    #expect(Conv1dKernel.readsInPlace(attributes(16), config) == measured)
-    #expect(Conv1dKernel.readsInPlace(attributes(8), config) == measured)
-    #expect(!Conv1dKernel.readsInPlace(attributes(7), config))
-    #expect(!Conv1dKernel.readsInPlace(attributes(16, dilation: 2), config))
+    #expect(readsInPlace(attributes(16)) == measured)
+    #expect(readsInPlace(attributes(8)) == measured)
+    #expect(!readsInPlace(attributes(7)))
+    #expect(!readsInPlace(attributes(16, dilation: 2)))
+  }
+
+  /// (panels, row bytes, kernel size, dilation, whether AVX2 reads in place): TCN's 25-channel k7 convs on
+  /// 784 frames read in place at every dilation; rows or taps a multiple of 4 KiB apart (WaveNet's 1024
+  /// frames) and more panels pack.
+  @Test("convs with few A panels read B in place on AVX2 unless rows or taps alias in L1", arguments: [
+    (4, 3136, 7, 1, true), (4, 3136, 7, 128, true), (4, 3136, 1, 1, true), (1, 3136, 3, 1, true),
+    (4, 4096, 1, 1, false), (4, 8192 + 100, 7, 1, false), (4, 4096 - 100, 7, 1, false), (4, 3136, 2, 1024, false),
+    (5, 3136, 7, 1, false), (32, 1600, 1, 1, false),
+  ])
+  func inPlaceFewPanels(_ c: (Int, Int, Int, Int, Bool)) {
+    let (panels, rowBytes, kernelSize, dilation, avx2) = c
+    let a = Conv1dAttributes(inChannels: 25, outChannels: 25, kernelSize: kernelSize, dilation: dilation)
+    for config in KernelConfig.supported {
+      let expected = config.name == "avx2" && avx2
+      #expect(Conv1dKernel.readsInPlace(a, panels: panels, rowBytes: rowBytes, config) == expected, "\(config.name)")
+    }
   }
 
   @Test("the im2col tap table follows its definition", arguments: [(1, 1, 1, 0), (3, 2, 1, 1), (5, 3, 2, 7), (2, 4, 3, 0)])

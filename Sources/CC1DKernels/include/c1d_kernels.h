@@ -70,6 +70,13 @@ typedef struct c1d_kernel_config {
   /// Zen 1 (AVX2): 44.8 -> 36.2 ms at one thread.) LONG_MAX where only packing has been measured.
   long in_place_min_taps;
 
+  /// Convs with at most this many A panels (output channels / mr) also read B in place, unless their input
+  /// rows lie within 256 bytes of a multiple of 4 KiB apart: packing a column panel costs as much as a
+  /// few panels' extra L1 misses. (TCN, 25 channels k7 dilated, on Zen 1 (AVX2): 7.96 -> 7.63 ms at one
+  /// thread; all convs in place made QuartzNet +22% and Conv-TasNet +24%, at 32 panels and more.) 0 where
+  /// only packing has been measured.
+  long in_place_max_panels;
+
   /// Packs a conv's weights into panels of `mr` rows at load: c1d_f32_pack_conv_weights (c1d_pack.h), its
   /// layout and zero rows, with 8 × 8 blocks transposed in vector registers where the ISA has them.
   void (*_Nonnull pack_conv_weights)(long groups, long group_out, long depth, long mr, const float *w,

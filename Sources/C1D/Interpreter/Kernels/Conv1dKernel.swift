@@ -348,9 +348,14 @@ struct Conv1dKernel: OpKernel {
   }
 
   /// Whether B is read through its row table even where several A panels share a column panel: a long,
-  /// undilated kernel (`in_place_min_taps`).
-  static func readsInPlace(_ a: Conv1dAttributes, _ kernels: KernelConfig) -> Bool {
-    a.dilation == 1 && a.kernelSize >= kernels.in_place_min_taps
+  /// undilated kernel (`in_place_min_taps`), or few panels over input rows `rowBytes` apart, whose taps
+  /// lie `dilation` elements apart, that do not compete for the same L1 sets (`in_place_max_panels`).
+  static func readsInPlace(_ a: Conv1dAttributes, panels: Int, rowBytes: Int, _ kernels: KernelConfig) -> Bool {
+    if a.dilation == 1 && a.kernelSize >= kernels.in_place_min_taps { return true }
+    func clearOfAliasing(_ bytes: Int) -> Bool { (256...(4096 - 256)).contains(bytes % 4096) }
+    let tapBytes = a.dilation * MemoryLayout<Float>.size
+    return panels <= kernels.in_place_max_panels && clearOfAliasing(rowBytes)
+      && (a.kernelSize == 1 || a.dilation < 64 || clearOfAliasing(tapBytes))
   }
 
   /// One tile of output columns of one group, for a range of its output panels. Row q = (c, k) of the im2col
@@ -373,7 +378,9 @@ struct Conv1dKernel: OpKernel {
         // B reused by several A panels: each column panel made contiguous once (it then stays in L1; in
         // place, rows a multiple of 4 KiB apart compete for the same L1 sets), then A swept over it; long
         // kernels excepted (`readsInPlace`).
-        let packs = panels.count >= 2 && !Self.readsInPlace(attributes, kernels)
+        let rowBytes = input.phases * input.phaseLength * MemoryLayout<Float>.size
+        let packs =
+          panels.count >= 2 && !Self.readsInPlace(attributes, panels: panelsPerGroup, rowBytes: rowBytes, kernels)
         let packedB = packs ? UnsafeMutablePointer<Float>.allocate(capacity: b.kc * nr) : nil
         defer { packedB?.deallocate() }
         var q0 = 0
