@@ -28,11 +28,14 @@ T256 static inline __m256 exp_clamped256(__m256 z) {
   return _mm256_mul_ps(y, scale);
 }
 
-// Where a caller only needs e^z to vanish against 1, it clamps z here rather than masking the result: from
-// this z up, 2^n is at least 2^-125 and e^z a normal float. Clamped at kExpPolynomialMin instead, e^z came
-// out subnormal, and each such product cost a microcode assist (on Zen 1, GELU over inputs a third of which
-// lay beyond ±13 took 6.1 ns an element instead of 2.3).
-static const float kExpNormalMin = -86.5f;
+// e^z for z ≤ 0 where the caller only needs it to vanish against 1 far below: z is clamped at -86.5 rather
+// than the result masked, so e^z is ~2e-38 instead of 0 there. From -86.5 up, 2^n is at least 2^-125 and e^z
+// a normal float; clamped at kExpPolynomialMin instead, e^z came out subnormal, and each product with it cost
+// a microcode assist (on Zen 1, GELU over inputs a third of which lay beyond ±13 took 6.1 ns an element
+// instead of 2.3).
+T256 static inline __m256 exp_nonpositive256(__m256 z) {
+  return exp_clamped256(_mm256_max_ps(_mm256_set1_ps(-86.5f), z));
+}
 
 T256 static inline __m256 exp256(__m256 x) {
   __m256 overflow = _mm256_cmp_ps(x, _mm256_set1_ps(kExpOverflow), _CMP_GT_OQ);
@@ -73,9 +76,8 @@ T256 static inline __m256 erf256(__m256 x) {
   r = _mm256_fmadd_ps(r, t, _mm256_set1_ps(kErf3));
   r = _mm256_fmadd_ps(r, t, _mm256_set1_ps(kErf2));
   r = _mm256_fmadd_ps(r, t, _mm256_set1_ps(kErf1));
-  // −x² ≤ 0 never overflows; clamped at the bottom, e^(−x²) is ~2e-38 instead of 0, and 1 − r·t·e is 1 alike.
-  __m256 e = exp_clamped256(
-      _mm256_max_ps(_mm256_set1_ps(kExpNormalMin), _mm256_sub_ps(_mm256_setzero_ps(), _mm256_mul_ps(x, x))));
+  // Where e^(−x²) vanishes, 1 − r·t·e is 1 whether e is 0 or ~2e-38.
+  __m256 e = exp_nonpositive256(_mm256_sub_ps(_mm256_setzero_ps(), _mm256_mul_ps(x, x)));
   __m256 v = _mm256_fnmadd_ps(_mm256_mul_ps(r, t), e, _mm256_set1_ps(1.0f));
   return _mm256_or_ps(v, sign);
 }
@@ -91,9 +93,8 @@ __attribute__((target("avx2,fma"), always_inline)) static inline __m256 apply256
   case C1D_ACT_LEAKY_RELU:
     return _mm256_blendv_ps(x, _mm256_mul_ps(x, _mm256_set1_ps(p)), _mm256_cmp_ps(x, zero, _CMP_LT_OQ));
   case C1D_ACT_ELU: {
-    // Clamped as in erf256: e^x − 1 is −1 alike below the polynomial's range.
-    __m256 below = _mm256_max_ps(_mm256_set1_ps(kExpNormalMin), _mm256_min_ps(zero, x));
-    __m256 neg = _mm256_mul_ps(_mm256_set1_ps(p), _mm256_sub_ps(exp_clamped256(below), one));
+    // Where e^x vanishes, e^x − 1 is −1 whether e^x is 0 or ~2e-38.
+    __m256 neg = _mm256_mul_ps(_mm256_set1_ps(p), _mm256_sub_ps(exp_nonpositive256(_mm256_min_ps(zero, x)), one));
     return _mm256_blendv_ps(neg, x, _mm256_cmp_ps(x, zero, _CMP_GT_OQ));
   }
   case C1D_ACT_GELU_ERF: {

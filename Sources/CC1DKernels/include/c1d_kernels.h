@@ -71,10 +71,10 @@ typedef struct c1d_kernel_config {
   long in_place_min_taps;
 
   /// Convs with at most this many A panels (output channels / mr) also read B in place, unless their input
-  /// rows lie within 256 bytes of a multiple of 4 KiB apart: packing a column panel costs as much as a
-  /// few panels' extra L1 misses. (TCN, 25 channels k7 dilated, on Zen 1 (AVX2): 7.96 -> 7.63 ms at one
-  /// thread; all convs in place made QuartzNet +22% and Conv-TasNet +24%, at 32 panels and more.) 0 where
-  /// only packing has been measured.
+  /// rows, or at large dilation their taps, lie within 256 bytes of a multiple of 4 KiB apart: packing a
+  /// column panel costs as much as a few panels' extra L1 misses. (TCN, 25 channels k7 dilated, on Zen 1
+  /// (AVX2): 7.88 -> 7.56 ms at one thread, 4.12 -> 3.88 at two; all convs in place made QuartzNet +22% and
+  /// Conv-TasNet +24%, at 32 panels and more.) 0 where only packing has been measured.
   long in_place_max_panels;
 
   /// Packs a conv's weights into panels of `mr` rows at load: c1d_f32_pack_conv_weights (c1d_pack.h), its

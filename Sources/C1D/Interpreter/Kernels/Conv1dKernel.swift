@@ -353,9 +353,10 @@ struct Conv1dKernel: OpKernel {
   static func readsInPlace(_ a: Conv1dAttributes, panels: Int, rowBytes: Int, _ kernels: KernelConfig) -> Bool {
     if a.dilation == 1 && a.kernelSize >= kernels.in_place_min_taps { return true }
     func clearOfAliasing(_ bytes: Int) -> Bool { (256...(4096 - 256)).contains(bytes % 4096) }
+    // Taps closer than 256 bytes share their lines instead of competing for sets.
     let tapBytes = a.dilation * MemoryLayout<Float>.size
-    return panels <= kernels.in_place_max_panels && clearOfAliasing(rowBytes)
-      && (a.kernelSize == 1 || a.dilation < 64 || clearOfAliasing(tapBytes))
+    let tapsClear = a.kernelSize == 1 || tapBytes < 256 || clearOfAliasing(tapBytes)
+    return panels <= kernels.in_place_max_panels && clearOfAliasing(rowBytes) && tapsClear
   }
 
   /// One tile of output columns of one group, for a range of its output panels. Row q = (c, k) of the im2col
