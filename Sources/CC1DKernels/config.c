@@ -110,12 +110,10 @@ const c1d_kernel_config *c1d_kernel_config_for(c1d_isa isa) {
   case C1D_ISA_PORTABLE: return &scalar_config;
 #if C1D_X86
   case C1D_ISA_AVX2:
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? &avx2_config : NULL;
+    return c1d_x86_has_avx2_fma() ? &avx2_config : NULL;
   case C1D_ISA_AVX512:
-    __builtin_cpu_init();
     // The activation and moment kernels use AVX512DQ too, which every AVX-512 CPU but Xeon Phi has.
-    return __builtin_cpu_supports("avx512f") ? &avx512_config : NULL;
+    return c1d_x86_has_avx512f() ? &avx512_config : NULL;
 #endif
   default: return NULL;
   }

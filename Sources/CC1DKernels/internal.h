@@ -6,6 +6,11 @@
 
 #include "c1d_kernels.h"
 
+// The CPU's features (x86-cpu.c), read on first use; x86-64 only.
+int c1d_x86_has_avx2_fma(void);
+int c1d_x86_has_avx512f(void);
+int c1d_x86_has_f16c(void);
+
 // Outputs [*from, *to) within [first, end) whose reads t·stride − left + j, j <= span, all lie in a row of
 // `length`: the interior a kernel runs without border checks. Clamped so that first <= *from <= *to <= end
 // (a range may lie wholly before or after the interior).

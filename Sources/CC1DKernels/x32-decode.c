@@ -1,6 +1,7 @@
 // Tensor decoding at load: unshuffle and dtype conversion, with F16C for half precision where the CPU
 // has it (x86-64), and a portable path elsewhere.
 #include "c1d_decode.h"
+#include "internal.h"
 
 #include <string.h>
 
@@ -84,11 +85,6 @@ __attribute__((target("avx,f16c"))) static long decode_f16_f16c(const uint8_t *r
   return i;
 }
 
-static int has_f16c(void) {
-  static int cached = -1;
-  if (cached < 0) cached = __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx");
-  return cached;
-}
 #endif
 
 void c1d_decode_chunk(int dtype, const uint8_t *raw, long count, float *out) {
@@ -100,7 +96,7 @@ void c1d_decode_chunk(int dtype, const uint8_t *raw, long count, float *out) {
     return;
   case 1:
 #ifdef C1D_DECODE_X86
-    if (has_f16c()) i = decode_f16_f16c(raw, count, out);
+    if (c1d_x86_has_f16c()) i = decode_f16_f16c(raw, count, out);
 #endif
     for (; i < count; i++) out[i] = half_to_float((uint16_t)(raw[2 * i] | raw[2 * i + 1] << 8));
     return;

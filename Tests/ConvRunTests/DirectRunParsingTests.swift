@@ -31,4 +31,9 @@ struct DirectRunParsingTests {
     #expect(ConvRun.plainRun(arguments) == nil)
     #expect(ConvRun.parseRunDirectly(arguments) == nil)
   }
+
+  @Test("the plain run's list of subcommand names is the root's")
+  func subcommandNames() {
+    #expect(Set(ConvRun.subcommandNames) == Set(ConvRun.configuration.subcommands.map { $0._commandName }))
+  }
 }
