@@ -276,6 +276,38 @@ extension Model {
     }
   }
 
+  /// Whether a tensor's decode inflates its raw bytes before converting them (`inflateAndDecode`), so that
+  /// two such tensors can be inflated together (`inflatePair`).
+  static func inflatesRawBytes(_ entry: TensorEntry) -> Bool {
+    entry.codec == .shuffleDeflate || (entry.codec == .deflate && entry.dtype != .f32)
+  }
+
+  /// The raw (still shuffled) bytes of two tensors that `inflatesRawBytes`, inflated together on this
+  /// thread; nil for a stream that does not inflate to its raw size (its own decode then says why).
+  static func inflatePair(
+    _ first: TensorEntry, stored firstStored: UnsafeRawBufferPointer, _ second: TensorEntry,
+    stored secondStored: UnsafeRawBufferPointer
+  ) -> ([UInt8]?, [UInt8]?) {
+    var firstDone = false
+    var secondDone = false
+    var secondRawBytes: [UInt8] = []
+    // Uninitialised bytes are never exposed: an array whose stream did not fill it is discarded.
+    let firstRaw = [UInt8](unsafeUninitializedCapacity: first.rawSize) { firstOut, firstCount in
+      secondRawBytes = [UInt8](unsafeUninitializedCapacity: second.rawSize) { secondOut, secondCount in
+        (firstDone, secondDone) = Zlib.inflatePair(
+          firstStored, into: UnsafeMutableRawBufferPointer(firstOut), secondStored, into: UnsafeMutableRawBufferPointer(secondOut))
+        secondCount = second.rawSize
+      }
+      firstCount = first.rawSize
+    }
+    return (firstDone ? firstRaw : nil, secondDone ? secondRawBytes : nil)
+  }
+
+  /// A tensor's values from the raw bytes `inflatePair` gave, checked against its checksum.
+  static func decodeInflated(_ entry: TensorEntry, raw: [UInt8]) throws -> [Float] {
+    try raw.withUnsafeBytes { try checkedDecode(entry, raw: $0, shuffled: entry.codec == .shuffleDeflate) }
+  }
+
   /// `checkedDecode` into `out`, which holds one value per raw element.
   static func checkedDecode(
     _ entry: TensorEntry, raw: UnsafeRawBufferPointer, shuffled: Bool, into out: UnsafeMutableBufferPointer<Float>

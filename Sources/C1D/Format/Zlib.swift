@@ -1,3 +1,4 @@
+import CC1DKernels
 import CLibDeflate
 import CZlib
 
@@ -142,9 +143,12 @@ enum Zlib {
     return inflated ? out : nil
   }
 
-  /// libdeflate's whole-buffer inflate of one zlib stream into `out`, which it must fill exactly, using all
-  /// of `bytes`; false otherwise (`out` then holds anything, and `decompress` tells why).
+  /// Whole-buffer inflate of one zlib stream into `out`, which it must fill exactly, using all of `bytes`;
+  /// false otherwise (`out` then holds anything, and `decompress` tells why). Streams of literals (a float's
+  /// byte planes as the reference writers deflate them) go through `c1d_inflate_literals`, two literals a
+  /// table lookup; the rest, and any it declines, through libdeflate.
   static func inflate(_ bytes: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) -> Bool {
+    if inflateLiterals(bytes, into: out) { return true }
     guard let decompressor = libdeflate_alloc_decompressor() else { return false }
     defer { libdeflate_free_decompressor(decompressor) }
     var consumed = 0
@@ -152,6 +156,48 @@ enum Zlib {
     let status = libdeflate_zlib_decompress_ex(
       decompressor, bytes.baseAddress, bytes.count, out.baseAddress, out.count, &consumed, &produced)
     return status == LIBDEFLATE_SUCCESS && produced == out.count && consumed == bytes.count
+  }
+
+  /// `c1d_inflate_literals`, then the stream's Adler-32 (as libdeflate would check it).
+  private static func inflateLiterals(_ bytes: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) -> Bool {
+    guard let input = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count >= 7,
+      let output = out.baseAddress?.assumingMemoryBound(to: UInt8.self)
+    else { return false }
+    let scratch = UnsafeMutableRawPointer.allocate(byteCount: c1d_inflate_scratch_size(), alignment: 64)
+    defer { scratch.deallocate() }
+    guard c1d_inflate_literals(input, bytes.count, output, out.count, OpaquePointer(scratch)) == 1 else { return false }
+    return adlerMatches(bytes, out)
+  }
+
+  /// Two zlib streams inflated at once, each into an output it must fill exactly, their literals decoded
+  /// interleaved on this thread (`c1d_inflate_literals_pair`); a stream that is not of literals, or is
+  /// wrong, is then inflated alone as `inflate` does. Returns whether each was inflated.
+  static func inflatePair(
+    _ first: UnsafeRawBufferPointer, into firstOut: UnsafeMutableRawBufferPointer,
+    _ second: UnsafeRawBufferPointer, into secondOut: UnsafeMutableRawBufferPointer
+  ) -> (Bool, Bool) {
+    guard let firstInput = first.baseAddress, let secondInput = second.baseAddress,
+      let firstOutput = firstOut.baseAddress, let secondOutput = secondOut.baseAddress
+    else { return (inflate(first, into: firstOut), inflate(second, into: secondOut)) }
+    let size = c1d_inflate_scratch_size()
+    let scratch = UnsafeMutableRawPointer.allocate(byteCount: 2 * size, alignment: 64)
+    defer { scratch.deallocate() }
+    let inputs: [UnsafePointer<UInt8>?] = [firstInput, secondInput].map { $0.assumingMemoryBound(to: UInt8.self) }
+    let outputs: [UnsafeMutablePointer<UInt8>?] = [firstOutput, secondOutput].map { $0.assumingMemoryBound(to: UInt8.self) }
+    let tables: [OpaquePointer?] = [OpaquePointer(scratch), OpaquePointer(scratch + size)]
+    var done: [Int32] = [0, 0]
+    c1d_inflate_literals_pair(inputs, [first.count, second.count], outputs, [firstOut.count, secondOut.count], tables, &done)
+    let firstDone = done[0] == 1 && adlerMatches(first, firstOut) || inflate(first, into: firstOut)
+    let secondDone = done[1] == 1 && adlerMatches(second, secondOut) || inflate(second, into: secondOut)
+    return (firstDone, secondDone)
+  }
+
+  /// Whether the inflated bytes have the Adler-32 that ends the zlib stream.
+  private static func adlerMatches(_ stream: UnsafeRawBufferPointer, _ out: UnsafeMutableRawBufferPointer) -> Bool {
+    guard stream.count >= 4 else { return false }
+    let trailer = stream.suffix(4)
+    let stored = trailer.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+    return libdeflate_adler32(1, out.baseAddress, out.count) == stored
   }
 
   private static func classifyingDecompress(_ bytes: UnsafeRawBufferPointer, expectedSize: Int) -> Result<[UInt8], InflateFailure> {

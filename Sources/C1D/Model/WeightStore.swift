@@ -43,7 +43,18 @@ final class WeightStore: Sendable {
     var decoded = Set<String>()
     /// Under per-run kernels, whether the tensors no kernel reads have been checked (after the first run).
     var unreadChecked = false
+    /// A tensor inflated together with the one a kernel asked for (`decodePaired`), by name: at most one,
+    /// its raw bytes waiting for the kernel that reads it next.
+    var inflated: [String: [UInt8]] = [:]
+    /// Tensors being inflated as partners, so that no second pairing takes them too.
+    var claimed = Set<String>()
   }
+
+  /// Tensors that `Model.inflatesRawBytes`, of at least `pairingMinimumBytes` raw bytes, in table order:
+  /// the candidates for inflating two at once.
+  private let pairable: [StoredTensor]
+  /// Below this, the pair's second table build costs more than the interleaving saves.
+  static let pairingMinimumBytes = 64 * 1024
 
   init(given: [String: Tensor]) {
     shapes = given.mapValues(\.shape)
@@ -51,6 +62,7 @@ final class WeightStore: Sendable {
     stored = [:]
     origin = nil
     checkedAtLoad = true
+    pairable = []
     state = Locked(State(all: given))
   }
 
@@ -65,6 +77,8 @@ final class WeightStore: Sendable {
     given = [:]
     self.origin = origin
     self.checkedAtLoad = checkedAtLoad
+    pairable = tensors.filter { Model.inflatesRawBytes($0.entry) && $0.entry.rawSize >= Self.pairingMinimumBytes }
+      .sorted { $0.index < $1.index }
     state = Locked(State(mapping: mapping))
   }
 
@@ -75,13 +89,60 @@ final class WeightStore: Sendable {
     if let tensor = state.withLock({ $0.all?[name] }) { return tensor.values }
     let tensor = stored[name]!
     do {
-      let values = try decode(tensor)
+      let values = try decodeInflatedOrPaired(tensor)
       state.withLock { _ = $0.decoded.insert(name) }
       return values
     } catch {
       state.withLock { $0.failures[tensor.index] = C1DError.wrap(error) }
       return [Float](repeating: 0, count: tensor.entry.rawSize / tensor.entry.dtype.size)
     }
+  }
+
+  /// The tensor's values from the raw bytes a pairing left for it, else decoded together with a partner
+  /// (the next pairable tensor in table order that no kernel has read), else decoded alone.
+  private func decodeInflatedOrPaired(_ tensor: StoredTensor) throws -> [Float] {
+    let name = tensor.entry.name
+    if let raw = state.withLock({ $0.inflated.removeValue(forKey: name) }) {
+      return try Model.decodeInflated(tensor.entry, raw: raw)
+    }
+    guard let partner = claimPartner(for: tensor) else { return try decode(tensor) }
+    defer { state.withLock { _ = $0.claimed.remove(partner.entry.name) } }
+    let (raw, partnerRaw) = try withStoredBytes(tensor, decoding: true) { bytes in
+      try withStoredBytes(partner, decoding: true) { partnerBytes in
+        Model.inflatePair(tensor.entry, stored: bytes, partner.entry, stored: partnerBytes)
+      }
+    }
+    if let partnerRaw {
+      state.withLock { state in
+        if !state.decoded.contains(partner.entry.name) { state.inflated[partner.entry.name] = partnerRaw }
+      }
+    }
+    guard let raw else { return try decode(tensor) }
+    return try Model.decodeInflated(tensor.entry, raw: raw)
+  }
+
+  /// The partner for inflating `tensor` two at once: where the stored bytes are read as the tensor's own
+  /// decode reads them (the load's mapping, or a file no load checked), and nothing waits inflated yet.
+  private func claimPartner(for tensor: StoredTensor) -> StoredTensor? {
+    guard pairable.count > 1, Model.inflatesRawBytes(tensor.entry),
+      tensor.entry.rawSize >= Self.pairingMinimumBytes
+    else { return nil }
+    return state.withLock { state -> StoredTensor? in
+      guard state.inflated.isEmpty, state.mapping != nil || pairsFromOrigin else { return nil }
+      let after = pairable.first { candidate in
+        candidate.index > tensor.index && !state.decoded.contains(candidate.entry.name)
+          && !state.claimed.contains(candidate.entry.name)
+      }
+      guard let partner = after else { return nil }
+      state.claimed.insert(partner.entry.name)
+      return partner
+    }
+  }
+
+  /// Whether reads after the load give bytes whose decode failure is the tensor's own (no load checked them).
+  private var pairsFromOrigin: Bool {
+    if case .file = origin { return !checkedAtLoad }
+    return false
   }
 
   /// The first tensor, in table order, that `values` could not decode.
@@ -93,9 +154,12 @@ final class WeightStore: Sendable {
   func endLoading() throws {
     let decoded = state.withLock { $0.decoded }
     for tensor in stored.values.sorted(by: { $0.index < $1.index }) where !decoded.contains(tensor.entry.name) {
-      do { _ = try decode(tensor) } catch { state.withLock { $0.failures[tensor.index] = C1DError.wrap(error) } }
+      do { _ = try decodeInflatedOrAlone(tensor) } catch { state.withLock { $0.failures[tensor.index] = C1DError.wrap(error) } }
     }
-    state.withLock { $0.decoded = [] }
+    state.withLock { state in
+      state.decoded = []
+      state.inflated = [:]
+    }
     if let failure = firstFailure() { throw failure }
   }
 
@@ -108,8 +172,9 @@ final class WeightStore: Sendable {
       return stored.values.filter { !state.decoded.contains($0.entry.name) }.sorted { $0.index < $1.index }
     }
     for tensor in unread {
-      do { _ = try decode(tensor) } catch { state.withLock { $0.failures[tensor.index] = C1DError.wrap(error) } }
+      do { _ = try decodeInflatedOrAlone(tensor) } catch { state.withLock { $0.failures[tensor.index] = C1DError.wrap(error) } }
     }
+    state.withLock { $0.inflated = [:] }
     if let failure = firstFailure() { throw failure }
   }
 
@@ -149,6 +214,14 @@ final class WeightStore: Sendable {
   /// The tensor's bytes as stored in the file.
   func storedBytes(_ tensor: StoredTensor) throws -> [UInt8] {
     try withStoredBytes(tensor) { Array($0) }
+  }
+
+  /// For the checks of tensors no kernel read: one a pairing inflated is decoded from those bytes.
+  private func decodeInflatedOrAlone(_ tensor: StoredTensor) throws -> [Float] {
+    if let raw = state.withLock({ $0.inflated.removeValue(forKey: tensor.entry.name) }) {
+      return try Model.decodeInflated(tensor.entry, raw: raw)
+    }
+    return try decode(tensor)
   }
 
   private func decode(_ tensor: StoredTensor) throws -> [Float] {

@@ -13,4 +13,23 @@ void c1d_unshuffle_chunk(const uint8_t *planes, long plane_length, int size, lon
 /// Converts `count` little-endian elements of `dtype` (0: f32, 1: f16, 2: bf16) at `raw` to float32.
 void c1d_decode_chunk(int dtype, const uint8_t *raw, long count, float *out);
 
+/// Scratch for `c1d_inflate_literals` (its decode tables), of `c1d_inflate_scratch_size()` bytes.
+struct c1d_inflate_scratch;
+long c1d_inflate_scratch_size(void);
+
+/// Inflates the zlib stream `in` into exactly `out_length` bytes at `out` when its blocks are stored or hold
+/// literals only (as writers make a float's byte planes), two literals per table lookup. Returns 1 when the
+/// stream decoded to exactly `out_length` bytes and its deflate data ends four bytes before `in`'s end (the
+/// Adler-32 there is left to the caller to check); 0 when it declines: a match, a code zlib would refuse, a
+/// stream that ends early or late. `out` then holds anything, and the caller inflates the stream with a
+/// general decoder, which names what is wrong.
+int c1d_inflate_literals(const uint8_t *in, long in_length, uint8_t *out, long out_length,
+                         struct c1d_inflate_scratch *scratch);
+
+/// `c1d_inflate_literals` of two independent streams at once, their table lookups interleaved (each waits
+/// for the one before it in its own stream, so two streams keep twice as many in flight on one core).
+/// `done[i]` is what `c1d_inflate_literals` would return for stream i; each needs its own scratch.
+void c1d_inflate_literals_pair(const uint8_t *const in[2], const long in_length[2], uint8_t *const out[2],
+                               const long out_length[2], struct c1d_inflate_scratch *const scratch[2], int done[2]);
+
 #endif

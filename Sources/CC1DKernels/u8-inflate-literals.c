@@ -1,0 +1,442 @@
+// Inflate for the streams the reference writers make of float byte planes: Huffman blocks of literals only
+// (and stored blocks). One table lookup decodes up to two literals, where libdeflate decodes one, which
+// makes an f16 exponent plane inflate about twice as fast. Anything else (a match, a code zlib would
+// refuse, a stream that ends early or late) is declined, and the caller inflates the stream with libdeflate,
+// which names what is wrong: this path never decides that a stream is bad, only that it is not its kind.
+#include "c1d_decode.h"
+
+#include <string.h>
+
+enum { TABLE_BITS = 11, TABLE_SIZE = 1 << TABLE_BITS, MAX_CODE_BITS = 15 };
+enum { LITLEN_SYMBOLS = 288, DISTANCE_SYMBOLS = 32, PRECODE_SYMBOLS = 19, END_OF_BLOCK = 256 };
+
+// A pair entry: bits 0-5 the bits it consumes (so that the entry itself is the shift count: x86 takes the
+// low 6 bits of a 64-bit shift's count), 6-7 how many literals it writes (0: special), 8-23 the literals,
+// first in the low byte. A special's bits 8-9 say which.
+enum { COUNT_SHIFT = 6, LITERALS_SHIFT = 8, COUNT_MASK = 3u << COUNT_SHIFT, CONSUMED_MASK = 63 };
+enum { SPECIAL_END_OF_BLOCK = 1, SPECIAL_LONG_CODE = 2, SPECIAL_MATCH = 3 };
+
+// A single entry: the symbol, and its length in bits 16-19 (0: the prefix of a code longer than TABLE_BITS).
+#define SINGLE(symbol, length) ((uint32_t)(symbol) | (uint32_t)(length) << 16)
+
+typedef struct {
+  const uint8_t *next, *end;
+  uint64_t buffer;  // bits past `valid` are zero or the stream's own next bits
+  unsigned valid;
+  unsigned padding;  // zero bytes supplied past the end of the deflate data
+} bit_reader;
+
+typedef struct {
+  uint16_t count[MAX_CODE_BITS + 1];
+  uint16_t symbols[LITLEN_SYMBOLS];  // in code order
+} canonical_code;
+
+struct c1d_inflate_scratch {
+  uint32_t single[TABLE_SIZE];
+  uint32_t pair[TABLE_SIZE];
+  canonical_code code;
+};
+
+long c1d_inflate_scratch_size(void) { return (long)sizeof(struct c1d_inflate_scratch); }
+
+static inline uint64_t load_le64(const uint8_t *p) {
+  uint64_t v;
+  memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  v = __builtin_bswap64(v);
+#endif
+  return v;
+}
+
+// Tops the buffer up to at least 56 bits; past the end of the data, with zero bytes it counts.
+static inline void refill(bit_reader *r) {
+  if (r->end - r->next >= 8) {
+    r->buffer |= load_le64(r->next) << r->valid;
+    r->next += (63 - r->valid) >> 3;
+    r->valid |= 56;
+    return;
+  }
+  while (r->valid <= 56) {
+    uint64_t byte = 0;
+    if (r->next < r->end) byte = *r->next++; else r->padding++;
+    r->buffer |= byte << r->valid;
+    r->valid += 8;
+  }
+}
+
+static inline unsigned take(bit_reader *r, unsigned n) {
+  unsigned v = (unsigned)(r->buffer & ((1ull << n) - 1));
+  r->buffer >>= n;
+  r->valid -= n;
+  return v;
+}
+
+// The byte the reader is at, once at a byte boundary (padding counts as bytes read).
+static inline const uint8_t *byte_position(const bit_reader *r) { return r->next + r->padding - r->valid / 8; }
+
+// Counts the lengths and orders the symbols by code. Returns the Kraft surplus: 0 for a complete code,
+// positive for an incomplete one, -1 for an over-subscribed one.
+static int canonicalize(const uint8_t *lengths, int n, canonical_code *code) {
+  uint16_t offsets[MAX_CODE_BITS + 2];
+  memset(code->count, 0, sizeof code->count);
+  for (int s = 0; s < n; s++) code->count[lengths[s]]++;
+  code->count[0] = 0;
+  int left = 1;
+  for (int length = 1; length <= MAX_CODE_BITS; length++) {
+    left = (left << 1) - code->count[length];
+    if (left < 0) return -1;
+  }
+  offsets[1] = 0;
+  for (int length = 1; length <= MAX_CODE_BITS; length++) offsets[length + 1] = offsets[length] + code->count[length];
+  for (int s = 0; s < n; s++)
+    if (lengths[s]) code->symbols[offsets[lengths[s]]++] = (uint16_t)s;
+  return left;
+}
+
+// One symbol, walking the canonical code a bit at a time (as zlib's puff does); -1 if none matches.
+static int decode_slowly(bit_reader *r, const canonical_code *code) {
+  int value = 0, first = 0, index = 0;
+  for (int length = 1; length <= MAX_CODE_BITS; length++) {
+    value |= (int)take(r, 1);
+    int count = code->count[length];
+    if (value - first < count) return code->symbols[index + value - first];
+    index += count;
+    first = (first + count) << 1;
+    value <<= 1;
+  }
+  return -1;
+}
+
+static inline unsigned reverse_bits(unsigned code, unsigned length) {
+  unsigned reversed = 0;
+  for (unsigned i = 0; i < length; i++, code >>= 1) reversed = reversed << 1 | (code & 1);
+  return reversed;
+}
+
+// Deflate sends a code's most significant bit first, so a table indexed by the next bits of the stream
+// holds each code bit-reversed, repeated over the bits that follow it.
+static void build_single_table(const canonical_code *code, uint32_t *single) {
+  unsigned value = 0, index = 0;
+  for (unsigned length = 1; length <= MAX_CODE_BITS; length++) {
+    for (unsigned k = 0; k < code->count[length]; k++, value++) {
+      unsigned symbol = code->symbols[index++];
+      unsigned reversed = reverse_bits(value, length);
+      if (length > TABLE_BITS) {
+        single[reversed & (TABLE_SIZE - 1)] = SINGLE(symbol, 0);
+      } else {
+        for (unsigned i = reversed; i < TABLE_SIZE; i += 1u << length) single[i] = SINGLE(symbol, length);
+      }
+    }
+    value <<= 1;
+  }
+}
+
+// The pair table from the single one, one first code at a time: its entries are the indices whose low bits
+// are that code, and the bits above them index the single table for the second symbol.
+static void build_pair_table(struct c1d_inflate_scratch *t) {
+  const canonical_code *code = &t->code;
+  unsigned value = 0, index = 0;
+  for (unsigned length = 1; length <= TABLE_BITS; length++) {
+    unsigned room = TABLE_BITS - length;
+    for (unsigned k = 0; k < code->count[length]; k++, value++) {
+      unsigned symbol = code->symbols[index++];
+      unsigned reversed = reverse_bits(value, length);
+      uint32_t *pair = t->pair + reversed;
+      if (symbol >= END_OF_BLOCK) {
+        uint32_t special = symbol == END_OF_BLOCK ? SPECIAL_END_OF_BLOCK << LITERALS_SHIFT | length
+                                                   : SPECIAL_MATCH << LITERALS_SHIFT;
+        for (unsigned j = 0; j < 1u << room; j++) pair[j << length] = special;
+        continue;
+      }
+      const uint32_t one = symbol << LITERALS_SHIFT | 1u << COUNT_SHIFT | length;
+      for (unsigned j = 0; j < 1u << room; j++) {
+        uint32_t second = t->single[j];
+        unsigned second_length = second >> 16, second_symbol = second & 0xFFFF;
+        if (second_length == 0 || second_length > room || second_symbol >= END_OF_BLOCK) {
+          pair[j << length] = one;
+          continue;
+        }
+        pair[j << length] = (symbol | second_symbol << 8) << LITERALS_SHIFT | 2u << COUNT_SHIFT | (length + second_length);
+      }
+    }
+    value <<= 1;
+  }
+  // Indices that begin a code longer than the table: the single table marks them with length 0.
+  for (unsigned i = 0; i < TABLE_SIZE; i++)
+    if ((t->single[i] >> 16) == 0) t->pair[i] = SPECIAL_LONG_CODE << LITERALS_SHIFT;
+}
+
+static const uint8_t precode_order[PRECODE_SYMBOLS] = {16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15};
+
+// A distance code zlib accepts: complete, empty, or one code of one bit.
+static int acceptable_distances(const uint8_t *lengths, int n) {
+  canonical_code code;
+  int left = canonicalize(lengths, n, &code);
+  if (left == 0) return 1;
+  int used = 0, longest = 0;
+  for (int s = 0; s < n; s++)
+    if (lengths[s]) {
+      used++;
+      if (lengths[s] > longest) longest = lengths[s];
+    }
+  return left > 0 && (used == 0 || (used == 1 && longest == 1));
+}
+
+// A dynamic block's code lengths (RFC 1951 §3.2.7); returns the number of literal/length codes, 0 to decline.
+static int read_code_lengths(bit_reader *r, uint8_t *lengths) {
+  refill(r);
+  int literal_count = (int)take(r, 5) + 257, distance_count = (int)take(r, 5) + 1, precode_count = (int)take(r, 4) + 4;
+  if (literal_count > 286 || distance_count > 30) return 0;
+  uint8_t precode_lengths[PRECODE_SYMBOLS] = {0};
+  for (int i = 0; i < precode_count; i++) {
+    refill(r);
+    precode_lengths[precode_order[i]] = (uint8_t)take(r, 3);
+  }
+  canonical_code precode;
+  if (canonicalize(precode_lengths, PRECODE_SYMBOLS, &precode) != 0) return 0;
+  int total = literal_count + distance_count;
+  for (int i = 0; i < total;) {
+    refill(r);
+    if (r->padding > 8) return 0;
+    int symbol = decode_slowly(r, &precode);
+    if (symbol < 0) return 0;
+    if (symbol < 16) {
+      lengths[i++] = (uint8_t)symbol;
+      continue;
+    }
+    int repeat;
+    uint8_t value = 0;
+    if (symbol == 16) {
+      if (i == 0) return 0;
+      value = lengths[i - 1];
+      repeat = 3 + (int)take(r, 2);
+    } else if (symbol == 17) {
+      repeat = 3 + (int)take(r, 3);
+    } else {
+      repeat = 11 + (int)take(r, 7);
+    }
+    if (i + repeat > total) return 0;
+    memset(lengths + i, value, (size_t)repeat);
+    i += repeat;
+  }
+  if (!acceptable_distances(lengths + literal_count, distance_count)) return 0;
+  return literal_count;
+}
+
+static int prepare_tables(const uint8_t *lengths, int n, struct c1d_inflate_scratch *t) {
+  if (lengths[END_OF_BLOCK] == 0 || canonicalize(lengths, n, &t->code) != 0) return 0;
+  build_single_table(&t->code, t->single);
+  build_pair_table(t);
+  return 1;
+}
+
+static int copy_stored(bit_reader *r, uint8_t **cursor, uint8_t *out_end) {
+  take(r, r->valid & 7);
+  const uint8_t *at = byte_position(r);
+  if (at > r->end || r->end - at < 4) return 0;
+  unsigned length = at[0] | at[1] << 8, complement = at[2] | at[3] << 8;
+  if ((length ^ 0xFFFF) != complement) return 0;
+  at += 4;
+  if ((size_t)(r->end - at) < length || (size_t)(out_end - *cursor) < length) return 0;
+  memcpy(*cursor, at, length);
+  *cursor += length;
+  r->next = at + length;
+  r->padding = 0;
+  r->buffer = 0;
+  r->valid = 0;
+  return 1;
+}
+
+static int set_fixed_lengths(uint8_t *lengths) {
+  memset(lengths, 8, 144);
+  memset(lengths + 144, 9, 112);
+  memset(lengths + 256, 7, 24);
+  memset(lengths + 280, 8, 8);
+  return LITLEN_SYMBOLS;
+}
+
+enum { IN_BLOCK, DONE, DECLINED };
+
+typedef struct {
+  bit_reader r;
+  uint8_t *out, *out_end;
+  struct c1d_inflate_scratch *tables;
+  int final;  // the block being decoded is the last
+  int status;
+} literal_stream;
+
+static void finish(literal_stream *s) {
+  take(&s->r, s->r.valid & 7);
+  s->status = s->out == s->out_end && byte_position(&s->r) == s->r.end ? DONE : DECLINED;
+}
+
+// Reads block headers, copying stored blocks, until a Huffman block begins or the stream ends.
+static void enter_block(literal_stream *s) {
+  uint8_t lengths[LITLEN_SYMBOLS + DISTANCE_SYMBOLS];
+  for (;;) {
+    if (s->final) return finish(s);
+    refill(&s->r);
+    s->status = DECLINED;
+    if (s->r.padding > 8) return;
+    s->final = (int)take(&s->r, 1);
+    unsigned type = take(&s->r, 2);
+    if (type == 0) {
+      if (!copy_stored(&s->r, &s->out, s->out_end)) return;
+      continue;
+    }
+    int literal_count = type == 1 ? set_fixed_lengths(lengths) : type == 2 ? read_code_lengths(&s->r, lengths) : 0;
+    if (literal_count == 0 || !prepare_tables(lengths, literal_count, s->tables)) return;
+    s->status = IN_BLOCK;
+    return;
+  }
+}
+
+static inline int has_room(const literal_stream *s) { return s->out_end - s->out >= 16 && s->r.end - s->r.next >= 8; }
+
+// Whether the fast loop cannot take the stream's next entry: near an end of its buffers, or a special.
+static inline int needs_step(const literal_stream *s) {
+  return !has_room(s) || s->r.valid < TABLE_BITS || !(s->tables->pair[s->r.buffer & (TABLE_SIZE - 1)] & COUNT_MASK);
+}
+
+// One symbol the careful way, bounds checked: near either end of the buffers, or at a special entry.
+static void step(literal_stream *s) {
+  const struct c1d_inflate_scratch *t = s->tables;
+  bit_reader *r = &s->r;
+  refill(r);
+  if (r->padding > 8) {
+    s->status = DECLINED;
+    return;
+  }
+  uint32_t e = t->pair[r->buffer & (TABLE_SIZE - 1)];
+  if (e & COUNT_MASK) {
+    if (s->out >= s->out_end) {
+      s->status = DECLINED;
+      return;
+    }
+    uint32_t single = t->single[r->buffer & (TABLE_SIZE - 1)];
+    *s->out++ = (uint8_t)single;
+    take(r, single >> 16);
+    return;
+  }
+  int symbol;
+  switch ((e >> LITERALS_SHIFT) & 3) {
+  case SPECIAL_END_OF_BLOCK:
+    take(r, e & CONSUMED_MASK);
+    return enter_block(s);
+  case SPECIAL_LONG_CODE:
+    symbol = decode_slowly(r, &t->code);
+    if (symbol == END_OF_BLOCK) return enter_block(s);
+    if (symbol < 0 || symbol > END_OF_BLOCK || s->out >= s->out_end) break;
+    *s->out++ = (uint8_t)symbol;
+    return;
+  default:
+    break;  // a match
+  }
+  s->status = DECLINED;
+}
+
+// The fast loop's state of one stream, in locals: through the stream's fields, every store to `out` would
+// reload them.
+#define LOAD_STREAM(x, s) \
+  uint64_t x##buffer = (s)->r.buffer; \
+  unsigned x##valid = (s)->r.valid; \
+  const uint8_t *x##next = (s)->r.next; \
+  uint8_t *x##out = (s)->out; \
+  const uint32_t *x##pair = (s)->tables->pair
+#define SAVE_STREAM(x, s) \
+  ((s)->r.buffer = x##buffer, (s)->r.valid = x##valid, (s)->r.next = x##next, (s)->out = x##out)
+// At least 56 bits: four lookups of at most TABLE_BITS bits each.
+#define REFILL(x) \
+  (x##buffer |= load_le64(x##next) << x##valid, x##next += (63 - x##valid) >> 3, x##valid |= 56)
+// Writes the entry's literals (four bytes, of which one or two count) and consumes its bits.
+#define EMIT(x, e) \
+  do { \
+    uint32_t literals_ = (e) >> LITERALS_SHIFT; \
+    memcpy(x##out, &literals_, 4); \
+    x##out += ((e) >> COUNT_SHIFT) & 3; \
+    x##buffer >>= (e) & CONSUMED_MASK; \
+    x##valid -= (e) & CONSUMED_MASK; \
+  } while (0)
+
+static void run_one(literal_stream *s) {
+  while (s->status == IN_BLOCK) {
+    {
+      LOAD_STREAM(a, s);
+      const uint8_t *end = s->r.end;
+      uint8_t *out_end = s->out_end;
+      while (out_end - aout >= 16 && end - anext >= 8) {
+        REFILL(a);
+        for (int k = 0; k < 4; k++) {
+          uint32_t e = apair[abuffer & (TABLE_SIZE - 1)];
+          if (!(e & COUNT_MASK)) goto special;
+          EMIT(a, e);
+        }
+      }
+    special:
+      SAVE_STREAM(a, s);
+    }
+    step(s);
+  }
+}
+
+// Two independent streams in one loop: each lookup waits for the one before it in its own stream, so
+// interleaving two streams' lookups keeps twice as many in flight on one core.
+static void run_two(literal_stream *s, literal_stream *t) {
+  while (s->status == IN_BLOCK && t->status == IN_BLOCK) {
+    {
+      LOAD_STREAM(a, s);
+      LOAD_STREAM(b, t);
+      const uint8_t *aend = s->r.end, *bend = t->r.end;
+      uint8_t *aout_end = s->out_end, *bout_end = t->out_end;
+      while (aout_end - aout >= 16 && aend - anext >= 8 && bout_end - bout >= 16 && bend - bnext >= 8) {
+        REFILL(a);
+        REFILL(b);
+        for (int k = 0; k < 4; k++) {
+          uint32_t ea = apair[abuffer & (TABLE_SIZE - 1)], eb = bpair[bbuffer & (TABLE_SIZE - 1)];
+          if (!(ea & COUNT_MASK) || !(eb & COUNT_MASK)) goto special;
+          EMIT(a, ea);
+          EMIT(b, eb);
+        }
+      }
+    special:
+      SAVE_STREAM(a, s);
+      SAVE_STREAM(b, t);
+    }
+    // At least one is at a special entry or near an end: one careful step for each that is.
+    if (needs_step(s)) step(s);
+    if (t->status == IN_BLOCK && needs_step(t)) step(t);
+  }
+  run_one(s);
+  run_one(t);
+}
+
+static void begin(literal_stream *s, const uint8_t *in, long in_length, uint8_t *out, long out_length,
+                  struct c1d_inflate_scratch *tables) {
+  memset(s, 0, sizeof *s);
+  s->status = DECLINED;
+  if (in_length < 7 || out_length < 0) return;
+  unsigned cmf = in[0], flg = in[1];
+  if ((cmf & 15) != 8 || (cmf >> 4) > 7 || (flg & 0x20) || (cmf * 256 + flg) % 31) return;
+  s->r.next = in + 2;
+  s->r.end = in + in_length - 4;  // the last four bytes are the Adler-32
+  s->out = out;
+  s->out_end = out + out_length;
+  s->tables = tables;
+  enter_block(s);
+}
+
+int c1d_inflate_literals(const uint8_t *in, long in_length, uint8_t *out, long out_length,
+                         struct c1d_inflate_scratch *scratch) {
+  literal_stream s;
+  begin(&s, in, in_length, out, out_length, scratch);
+  run_one(&s);
+  return s.status == DONE;
+}
+
+void c1d_inflate_literals_pair(const uint8_t *const in[2], const long in_length[2], uint8_t *const out[2],
+                               const long out_length[2], struct c1d_inflate_scratch *const scratch[2], int done[2]) {
+  literal_stream s[2];
+  for (int i = 0; i < 2; i++) begin(&s[i], in[i], in_length[i], out[i], out_length[i], scratch[i]);
+  run_two(&s[0], &s[1]);
+  for (int i = 0; i < 2; i++) done[i] = s[i].status == DONE;
+}
