@@ -141,8 +141,11 @@ final class WeightStore: Sendable {
 
   /// Whether reads after the load give bytes whose decode failure is the tensor's own (no load checked them).
   private var pairsFromOrigin: Bool {
-    if case .file = origin { return !checkedAtLoad }
-    return false
+    switch origin {
+    case .bytes: true
+    case .file: !checkedAtLoad
+    case nil: false
+    }
   }
 
   /// The first tensor, in table order, that `values` could not decode.

@@ -1,0 +1,190 @@
+import CC1DKernels
+import CLibDeflate
+import Testing
+
+@testable import C1D
+
+/// `c1d_inflate_literals` and `c1d_inflate_literals_pair` against libdeflate, the reference: what they take
+/// they decode to libdeflate's bytes; what they decline still inflates (through libdeflate); and they never
+/// take a stream libdeflate refuses.
+@Suite("Literal-stream inflate")
+struct InflateLiteralsTests {
+  /// A zlib stream of `raw` from `blocks` (raw deflate, not final): closed by an empty final stored block
+  /// and the Adler-32, as the reference writers close theirs.
+  static func zlibStream(_ raw: [UInt8], blocks: [UInt8]) -> [UInt8] {
+    let adler = raw.withUnsafeBufferPointer { libdeflate_adler32(1, $0.baseAddress, $0.count) }
+    return [0x78, 0x9C] + blocks + [0x01, 0x00, 0x00, 0xFF, 0xFF] + withUnsafeBytes(of: adler.bigEndian, Array.init)
+  }
+
+  static func huffmanOnly(_ raw: [UInt8], level: Int = 6) -> [UInt8] {
+    zlibStream(raw, blocks: raw.withUnsafeBufferPointer { Zlib.rawDeflate($0, level: level, strategy: .huffmanOnly) })
+  }
+
+  static func matching(_ raw: [UInt8]) -> [UInt8] {
+    zlibStream(raw, blocks: raw.withUnsafeBufferPointer { Zlib.rawDeflate($0, level: 6, strategy: .matching) })
+  }
+
+  /// libdeflate's bytes, or nil where it refuses the stream or it does not fill exactly `size` bytes.
+  static func reference(_ stream: [UInt8], size: Int) -> [UInt8]? {
+    guard let decompressor = libdeflate_alloc_decompressor() else { return nil }
+    defer { libdeflate_free_decompressor(decompressor) }
+    var out = [UInt8](repeating: 0, count: size)
+    var consumed = 0
+    var produced = 0
+    let status = out.withUnsafeMutableBytes { out in
+      stream.withUnsafeBytes {
+        libdeflate_zlib_decompress_ex(decompressor, $0.baseAddress, $0.count, out.baseAddress, out.count, &consumed, &produced)
+      }
+    }
+    return status == LIBDEFLATE_SUCCESS && produced == size && consumed == stream.count ? out : nil
+  }
+
+  /// The literal inflate's bytes, or nil where it declines (the Adler-32 is the caller's to check).
+  static func literals(_ stream: [UInt8], size: Int) -> [UInt8]? {
+    let scratch = UnsafeMutableRawPointer.allocate(byteCount: c1d_inflate_scratch_size(), alignment: 64)
+    defer { scratch.deallocate() }
+    var out = [UInt8](repeating: 0, count: size)
+    let done = out.withUnsafeMutableBufferPointer { out in
+      stream.withUnsafeBufferPointer {
+        c1d_inflate_literals($0.baseAddress, $0.count, out.baseAddress, out.count, OpaquePointer(scratch))
+      }
+    }
+    return done == 1 ? out : nil
+  }
+
+  /// `c1d_inflate_literals_pair`'s bytes for each stream, nil where it declined that one.
+  static func pair(_ first: [UInt8], size firstSize: Int, _ second: [UInt8], size secondSize: Int) -> ([UInt8]?, [UInt8]?) {
+    let size = c1d_inflate_scratch_size()
+    let scratch = UnsafeMutableRawPointer.allocate(byteCount: 2 * size, alignment: 64)
+    defer { scratch.deallocate() }
+    var firstOut = [UInt8](repeating: 0, count: firstSize)
+    var secondOut = [UInt8](repeating: 0, count: secondSize)
+    var done: [Int32] = [0, 0]
+    first.withUnsafeBufferPointer { a in
+      second.withUnsafeBufferPointer { b in
+        firstOut.withUnsafeMutableBufferPointer { x in
+          secondOut.withUnsafeMutableBufferPointer { y in
+            c1d_inflate_literals_pair(
+              [a.baseAddress, b.baseAddress], [a.count, b.count], [x.baseAddress, y.baseAddress], [x.count, y.count],
+              [OpaquePointer(scratch), OpaquePointer(scratch + size)], &done)
+          }
+        }
+      }
+    }
+    return (done[0] == 1 ? firstOut : nil, done[1] == 1 ? secondOut : nil)
+  }
+
+  /// Bytes as a float16 weight tensor's high-byte plane holds them: a few exponents, random sign and top
+  /// mantissa bits (~5 bits of entropy a byte).
+  static func exponentPlane(count: Int, seed: UInt64) -> [UInt8] {
+    var rng = SeededGenerator(seed: seed)
+    return DType.f16.encode((0..<count).map { _ in Float.random(in: -0.1...0.1, using: &rng) })
+      .enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
+  }
+
+  /// Byte k about twice as frequent as byte k + 1: Huffman codes of every length up to deflate's 15 bits,
+  /// beyond the lookup table's, in a random order.
+  static func skewed(count: Int, seed: UInt64) -> [UInt8] {
+    var rng = SeededGenerator(seed: seed)
+    return (0..<count).map { _ in
+      let draw = UInt64.random(in: 1...(1 << 20), using: &rng)
+      return UInt8(min(255, 20 - (63 - draw.leadingZeroBitCount)) + Int(UInt64.random(in: 0...1, using: &rng)) * 30)
+    }
+  }
+
+  static let sizes = [1, 15, 16, 17, 255, 4096, 65_536, 200_003]
+
+  @Test("Huffman-only streams (exponent planes, long codes, every block size) inflate to libdeflate's bytes", arguments: sizes)
+  func literalStreams(size: Int) throws {
+    for raw in [Self.exponentPlane(count: size, seed: UInt64(size)), Self.skewed(count: size, seed: UInt64(size))] {
+      let stream = Self.huffmanOnly(raw)
+      #expect(Self.reference(stream, size: raw.count) == raw)
+      #expect(Self.literals(stream, size: raw.count) == raw)
+      #expect(try stream.withUnsafeBytes { try Zlib.decompress($0, expectedSize: raw.count).get() } == raw)
+    }
+  }
+
+  @Test("stored pieces and the writers' shuffle-deflate planes inflate to libdeflate's bytes", arguments: [0, 1, 6, 9])
+  func writerStreams(level: Int) throws {
+    var rng = SeededGenerator(seed: UInt64(level))
+    let weights = DType.f16.encode((0..<50_001).map { _ in Float.random(in: -0.3...0.3, using: &rng) })
+    let stream = Zlib.compressPlanes(Codec.shuffle(weights, elementSize: 2), planeCount: 2, level: level)
+    let raw = Codec.shuffle(weights, elementSize: 2)
+    #expect(Self.literals(stream, size: raw.count) == raw)
+  }
+
+  @Test("a fixed-Huffman block of literals inflates; matches are declined and still inflate through libdeflate")
+  func fixedAndMatches() throws {
+    var rng = SeededGenerator(seed: 3)
+    let short = (0..<40).map { _ in UInt8.random(in: 97...122, using: &rng) }
+    let fixed = Self.matching(short)
+    #expect(fixed[2] & 0b110 == 0b010, "zlib codes 40 random letters as one fixed-Huffman block")
+    #expect(Self.literals(fixed, size: short.count) == short)
+
+    let repeats = Array(repeatElement(Array("the same words again, ".utf8), count: 400).joined())
+    let matched = Self.matching(repeats)
+    #expect(Self.literals(matched, size: repeats.count) == nil)
+    #expect(try matched.withUnsafeBytes { try Zlib.decompress($0, expectedSize: repeats.count).get() } == repeats)
+  }
+
+  @Test("a damaged stream is declined or decodes as libdeflate decodes it, never otherwise", arguments: 0..<4)
+  func damagedStreams(seed: Int) {
+    var rng = SeededGenerator(seed: UInt64(seed) &+ 100)
+    let raw = seed % 2 == 0 ? Self.exponentPlane(count: 30_000, seed: UInt64(seed)) : Self.skewed(count: 30_000, seed: UInt64(seed))
+    let stream = Self.huffmanOnly(raw)
+    var taken = 0
+    for trial in 0..<400 {
+      var damaged = stream
+      switch trial % 4 {
+      case 0: damaged[Int.random(in: 2..<damaged.count, using: &rng)] ^= UInt8(1 << Int.random(in: 0..<8, using: &rng))
+      case 1: damaged.removeLast(Int.random(in: 1..<min(64, damaged.count - 2), using: &rng))
+      case 2: damaged.insert(UInt8.random(in: 0...255, using: &rng), at: Int.random(in: 2..<damaged.count, using: &rng))
+      default: damaged[2 + Int.random(in: 0..<40, using: &rng)] = UInt8.random(in: 0...255, using: &rng)  // block headers
+      }
+      for size in [raw.count, raw.count - 1, raw.count + 1] {
+        guard let decoded = Self.literals(damaged, size: size) else { continue }
+        taken += 1
+        // Taken: the deflate data must be what libdeflate decodes, up to the Adler-32 it also checks.
+        var unchecked = damaged
+        let adler = decoded.withUnsafeBufferPointer { libdeflate_adler32(1, $0.baseAddress, $0.count) }
+        unchecked.replaceSubrange(unchecked.count - 4..<unchecked.count, with: withUnsafeBytes(of: adler.bigEndian, Array.init))
+        #expect(Self.reference(unchecked, size: size) == decoded, "trial \(trial), size \(size)")
+      }
+    }
+    #expect(taken > 0, "some damage (in the Adler-32, or a literal's bits) still decodes")
+  }
+
+  @Test("two streams at once decode as each does alone, also when one is declined or shorter", arguments: [(1000, 200_000), (200_000, 150_001), (70_000, 17)])
+  func pairs(sizes: (Int, Int)) {
+    let first = Self.exponentPlane(count: sizes.0, seed: 1)
+    let second = Self.skewed(count: sizes.1, seed: 2)
+    let (a, b) = Self.pair(Self.huffmanOnly(first), size: first.count, Self.huffmanOnly(second), size: second.count)
+    #expect(a == first && b == second)
+    let repeats = Array(repeatElement(Array("again ".utf8), count: sizes.1 / 6 + 1).joined())
+    let (c, d) = Self.pair(Self.huffmanOnly(first), size: first.count, Self.matching(repeats), size: repeats.count)
+    #expect(c == first && d == nil)
+    let (e, f) = Self.pair(Self.huffmanOnly(second), size: second.count + 1, Self.huffmanOnly(first), size: first.count)
+    #expect(e == nil && f == first)
+  }
+
+  @Test("Zlib.inflatePair checks each Adler-32 and inflates a declined stream alone")
+  func inflatePairChecks() {
+    let first = Self.exponentPlane(count: 100_000, seed: 5)
+    let repeats = Array(repeatElement(Array("again ".utf8), count: 20_000).joined())
+    var wrongAdler = Self.huffmanOnly(first)
+    wrongAdler[wrongAdler.count - 1] ^= 1
+    for (stream, raw, expected) in [(Self.matching(repeats), repeats, true), (wrongAdler, first, false)] {
+      let good = Self.huffmanOnly(first)
+      var x = [UInt8](repeating: 0, count: first.count)
+      var y = [UInt8](repeating: 0, count: raw.count)
+      let (a, b) = x.withUnsafeMutableBytes { x in
+        y.withUnsafeMutableBytes { y in
+          good.withUnsafeBytes { g in stream.withUnsafeBytes { s in Zlib.inflatePair(g, into: x, s, into: y) } }
+        }
+      }
+      #expect(a && x == first)
+      #expect(b == expected)
+      if expected { #expect(y == raw) }
+    }
+  }
+}
