@@ -136,11 +136,16 @@ static void build_single_table(const canonical_code *code, uint32_t *single) {
 static void build_pair_table(struct c1d_inflate_scratch *t) {
   const canonical_code *code = &t->code;
   unsigned value = 0, index = 0;
-  for (unsigned length = 1; length <= TABLE_BITS; length++) {
-    unsigned room = TABLE_BITS - length;
+  for (unsigned length = 1; length <= MAX_CODE_BITS; length++) {
+    unsigned room = length <= TABLE_BITS ? TABLE_BITS - length : 0;
     for (unsigned k = 0; k < code->count[length]; k++, value++) {
       unsigned symbol = code->symbols[index++];
       unsigned reversed = reverse_bits(value, length);
+      if (length > TABLE_BITS) {
+        // Entries that begin a code longer than the table (the single table holds length 0 there).
+        t->pair[reversed & (TABLE_SIZE - 1)] = SPECIAL_LONG_CODE << LITERALS_SHIFT;
+        continue;
+      }
       uint32_t *pair = t->pair + reversed;
       if (symbol >= END_OF_BLOCK) {
         uint32_t special = symbol == END_OF_BLOCK ? SPECIAL_END_OF_BLOCK << LITERALS_SHIFT | length
@@ -149,21 +154,17 @@ static void build_pair_table(struct c1d_inflate_scratch *t) {
         continue;
       }
       const uint32_t one = symbol << LITERALS_SHIFT | 1u << COUNT_SHIFT | length;
+      const uint32_t two = symbol << LITERALS_SHIFT | 2u << COUNT_SHIFT | length;
       for (unsigned j = 0; j < 1u << room; j++) {
+        // The second code fits when it is a literal of at most `room` bits (a long one has length 0).
         uint32_t second = t->single[j];
         unsigned second_length = second >> 16, second_symbol = second & 0xFFFF;
-        if (second_length == 0 || second_length > room || second_symbol >= END_OF_BLOCK) {
-          pair[j << length] = one;
-          continue;
-        }
-        pair[j << length] = (symbol | second_symbol << 8) << LITERALS_SHIFT | 2u << COUNT_SHIFT | (length + second_length);
+        int fits = (second_length - 1u) < room && second_symbol < END_OF_BLOCK;
+        pair[j << length] = fits ? two + (second_symbol << (LITERALS_SHIFT + 8)) + second_length : one;
       }
     }
     value <<= 1;
   }
-  // Indices that begin a code longer than the table: the single table marks them with length 0.
-  for (unsigned i = 0; i < TABLE_SIZE; i++)
-    if ((t->single[i] >> 16) == 0) t->pair[i] = SPECIAL_LONG_CODE << LITERALS_SHIFT;
 }
 
 static const uint8_t precode_order[PRECODE_SYMBOLS] = {16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15};
@@ -194,12 +195,24 @@ static int read_code_lengths(bit_reader *r, uint8_t *lengths) {
   }
   canonical_code precode;
   if (canonicalize(precode_lengths, PRECODE_SYMBOLS, &precode) != 0) return 0;
+  // Precode lengths are at most 7 bits: one lookup a symbol.
+  uint16_t precode_table[1 << 7];
+  {
+    unsigned value = 0, index = 0;
+    for (unsigned length = 1; length <= 7; length++, value <<= 1)
+      for (unsigned k = 0; k < precode.count[length]; k++, value++) {
+        unsigned symbol = precode.symbols[index++];
+        for (unsigned i = reverse_bits(value, length); i < 128; i += 1u << length)
+          precode_table[i] = (uint16_t)(symbol | length << 8);
+      }
+  }
   int total = literal_count + distance_count;
   for (int i = 0; i < total;) {
     refill(r);
     if (r->padding > 8) return 0;
-    int symbol = decode_slowly(r, &precode);
-    if (symbol < 0) return 0;
+    unsigned entry = precode_table[r->buffer & 127];
+    take(r, entry >> 8);
+    int symbol = entry & 0xFF;
     if (symbol < 16) {
       lengths[i++] = (uint8_t)symbol;
       continue;
