@@ -304,7 +304,8 @@ static void enter_block(literal_stream *s) {
   }
 }
 
-static inline int has_room(const literal_stream *s) { return s->out_end - s->out >= 16 && s->r.end - s->r.next >= 8; }
+// Room for a round of the interleaved loops (`ROUNDS` is at least 1 exactly then).
+static inline int has_room(const literal_stream *s) { return s->out_end - s->out >= 16 && s->r.end - s->r.next >= 15; }
 
 // Whether the fast loop cannot take the stream's next entry: near an end of its buffers, or a special.
 static inline int needs_step(const literal_stream *s) {
@@ -392,20 +393,38 @@ static void run_one(literal_stream *s) {
   }
 }
 
-// Two independent streams in one loop: each lookup waits for the one before it in its own stream, so
-// interleaving two streams' lookups keeps twice as many in flight on one core.
+#define BOUNDS(x, s) \
+  const uint8_t *x##end = (s)->r.end; \
+  uint8_t *x##out_end = (s)->out_end
+// Rounds of the fast loop the stream has room for: each writes at most 8 bytes (four stores of four, two
+// counting) and moves the input at most 7 bytes, and every load and store stays inside the buffers.
+#define ROUNDS(x) min_long((x##out_end - x##out - 8) / 8, (x##end - x##next - 8) / 7)
+#define LOOKUP(x) x##pair[x##buffer & (TABLE_SIZE - 1)]
+
+static inline long min_long(long a, long b) { return a < b ? a : b; }
+
+// One careful step for each stream the fast loop stopped at (a special entry, or near an end).
+static void step_where_needed(literal_stream *const *streams, int count) {
+  for (int i = 0; i < count; i++)
+    if (streams[i]->status == IN_BLOCK && needs_step(streams[i])) step(streams[i]);
+}
+
+// Independent streams in one loop: each lookup waits for the one before it in its own stream, so
+// interleaving the streams' lookups keeps as many in flight on one core. Both return when a stream
+// leaves its blocks (done or declined).
 static void run_two(literal_stream *s, literal_stream *t) {
+  literal_stream *const streams[2] = {s, t};
   while (s->status == IN_BLOCK && t->status == IN_BLOCK) {
     {
       LOAD_STREAM(a, s);
       LOAD_STREAM(b, t);
-      const uint8_t *aend = s->r.end, *bend = t->r.end;
-      uint8_t *aout_end = s->out_end, *bout_end = t->out_end;
-      while (aout_end - aout >= 16 && aend - anext >= 8 && bout_end - bout >= 16 && bend - bnext >= 8) {
+      BOUNDS(a, s);
+      BOUNDS(b, t);
+      for (long rounds = min_long(ROUNDS(a), ROUNDS(b)); rounds > 0; rounds--) {
         REFILL(a);
         REFILL(b);
         for (int k = 0; k < 4; k++) {
-          uint32_t ea = apair[abuffer & (TABLE_SIZE - 1)], eb = bpair[bbuffer & (TABLE_SIZE - 1)];
+          uint32_t ea = LOOKUP(a), eb = LOOKUP(b);
           if (!(ea & COUNT_MASK) || !(eb & COUNT_MASK)) goto special;
           EMIT(a, ea);
           EMIT(b, eb);
@@ -415,12 +434,58 @@ static void run_two(literal_stream *s, literal_stream *t) {
       SAVE_STREAM(a, s);
       SAVE_STREAM(b, t);
     }
-    // At least one is at a special entry or near an end: one careful step for each that is.
-    if (needs_step(s)) step(s);
-    if (t->status == IN_BLOCK && needs_step(t)) step(t);
+    step_where_needed(streams, 2);
   }
-  run_one(s);
-  run_one(t);
+}
+
+static void run_four(literal_stream *const *streams) {
+  literal_stream *s = streams[0], *t = streams[1], *u = streams[2], *v = streams[3];
+  while (s->status == IN_BLOCK && t->status == IN_BLOCK && u->status == IN_BLOCK && v->status == IN_BLOCK) {
+    {
+      LOAD_STREAM(a, s);
+      LOAD_STREAM(b, t);
+      LOAD_STREAM(c, u);
+      LOAD_STREAM(d, v);
+      BOUNDS(a, s);
+      BOUNDS(b, t);
+      BOUNDS(c, u);
+      BOUNDS(d, v);
+      for (long rounds = min_long(min_long(ROUNDS(a), ROUNDS(b)), min_long(ROUNDS(c), ROUNDS(d))); rounds > 0; rounds--) {
+        REFILL(a);
+        REFILL(b);
+        REFILL(c);
+        REFILL(d);
+        for (int k = 0; k < 4; k++) {
+          uint32_t ea = LOOKUP(a), eb = LOOKUP(b), ec = LOOKUP(c), ed = LOOKUP(d);
+          if (!(ea & COUNT_MASK) || !(eb & COUNT_MASK) || !(ec & COUNT_MASK) || !(ed & COUNT_MASK)) goto special;
+          EMIT(a, ea);
+          EMIT(b, eb);
+          EMIT(c, ec);
+          EMIT(d, ed);
+        }
+      }
+    special:
+      SAVE_STREAM(a, s);
+      SAVE_STREAM(b, t);
+      SAVE_STREAM(c, u);
+      SAVE_STREAM(d, v);
+    }
+    step_where_needed(streams, 4);
+  }
+}
+
+// The streams still in their blocks, four, two or one at a time, until every one is done or declined.
+static void run_group(literal_stream *streams, int count) {
+  for (;;) {
+    literal_stream *active[C1D_INFLATE_GROUP_MAX];
+    int n = 0;
+    for (int i = 0; i < count; i++)
+      if (streams[i].status == IN_BLOCK) active[n++] = &streams[i];
+    if (n == 0) return;
+    if (n >= 4) run_four(active);
+    else if (n >= 2) run_two(active[0], active[1]);
+    else run_one(active[0]);
+  }
 }
 
 static void begin(literal_stream *s, const uint8_t *in, long in_length, uint8_t *out, long out_length,
@@ -446,10 +511,11 @@ int c1d_inflate_literals(const uint8_t *in, long in_length, uint8_t *out, long o
   return s.status == DONE;
 }
 
-void c1d_inflate_literals_pair(const uint8_t *const in[2], const long in_length[2], uint8_t *const out[2],
-                               const long out_length[2], struct c1d_inflate_scratch *const scratch[2], int done[2]) {
-  literal_stream s[2];
-  for (int i = 0; i < 2; i++) begin(&s[i], in[i], in_length[i], out[i], out_length[i], scratch[i]);
-  run_two(&s[0], &s[1]);
-  for (int i = 0; i < 2; i++) done[i] = s[i].status == DONE;
+void c1d_inflate_literals_group(int count, const uint8_t *const in[], const long in_length[], uint8_t *const out[],
+                                const long out_length[], struct c1d_inflate_scratch *const scratch[], int done[]) {
+  literal_stream streams[C1D_INFLATE_GROUP_MAX];
+  if (count > C1D_INFLATE_GROUP_MAX) count = C1D_INFLATE_GROUP_MAX;
+  for (int i = 0; i < count; i++) begin(&streams[i], in[i], in_length[i], out[i], out_length[i], scratch[i]);
+  run_group(streams, count);
+  for (int i = 0; i < count; i++) done[i] = streams[i].status == DONE;
 }

@@ -52,26 +52,23 @@ struct InflateLiteralsTests {
     return done == 1 ? out : nil
   }
 
-  /// `c1d_inflate_literals_pair`'s bytes for each stream, nil where it declined that one.
-  static func pair(_ first: [UInt8], size firstSize: Int, _ second: [UInt8], size secondSize: Int) -> ([UInt8]?, [UInt8]?) {
+  /// `c1d_inflate_literals_group`'s bytes for each stream (of its size), nil where it declined that one.
+  static func group(_ streams: [([UInt8], Int)]) -> [[UInt8]?] {
     let size = c1d_inflate_scratch_size()
-    let scratch = UnsafeMutableRawPointer.allocate(byteCount: 2 * size, alignment: 64)
+    let scratch = UnsafeMutableRawPointer.allocate(byteCount: streams.count * size, alignment: 64)
     defer { scratch.deallocate() }
-    var firstOut = [UInt8](repeating: 0, count: firstSize)
-    var secondOut = [UInt8](repeating: 0, count: secondSize)
-    var done: [Int32] = [0, 0]
-    first.withUnsafeBufferPointer { a in
-      second.withUnsafeBufferPointer { b in
-        firstOut.withUnsafeMutableBufferPointer { x in
-          secondOut.withUnsafeMutableBufferPointer { y in
-            c1d_inflate_literals_pair(
-              [a.baseAddress, b.baseAddress], [a.count, b.count], [x.baseAddress, y.baseAddress], [x.count, y.count],
-              [OpaquePointer(scratch), OpaquePointer(scratch + size)], &done)
-          }
-        }
-      }
+    let inputs = streams.map { stream in
+      let copy = UnsafeMutablePointer<UInt8>.allocate(capacity: stream.0.count)
+      copy.initialize(from: stream.0, count: stream.0.count)
+      return copy
     }
-    return (done[0] == 1 ? firstOut : nil, done[1] == 1 ? secondOut : nil)
+    let outputs = streams.map { UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, $0.1)) }
+    defer { (inputs + outputs).forEach { $0.deallocate() } }
+    var done = [Int32](repeating: 0, count: streams.count)
+    c1d_inflate_literals_group(
+      Int32(streams.count), inputs.map { Optional(UnsafePointer($0)) }, streams.map(\.0.count), outputs.map { Optional($0) }, streams.map(\.1),
+      streams.indices.map { OpaquePointer(scratch + $0 * size) }, &done)
+    return streams.indices.map { done[$0] == 1 ? Array(UnsafeBufferPointer(start: outputs[$0], count: streams[$0].1)) : nil }
   }
 
   /// Bytes as a float16 weight tensor's high-byte plane holds them: a few exponents, random sign and top
@@ -154,37 +151,39 @@ struct InflateLiteralsTests {
     #expect(taken > 0, "some damage (in the Adler-32, or a literal's bits) still decodes")
   }
 
-  @Test("two streams at once decode as each does alone, also when one is declined or shorter", arguments: [(1000, 200_000), (200_000, 150_001), (70_000, 17)])
-  func pairs(sizes: (Int, Int)) {
-    let first = Self.exponentPlane(count: sizes.0, seed: 1)
-    let second = Self.skewed(count: sizes.1, seed: 2)
-    let (a, b) = Self.pair(Self.huffmanOnly(first), size: first.count, Self.huffmanOnly(second), size: second.count)
-    #expect(a == first && b == second)
-    let repeats = Array(repeatElement(Array("again ".utf8), count: sizes.1 / 6 + 1).joined())
-    let (c, d) = Self.pair(Self.huffmanOnly(first), size: first.count, Self.matching(repeats), size: repeats.count)
-    #expect(c == first && d == nil)
-    let (e, f) = Self.pair(Self.huffmanOnly(second), size: second.count + 1, Self.huffmanOnly(first), size: first.count)
-    #expect(e == nil && f == first)
+  @Test("streams decoded together (up to four) decode as each does alone, also when one is declined or ends early", arguments: [
+    [1000, 200_000], [200_000, 150_001], [70_000, 17], [300_000, 1000, 120_000, 250_000], [50_000, 80_000, 65_536],
+  ])
+  func groups(sizes: [Int]) {
+    let raws = sizes.enumerated().map { $0.offset % 2 == 0 ? Self.exponentPlane(count: $0.element, seed: UInt64($0.offset)) : Self.skewed(count: $0.element, seed: UInt64($0.offset)) }
+    #expect(Self.group(raws.map { (Self.huffmanOnly($0), $0.count) }).map { $0 ?? [] } == raws)
+    // Each position in turn declined: a stream of matches, or one a byte longer than its output.
+    let repeats = Array(repeatElement(Array("again ".utf8), count: 2000).joined())
+    for declined in raws.indices {
+      var streams = raws.map { (Self.huffmanOnly($0), $0.count) }
+      streams[declined] = declined % 2 == 0 ? (Self.matching(repeats), repeats.count) : (Self.huffmanOnly(raws[declined]), raws[declined].count - 1)
+      let decoded = Self.group(streams)
+      for index in raws.indices {
+        #expect(index == declined ? decoded[index] == nil : decoded[index] == raws[index], "stream \(index) of \(sizes), \(declined) declined")
+      }
+    }
   }
 
-  @Test("Zlib.inflatePair checks each Adler-32 and inflates a declined stream alone")
-  func inflatePairChecks() {
+  @Test("Zlib.inflateGroup checks each Adler-32 and inflates a declined stream alone")
+  func inflateGroupChecks() {
     let first = Self.exponentPlane(count: 100_000, seed: 5)
     let repeats = Array(repeatElement(Array("again ".utf8), count: 20_000).joined())
     var wrongAdler = Self.huffmanOnly(first)
     wrongAdler[wrongAdler.count - 1] ^= 1
-    for (stream, raw, expected) in [(Self.matching(repeats), repeats, true), (wrongAdler, first, false)] {
-      let good = Self.huffmanOnly(first)
-      var x = [UInt8](repeating: 0, count: first.count)
-      var y = [UInt8](repeating: 0, count: raw.count)
-      let (a, b) = x.withUnsafeMutableBytes { x in
-        y.withUnsafeMutableBytes { y in
-          good.withUnsafeBytes { g in stream.withUnsafeBytes { s in Zlib.inflatePair(g, into: x, s, into: y) } }
-        }
-      }
-      #expect(a && x == first)
-      #expect(b == expected)
-      if expected { #expect(y == raw) }
-    }
+    let streams = [Self.huffmanOnly(first), Self.matching(repeats), wrongAdler]
+    var outputs = [[UInt8](repeating: 0, count: first.count), [UInt8](repeating: 0, count: repeats.count), [UInt8](repeating: 0, count: first.count)]
+    let buffers = outputs.indices.map { UnsafeMutableRawBufferPointer.allocate(byteCount: outputs[$0].count, alignment: 1) }
+    let inputs = streams.map { UnsafeMutableRawBufferPointer.allocate(byteCount: $0.count, alignment: 1) }
+    defer { (buffers + inputs).forEach { $0.deallocate() } }
+    for (input, stream) in zip(inputs, streams) { input.copyBytes(from: stream) }
+    let inflated = Zlib.inflateGroup(inputs.map { UnsafeRawBufferPointer($0) }, into: buffers)
+    for index in outputs.indices { outputs[index] = Array(buffers[index]) }
+    #expect(inflated == [true, true, false])
+    #expect(outputs[0] == first && outputs[1] == repeats)
   }
 }

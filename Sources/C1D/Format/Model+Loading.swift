@@ -277,34 +277,30 @@ extension Model {
   }
 
   /// Whether a tensor's decode inflates its raw bytes before converting them (`inflateAndDecode`), so that
-  /// two such tensors can be inflated together (`inflatePair`).
+  /// several such tensors can be inflated together (`inflateGroup`).
   static func inflatesRawBytes(_ entry: TensorEntry) -> Bool {
     entry.codec == .shuffleDeflate || (entry.codec == .deflate && entry.dtype != .f32)
   }
 
-  /// The raw (still shuffled) bytes of two tensors that `inflatesRawBytes`, inflated together on this
-  /// thread; nil for a stream that does not inflate to its raw size (its own decode then says why).
-  static func inflatePair(
-    _ first: TensorEntry, stored firstStored: UnsafeRawBufferPointer, _ second: TensorEntry,
-    stored secondStored: UnsafeRawBufferPointer
-  ) -> ([UInt8]?, [UInt8]?) {
-    var firstDone = false
-    var secondDone = false
-    var secondRawBytes: [UInt8] = []
-    // Uninitialised bytes are never exposed: an array whose stream did not fill it is discarded.
-    let firstRaw = [UInt8](unsafeUninitializedCapacity: first.rawSize) { firstOut, firstCount in
-      secondRawBytes = [UInt8](unsafeUninitializedCapacity: second.rawSize) { secondOut, secondCount in
-        (firstDone, secondDone) = Zlib.inflatePair(
-          firstStored, into: UnsafeMutableRawBufferPointer(firstOut), secondStored, into: UnsafeMutableRawBufferPointer(secondOut))
-        secondCount = second.rawSize
+  /// The raw (still shuffled) bytes of tensors that `inflatesRawBytes`, inflated together on this thread
+  /// (`Zlib.inflateGroup`), as slices of one buffer; nil for a stream that does not inflate to its raw
+  /// size (its own decode then says why).
+  static func inflateGroup(_ entries: [TensorEntry], stored: [UnsafeRawBufferPointer]) -> [ArraySlice<UInt8>?] {
+    let starts = entries.reduce(into: [0]) { $0.append($0.last! + $1.rawSize) }
+    var inflated: [Bool] = []
+    // Uninitialised bytes are never exposed: a slice whose stream did not fill it is not returned.
+    let raw = [UInt8](unsafeUninitializedCapacity: starts.last!) { buffer, count in
+      let outputs = entries.indices.map {
+        UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[starts[$0]..<starts[$0 + 1]]))
       }
-      firstCount = first.rawSize
+      inflated = Zlib.inflateGroup(stored, into: outputs)
+      count = starts.last!
     }
-    return (firstDone ? firstRaw : nil, secondDone ? secondRawBytes : nil)
+    return entries.indices.map { inflated[$0] ? raw[starts[$0]..<starts[$0 + 1]] : nil }
   }
 
-  /// A tensor's values from the raw bytes `inflatePair` gave, checked against its checksum.
-  static func decodeInflated(_ entry: TensorEntry, raw: [UInt8]) throws -> [Float] {
+  /// A tensor's values from the raw bytes `inflateGroup` gave, checked against its checksum.
+  static func decodeInflated(_ entry: TensorEntry, raw: ArraySlice<UInt8>) throws -> [Float] {
     try raw.withUnsafeBytes { try checkedDecode(entry, raw: $0, shuffled: entry.codec == .shuffleDeflate) }
   }
 

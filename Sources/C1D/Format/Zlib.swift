@@ -169,28 +169,28 @@ enum Zlib {
     return adlerMatches(bytes, out)
   }
 
-  /// Two zlib streams inflated at once, each into an output it must fill exactly, their literals decoded
-  /// interleaved on this thread (`c1d_inflate_literals_pair`); a stream that is not of literals, or is
-  /// wrong, is then inflated alone as `inflate` does. Returns whether each was inflated.
-  static func inflatePair(
-    _ first: UnsafeRawBufferPointer, into firstOut: UnsafeMutableRawBufferPointer,
-    _ second: UnsafeRawBufferPointer, into secondOut: UnsafeMutableRawBufferPointer
-  ) -> (Bool, Bool) {
-    guard let firstInput = first.baseAddress, let secondInput = second.baseAddress,
-      let firstOutput = firstOut.baseAddress, let secondOutput = secondOut.baseAddress
-    else { return (inflate(first, into: firstOut), inflate(second, into: secondOut)) }
+  /// Zlib streams (at most `inflateGroupLimit`) inflated at once, each into an output it must fill exactly,
+  /// their literals decoded interleaved on this thread (`c1d_inflate_literals_group`); a stream that is not
+  /// of literals, or is wrong, is then inflated alone as `inflate` does. Returns whether each was inflated.
+  static func inflateGroup(_ streams: [UnsafeRawBufferPointer], into outputs: [UnsafeMutableRawBufferPointer]) -> [Bool] {
+    precondition(streams.count == outputs.count && streams.count <= inflateGroupLimit, "a group of at most \(inflateGroupLimit) streams, one output each")
+    let inputs = streams.map { $0.baseAddress?.assumingMemoryBound(to: UInt8.self) }
+    let outs = outputs.map { $0.baseAddress?.assumingMemoryBound(to: UInt8.self) }
+    guard !inputs.contains(nil), !outs.contains(nil) else { return zip(streams, outputs).map { inflate($0, into: $1) } }
     let size = c1d_inflate_scratch_size()
-    let scratch = UnsafeMutableRawPointer.allocate(byteCount: 2 * size, alignment: 64)
+    let scratch = UnsafeMutableRawPointer.allocate(byteCount: streams.count * size, alignment: 64)
     defer { scratch.deallocate() }
-    let inputs: [UnsafePointer<UInt8>?] = [firstInput, secondInput].map { $0.assumingMemoryBound(to: UInt8.self) }
-    let outputs: [UnsafeMutablePointer<UInt8>?] = [firstOutput, secondOutput].map { $0.assumingMemoryBound(to: UInt8.self) }
-    let tables: [OpaquePointer?] = [OpaquePointer(scratch), OpaquePointer(scratch + size)]
-    var done: [Int32] = [0, 0]
-    c1d_inflate_literals_pair(inputs, [first.count, second.count], outputs, [firstOut.count, secondOut.count], tables, &done)
-    let firstDone = done[0] == 1 && adlerMatches(first, firstOut) || inflate(first, into: firstOut)
-    let secondDone = done[1] == 1 && adlerMatches(second, secondOut) || inflate(second, into: secondOut)
-    return (firstDone, secondDone)
+    let tables: [OpaquePointer?] = streams.indices.map { OpaquePointer(scratch + $0 * size) }
+    var done = [Int32](repeating: 0, count: streams.count)
+    c1d_inflate_literals_group(
+      Int32(streams.count), inputs, streams.map(\.count), outs, outputs.map(\.count), tables, &done)
+    return streams.indices.map { i in
+      done[i] == 1 && adlerMatches(streams[i], outputs[i]) || inflate(streams[i], into: outputs[i])
+    }
   }
+
+  /// The most streams `inflateGroup` takes (`C1D_INFLATE_GROUP_MAX`).
+  static let inflateGroupLimit = Int(C1D_INFLATE_GROUP_MAX)
 
   /// Whether the inflated bytes have the Adler-32 that ends the zlib stream.
   private static func adlerMatches(_ stream: UnsafeRawBufferPointer, _ out: UnsafeMutableRawBufferPointer) -> Bool {

@@ -43,18 +43,21 @@ final class WeightStore: Sendable {
     var decoded = Set<String>()
     /// Under per-run kernels, whether the tensors no kernel reads have been checked (after the first run).
     var unreadChecked = false
-    /// A tensor inflated together with the one a kernel asked for (`decodePaired`), by name: at most one,
-    /// its raw bytes waiting for the kernel that reads it next.
-    var inflated: [String: [UInt8]] = [:]
-    /// Tensors being inflated as partners, so that no second pairing takes them too.
+    /// Tensors inflated together with the one a kernel asked for (`decodeInflatedOrGrouped`), by name:
+    /// their raw bytes waiting for the kernels that read them next (one group's at a time).
+    var inflated: [String: ArraySlice<UInt8>] = [:]
+    /// Tensors being inflated as partners, so that no second group takes them too.
     var claimed = Set<String>()
   }
 
-  /// Tensors that `Model.inflatesRawBytes`, of at least `pairingMinimumBytes` raw bytes, in table order:
-  /// the candidates for inflating two at once.
-  private let pairable: [StoredTensor]
-  /// Below this, the pair's second table build costs more than the interleaving saves.
-  static let pairingMinimumBytes = 64 * 1024
+  /// Tensors that `Model.inflatesRawBytes`, of at least `groupingMinimumBytes` raw bytes, in table order:
+  /// the candidates for inflating several at once.
+  private let groupable: [StoredTensor]
+  /// Below this, a tensor's own table builds cost more than the interleaving saves.
+  static let groupingMinimumBytes = 64 * 1024
+  /// Tensors inflated at once: each stream's lookups wait for its previous one, so interleaved streams keep
+  /// more in flight on one core.
+  static let groupSize = 4
 
   init(given: [String: Tensor]) {
     shapes = given.mapValues(\.shape)
@@ -62,7 +65,7 @@ final class WeightStore: Sendable {
     stored = [:]
     origin = nil
     checkedAtLoad = true
-    pairable = []
+    groupable = []
     state = Locked(State(all: given))
   }
 
@@ -77,7 +80,7 @@ final class WeightStore: Sendable {
     given = [:]
     self.origin = origin
     self.checkedAtLoad = checkedAtLoad
-    pairable = tensors.filter { Model.inflatesRawBytes($0.entry) && $0.entry.rawSize >= Self.pairingMinimumBytes }
+    groupable = tensors.filter { Model.inflatesRawBytes($0.entry) && $0.entry.rawSize >= Self.groupingMinimumBytes }
       .sorted { $0.index < $1.index }
     state = Locked(State(mapping: mapping))
   }
@@ -89,7 +92,7 @@ final class WeightStore: Sendable {
     if let tensor = state.withLock({ $0.all?[name] }) { return tensor.values }
     let tensor = stored[name]!
     do {
-      let values = try decodeInflatedOrPaired(tensor)
+      let values = try decodeInflatedOrGrouped(tensor)
       state.withLock { _ = $0.decoded.insert(name) }
       return values
     } catch {
@@ -98,49 +101,56 @@ final class WeightStore: Sendable {
     }
   }
 
-  /// The tensor's values from the raw bytes a pairing left for it, else decoded together with a partner
-  /// (the next pairable tensor in table order that no kernel has read), else decoded alone.
-  private func decodeInflatedOrPaired(_ tensor: StoredTensor) throws -> [Float] {
+  /// The tensor's values from the raw bytes a group left for it, else inflated together with partners (the
+  /// next groupable tensors in table order that no kernel has read), else decoded alone.
+  private func decodeInflatedOrGrouped(_ tensor: StoredTensor) throws -> [Float] {
     let name = tensor.entry.name
     if let raw = state.withLock({ $0.inflated.removeValue(forKey: name) }) {
       return try Model.decodeInflated(tensor.entry, raw: raw)
     }
-    guard let partner = claimPartner(for: tensor) else { return try decode(tensor) }
-    defer { state.withLock { _ = $0.claimed.remove(partner.entry.name) } }
-    let (raw, partnerRaw) = try withStoredBytes(tensor, decoding: true) { bytes in
-      try withStoredBytes(partner, decoding: true) { partnerBytes in
-        Model.inflatePair(tensor.entry, stored: bytes, partner.entry, stored: partnerBytes)
+    let partners = claimPartners(for: tensor)
+    guard !partners.isEmpty else { return try decode(tensor) }
+    defer { state.withLock { state in partners.forEach { state.claimed.remove($0.entry.name) } } }
+    let group = [tensor] + partners
+    let raws = try withStoredBytes(of: group[...]) { Model.inflateGroup(group.map(\.entry), stored: $0) }
+    state.withLock { state in
+      for (partner, raw) in zip(partners, raws.dropFirst()) where !state.decoded.contains(partner.entry.name) {
+        state.inflated[partner.entry.name] = raw
       }
     }
-    if let partnerRaw {
-      state.withLock { state in
-        if !state.decoded.contains(partner.entry.name) { state.inflated[partner.entry.name] = partnerRaw }
-      }
-    }
-    guard let raw else { return try decode(tensor) }
+    guard let raw = raws[0] else { return try decode(tensor) }
     return try Model.decodeInflated(tensor.entry, raw: raw)
   }
 
-  /// The partner for inflating `tensor` two at once: where the stored bytes are read as the tensor's own
-  /// decode reads them (the load's mapping, or a file no load checked), and nothing waits inflated yet.
-  private func claimPartner(for tensor: StoredTensor) -> StoredTensor? {
-    guard pairable.count > 1, Model.inflatesRawBytes(tensor.entry),
-      tensor.entry.rawSize >= Self.pairingMinimumBytes
-    else { return nil }
-    return state.withLock { state -> StoredTensor? in
-      guard state.inflated.isEmpty, state.mapping != nil || pairsFromOrigin else { return nil }
-      let after = pairable.first { candidate in
-        candidate.index > tensor.index && !state.decoded.contains(candidate.entry.name)
-          && !state.claimed.contains(candidate.entry.name)
+  /// The partners for inflating `tensor` in a group: only where the stored bytes are read as the tensor's own
+  /// decode reads them (the load's mapping, or bytes no load checked), and no group's bytes wait yet.
+  private func claimPartners(for tensor: StoredTensor) -> [StoredTensor] {
+    guard groupable.count > 1, Model.inflatesRawBytes(tensor.entry), tensor.entry.rawSize >= Self.groupingMinimumBytes
+    else { return [] }
+    return state.withLock { state -> [StoredTensor] in
+      guard state.inflated.isEmpty, state.mapping != nil || readsOwnBytes else { return [] }
+      var partners: [StoredTensor] = []
+      for candidate in groupable where partners.count < Self.groupSize - 1 && candidate.index > tensor.index {
+        let name = candidate.entry.name
+        if !state.decoded.contains(name) && !state.claimed.contains(name) { partners.append(candidate) }
       }
-      guard let partner = after else { return nil }
-      state.claimed.insert(partner.entry.name)
-      return partner
+      for partner in partners { state.claimed.insert(partner.entry.name) }
+      return partners
+    }
+  }
+
+  /// `withStoredBytes` of several tensors at once, each read as its decode reads it.
+  private func withStoredBytes<R>(
+    of tensors: ArraySlice<StoredTensor>, _ body: ([UnsafeRawBufferPointer]) throws -> R
+  ) throws -> R {
+    guard let first = tensors.first else { return try body([]) }
+    return try withStoredBytes(first, decoding: true) { bytes in
+      try withStoredBytes(of: tensors.dropFirst()) { rest in try body([bytes] + rest) }
     }
   }
 
   /// Whether reads after the load give bytes whose decode failure is the tensor's own (no load checked them).
-  private var pairsFromOrigin: Bool {
+  private var readsOwnBytes: Bool {
     switch origin {
     case .bytes: true
     case .file: !checkedAtLoad
@@ -219,7 +229,7 @@ final class WeightStore: Sendable {
     try withStoredBytes(tensor) { Array($0) }
   }
 
-  /// For the checks of tensors no kernel read: one a pairing inflated is decoded from those bytes.
+  /// For the checks of tensors no kernel read: one a group inflated is decoded from those bytes.
   private func decodeInflatedOrAlone(_ tensor: StoredTensor) throws -> [Float] {
     if let raw = state.withLock({ $0.inflated.removeValue(forKey: tensor.entry.name) }) {
       return try Model.decodeInflated(tensor.entry, raw: raw)

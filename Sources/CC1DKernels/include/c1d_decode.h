@@ -26,10 +26,14 @@ long c1d_inflate_scratch_size(void);
 int c1d_inflate_literals(const uint8_t *in, long in_length, uint8_t *out, long out_length,
                          struct c1d_inflate_scratch *scratch);
 
-/// `c1d_inflate_literals` of two independent streams at once, their table lookups interleaved (each waits
-/// for the one before it in its own stream, so two streams keep twice as many in flight on one core).
-/// `done[i]` is what `c1d_inflate_literals` would return for stream i; each needs its own scratch.
-void c1d_inflate_literals_pair(const uint8_t *const in[2], const long in_length[2], uint8_t *const out[2],
-                               const long out_length[2], struct c1d_inflate_scratch *const scratch[2], int done[2]);
+/// The most streams `c1d_inflate_literals_group` decodes at once.
+#define C1D_INFLATE_GROUP_MAX 4
+
+/// `c1d_inflate_literals` of `count` (at most C1D_INFLATE_GROUP_MAX) independent streams at once, their
+/// table lookups interleaved: each waits for the one before it in its own stream, so four streams keep four
+/// times as many in flight on one core. `done[i]` is what `c1d_inflate_literals` would return for stream i;
+/// each needs its own scratch.
+void c1d_inflate_literals_group(int count, const uint8_t *const in[], const long in_length[], uint8_t *const out[],
+                                const long out_length[], struct c1d_inflate_scratch *const scratch[], int done[]);
 
 #endif
