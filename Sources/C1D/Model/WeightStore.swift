@@ -112,7 +112,11 @@ final class WeightStore: Sendable {
     guard !partners.isEmpty else { return try decode(tensor) }
     defer { state.withLock { state in partners.forEach { state.claimed.remove($0.entry.name) } } }
     let group = [tensor] + partners
-    let raws = try withStoredBytes(of: group[...]) { Model.inflateGroup(group.map(\.entry), stored: $0) }
+    // Bytes that cannot be read (a file changed since the load) are each tensor's own error to report: the
+    // tensor is then decoded alone, and so are its partners when their kernels ask.
+    guard let raws = try? withStoredBytes(of: group[...], { Model.inflateGroup(group.map(\.entry), stored: $0) }) else {
+      return try decode(tensor)
+    }
     state.withLock { state in
       for (partner, raw) in zip(partners, raws.dropFirst()) where !state.decoded.contains(partner.entry.name) {
         state.inflated[partner.entry.name] = raw
