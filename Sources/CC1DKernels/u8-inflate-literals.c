@@ -233,6 +233,10 @@ static int read_code_lengths(bit_reader *r, uint8_t *lengths) {
     i += repeat;
   }
   if (!acceptable_distances(lengths + literal_count, distance_count)) return 0;
+  // A code with lengths (symbols past the end of block) is a block with matches: declined before its
+  // tables are built (a writer's Huffman-only blocks give their unused length symbols no code).
+  for (int s = END_OF_BLOCK + 1; s < literal_count; s++)
+    if (lengths[s]) return 0;
   return literal_count;
 }
 
