@@ -28,7 +28,12 @@ struct InputLoader {
   /// - Throws: `C1DError.invalidInput`, `AudioError` or `CLIError`, stating the numbers and what to do.
   func load(_ path: String) throws -> LoadedInput {
     let name = path == "-" ? "stdin" : path
-    let loaded = try InputFile.read(path).withBytes { try interpret($0, path: path, name: name) }
+    // A float32 .npy file (the usual input) is read straight into its tensor; anything else, or any
+    // problem, goes through the file's bytes, which say what it is and what is wrong.
+    let loaded =
+      try (path == "-" ? nil : NPY.readFloat32(path: path, name: name)).map {
+        LoadedInput(name: name, tensor: $0, interpretation: "read as \(dimensions($0.shape)) from .npy")
+      } ?? InputFile.read(path).withBytes { try interpret($0, path: path, name: name) }
     try checkShape(loaded)
     if !options.allowNonfinite { try checkFinite(loaded) }
     return loaded

@@ -80,6 +80,40 @@ struct NPYAndTensorTests {
     }
   }
 
+  @Test("a little-endian float32 file is read straight into the tensor; every other file is left to decode", arguments: [
+    ("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", 24, true),
+    ("{'descr': '<f4', 'fortran_order': False, 'shape': (6,), }", 24, true),
+    ("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", 20, false),  // short of data
+    ("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", 28, false),  // bytes past the data
+    ("{'descr': '>f4', 'fortran_order': False, 'shape': (2, 3), }", 24, false),
+    ("{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }", 24, false),
+    ("{'descr': '<f2', 'fortran_order': False, 'shape': (12,), }", 24, false),
+    ("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }", 24, false),
+  ])
+  func readFloat32(dictionary: String, dataBytes: Int, direct: Bool) throws {
+    let data = (0..<dataBytes).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+    let file = npyFile(header: dictionary, data: data)
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("direct-\(UUID().uuidString).npy").path
+    _ = FileManager.default.createFile(atPath: path, contents: Data(file))
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let read = NPY.readFloat32(path: path, name: "x.npy")
+    #expect((read != nil) == direct)
+    if let read { #expect(read == (try NPY.decode(file, name: "x.npy"))) }
+  }
+
+  @Test("no direct read of what is not a regular .npy file: missing, a directory, another format, empty")
+  func readFloat32Refuses() throws {
+    let directory = FileManager.default.temporaryDirectory.path
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("raw-\(UUID().uuidString).npy").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    #expect(NPY.readFloat32(path: path) == nil)
+    #expect(NPY.readFloat32(path: directory) == nil)
+    for contents in [[UInt8](), Array("RIFF....WAVEfmt ".utf8) + [UInt8](repeating: 0, count: 64)] {
+      _ = FileManager.default.createFile(atPath: path, contents: Data(contents))
+      #expect(NPY.readFloat32(path: path) == nil)
+    }
+  }
+
   @Test("written headers are numpy's, byte for byte", arguments: [[5], [2, 3], [4, 1, 7], []])
   func writtenHeader(shape: [Int]) throws {
     // What `np.save` writes for a float32 array of this shape (format 1.0): the same helper builds it.

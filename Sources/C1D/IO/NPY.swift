@@ -13,39 +13,75 @@ public enum NPY {
   /// `decode` of bytes where they lie (a memory-mapped file): the values are converted straight into the
   /// tensor, with no intermediate copy of the payload.
   public static func decode(_ bytes: UnsafeRawBufferPointer, name: String = "input") throws -> Tensor {
-    func fail(_ message: String) -> C1DError { .invalidInput("\(name): \(message)") }
-    guard bytes.count >= 10, bytes.prefix(6).elementsEqual(magic) else { throw fail("not a .npy file (bad magic)") }
-    let major = bytes[6]
-    let (headerLength, headerStart): (Int, Int)
-    switch major {
-    case 1: (headerLength, headerStart) = (Int(bytes[8]) | Int(bytes[9]) << 8, 10)
-    case 2, 3:
-      guard bytes.count >= 12 else { throw fail("truncated .npy header") }
-      (headerLength, headerStart) = ((8..<12).reduce(0) { $0 | Int(bytes[$1]) << (8 * ($1 - 8)) }, 12)
-    default: throw fail("unsupported .npy version \(major)")
+    let layout = try Layout(bytes, fileSize: bytes.count, name: name)
+    return Tensor(uncheckedShape: layout.shape, values: layout.dtype.floats(UnsafeRawBufferPointer(rebasing: bytes[layout.dataStart...])))
+  }
+
+  /// A `.npy` file of little-endian float32 in C order, its payload read straight into the tensor (one
+  /// copy by `pread`; a map costs ~0.1 ms more per MB in page-table work). Nil for any other file, and
+  /// on any error: `decode` of its bytes then reads it, or refuses it in its own words.
+  public static func readFloat32(path: String, name: String = "input") -> Tensor? {
+    guard let (file, size) = SourceFile.regular(path: path), size >= 10 else { return nil }
+    var prefix = [UInt8](repeating: 0, count: min(size, 4096))
+    guard (try? prefix.withUnsafeMutableBytes { try file.read(offset: 0, into: $0) }) != nil,
+      let layout = try? prefix.withUnsafeBytes({ try Layout($0, fileSize: size, name: name) }),
+      layout.dtype.size == 4, !layout.dtype.bigEndian
+    else { return nil }
+    var read = false
+    let values = [Float](unsafeUninitializedCapacity: layout.count) { buffer, count in
+      read = (try? file.read(offset: layout.dataStart, into: UnsafeMutableRawBufferPointer(buffer))) != nil
+      // Uninitialised values are never exposed: the array is discarded unless the read filled it.
+      count = layout.count
     }
-    guard headerLength <= 1 << 16, headerStart + headerLength <= bytes.count else { throw fail("truncated .npy header") }
-    // Parsed as bytes: Character-level adaptors (drop, reversed, filter) each instantiate generic
-    // metadata at their first use, about 0.3 ms of a small model's whole process (issue 16).
-    let header = Array(UnsafeRawBufferPointer(rebasing: bytes[headerStart..<headerStart + headerLength]))
-    guard let descr = field("descr", in: header) else { throw fail("no dtype ('descr') in the .npy header") }
-    let dtype = try NPYDType(descr: String(decoding: descr.filter { $0 != UInt8(ascii: "'") && $0 != UInt8(ascii: "\"") }, as: UTF8.self), name: name)
-    guard field("fortran_order", in: header).map({ String(decoding: $0, as: UTF8.self) }) == "False" else {
-      throw fail("arrays in Fortran order are not supported; save with np.ascontiguousarray")
+    return read ? Tensor(uncheckedShape: layout.shape, values: values) : nil
+  }
+
+  /// A `.npy` header parsed and checked against the file's size: the shape, the element type, and where
+  /// the values start.
+  struct Layout {
+    let shape: [Int]
+    let count: Int
+    let dtype: NPYDType
+    let dataStart: Int
+
+    /// - Parameters:
+    ///   - bytes: the file's first bytes, at least its header (else "truncated .npy header").
+    ///   - fileSize: the whole file's size, which the shape and element type must account for exactly.
+    init(_ bytes: UnsafeRawBufferPointer, fileSize: Int, name: String) throws {
+      func fail(_ message: String) -> C1DError { .invalidInput("\(name): \(message)") }
+      guard bytes.count >= 10, bytes.prefix(6).elementsEqual(NPY.magic) else { throw fail("not a .npy file (bad magic)") }
+      let major = bytes[6]
+      let (headerLength, headerStart): (Int, Int)
+      switch major {
+      case 1: (headerLength, headerStart) = (Int(bytes[8]) | Int(bytes[9]) << 8, 10)
+      case 2, 3:
+        guard bytes.count >= 12 else { throw fail("truncated .npy header") }
+        (headerLength, headerStart) = ((8..<12).reduce(0) { $0 | Int(bytes[$1]) << (8 * ($1 - 8)) }, 12)
+      default: throw fail("unsupported .npy version \(major)")
+      }
+      guard headerLength <= 1 << 16, headerStart + headerLength <= bytes.count else { throw fail("truncated .npy header") }
+      // Parsed as bytes: Character-level adaptors (drop, reversed, filter) each instantiate generic
+      // metadata at their first use, about 0.3 ms of a small model's whole process (issue 16).
+      let header = Array(UnsafeRawBufferPointer(rebasing: bytes[headerStart..<headerStart + headerLength]))
+      guard let descr = NPY.field("descr", in: header) else { throw fail("no dtype ('descr') in the .npy header") }
+      dtype = try NPYDType(descr: String(decoding: descr.filter { $0 != UInt8(ascii: "'") && $0 != UInt8(ascii: "\"") }, as: UTF8.self), name: name)
+      guard NPY.field("fortran_order", in: header).map({ String(decoding: $0, as: UTF8.self) }) == "False" else {
+        throw fail("arrays in Fortran order are not supported; save with np.ascontiguousarray")
+      }
+      guard let shapeField = NPY.field("shape", in: header) else { throw fail("no shape in the .npy header") }
+      let shapeText = String(decoding: shapeField, as: UTF8.self)
+      let dims = NPY.dimensions(shapeField)
+      guard dims.allSatisfy({ $0 != nil && $0! >= 0 }) else { throw fail("bad shape \(shapeText)") }
+      shape = dims.map { $0! }
+      guard let count = shape.checkedProduct, count <= (fileSize - headerStart - headerLength) / dtype.size + 1 else {
+        throw fail("shape \(shape) needs more data than the file holds")
+      }
+      self.count = count
+      dataStart = headerStart + headerLength
+      guard fileSize - dataStart == count * dtype.size else {
+        throw fail("shape \(shape) of \(dtype.descr) needs \(count * dtype.size) bytes of data, the file holds \(fileSize - dataStart)")
+      }
     }
-    guard let shapeField = field("shape", in: header) else { throw fail("no shape in the .npy header") }
-    let shapeText = String(decoding: shapeField, as: UTF8.self)
-    let dims = dimensions(shapeField)
-    guard dims.allSatisfy({ $0 != nil && $0! >= 0 }) else { throw fail("bad shape \(shapeText)") }
-    let shape = dims.map { $0! }
-    guard let count = shape.checkedProduct, count <= (bytes.count - headerStart - headerLength) / dtype.size + 1 else {
-      throw fail("shape \(shape) needs more data than the file holds")
-    }
-    let dataStart = headerStart + headerLength
-    guard bytes.count - dataStart == count * dtype.size else {
-      throw fail("shape \(shape) of \(dtype.descr) needs \(count * dtype.size) bytes of data, the file holds \(bytes.count - dataStart)")
-    }
-    return Tensor(uncheckedShape: shape, values: dtype.floats(UnsafeRawBufferPointer(rebasing: bytes[dataStart...])))
   }
 
   /// The value bytes of `key` in a .npy header dictionary, spaces trimmed: a tuple through its `)`, else
@@ -170,6 +206,10 @@ extension Tensor {
   /// Reads a `.npy` file.
   /// - Throws: `C1DError.io` or `C1DError.invalidInput`.
   public init(npyFile path: String) throws {
+    if let tensor = NPY.readFloat32(path: path, name: path) {
+      self = tensor
+      return
+    }
     let file = try MappedFile(path: path)
     self = try withExtendedLifetime(file) { try NPY.decode(file.bytes, name: path) }
   }

@@ -79,6 +79,18 @@ final class SourceFile: @unchecked Sendable {  // the descriptor is only read, a
 
   deinit { close(descriptor) }
 
+  /// A regular file opened for reading at offsets, and its size; nil where `path` names no regular file
+  /// that can be opened.
+  static func regular(path: String) -> (SourceFile, Int)? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG, let file = try? SourceFile(duplicating: fd, path: path)
+    else { return nil }
+    return (file, Int(info.st_size))
+  }
+
   /// Fills `buffer` with the file's bytes from `offset` on.
   /// - Throws: `C1DError.io` on a read error or when the file now ends before them.
   func read(offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws {
