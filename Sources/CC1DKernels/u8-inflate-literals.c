@@ -1,6 +1,7 @@
 // Inflate for the streams the reference writers make of float byte planes: Huffman blocks of literals only
-// (and stored blocks). One table lookup decodes up to two literals, where libdeflate decodes one, which
-// makes an f16 exponent plane inflate about twice as fast. Anything else (a match, a code zlib would
+// (and stored blocks). One table lookup decodes up to two literals, where libdeflate decodes one, and up to
+// four independent streams are decoded in one loop so that their lookups overlap: an f16 exponent plane
+// inflates ~1.25 times as fast alone, ~2 times in a group of four. Anything else (a match, a code zlib would
 // refuse, a stream that ends early or late) is declined, and the caller inflates the stream with libdeflate,
 // which names what is wrong: this path never decides that a stream is bad, only that it is not its kind.
 #include "c1d_decode.h"
@@ -376,16 +377,25 @@ static void step(literal_stream *s) {
     x##valid -= (e) & CONSUMED_MASK; \
   } while (0)
 
+#define BOUNDS(x, s) \
+  const uint8_t *x##end = (s)->r.end; \
+  uint8_t *x##out_end = (s)->out_end
+// Rounds of the fast loop the stream has room for: each writes at most 8 bytes (four stores of four, two
+// counting) and moves the input at most 7 bytes, and every load and store stays inside the buffers.
+#define ROUNDS(x) min_long((x##out_end - x##out - 8) / 8, (x##end - x##next - 8) / 7)
+#define LOOKUP(x) x##pair[x##buffer & (TABLE_SIZE - 1)]
+
+static inline long min_long(long a, long b) { return a < b ? a : b; }
+
 static void run_one(literal_stream *s) {
   while (s->status == IN_BLOCK) {
     {
       LOAD_STREAM(a, s);
-      const uint8_t *end = s->r.end;
-      uint8_t *out_end = s->out_end;
-      while (out_end - aout >= 16 && end - anext >= 8) {
+      BOUNDS(a, s);
+      for (long rounds = ROUNDS(a); rounds > 0; rounds--) {
         REFILL(a);
         for (int k = 0; k < 4; k++) {
-          uint32_t e = apair[abuffer & (TABLE_SIZE - 1)];
+          uint32_t e = LOOKUP(a);
           if (!(e & COUNT_MASK)) goto special;
           EMIT(a, e);
         }
@@ -396,16 +406,6 @@ static void run_one(literal_stream *s) {
     step(s);
   }
 }
-
-#define BOUNDS(x, s) \
-  const uint8_t *x##end = (s)->r.end; \
-  uint8_t *x##out_end = (s)->out_end
-// Rounds of the fast loop the stream has room for: each writes at most 8 bytes (four stores of four, two
-// counting) and moves the input at most 7 bytes, and every load and store stays inside the buffers.
-#define ROUNDS(x) min_long((x##out_end - x##out - 8) / 8, (x##end - x##next - 8) / 7)
-#define LOOKUP(x) x##pair[x##buffer & (TABLE_SIZE - 1)]
-
-static inline long min_long(long a, long b) { return a < b ? a : b; }
 
 // One careful step for each stream the fast loop stopped at (a special entry, or near an end).
 static void step_where_needed(literal_stream *const *streams, int count) {

@@ -50,9 +50,12 @@ final class WeightStore: Sendable {
     var claimed = Set<String>()
   }
 
-  /// Tensors that `Model.inflatesRawBytes`, of at least `groupingMinimumBytes` raw bytes, in table order:
-  /// the candidates for inflating several at once.
+  /// The `isGroupable` tensors in table order: the candidates for inflating several at once.
   private let groupable: [StoredTensor]
+  /// A tensor that `Model.inflatesRawBytes`, of at least `groupingMinimumBytes` raw bytes.
+  static func isGroupable(_ entry: TensorEntry) -> Bool {
+    Model.inflatesRawBytes(entry) && entry.rawSize >= groupingMinimumBytes
+  }
   /// Below this, a tensor's own table builds cost more than the interleaving saves.
   static let groupingMinimumBytes = 64 * 1024
   /// Tensors inflated at once: each stream's lookups wait for its previous one, so interleaved streams keep
@@ -80,8 +83,7 @@ final class WeightStore: Sendable {
     given = [:]
     self.origin = origin
     self.checkedAtLoad = checkedAtLoad
-    groupable = tensors.filter { Model.inflatesRawBytes($0.entry) && $0.entry.rawSize >= Self.groupingMinimumBytes }
-      .sorted { $0.index < $1.index }
+    groupable = tensors.filter { Self.isGroupable($0.entry) }.sorted { $0.index < $1.index }
     state = Locked(State(mapping: mapping))
   }
 
@@ -104,10 +106,7 @@ final class WeightStore: Sendable {
   /// The tensor's values from the raw bytes a group left for it, else inflated together with partners (the
   /// next groupable tensors in table order that no kernel has read), else decoded alone.
   private func decodeInflatedOrGrouped(_ tensor: StoredTensor) throws -> [Float] {
-    let name = tensor.entry.name
-    if let raw = state.withLock({ $0.inflated.removeValue(forKey: name) }) {
-      return try Model.decodeInflated(tensor.entry, raw: raw)
-    }
+    if let values = try valuesFromGroup(tensor) { return values }
     let partners = claimPartners(for: tensor)
     guard !partners.isEmpty else { return try decode(tensor) }
     defer { state.withLock { state in partners.forEach { state.claimed.remove($0.entry.name) } } }
@@ -129,8 +128,7 @@ final class WeightStore: Sendable {
   /// The partners for inflating `tensor` in a group: only where the stored bytes are read as the tensor's own
   /// decode reads them (the load's mapping, or bytes no load checked), and no group's bytes wait yet.
   private func claimPartners(for tensor: StoredTensor) -> [StoredTensor] {
-    guard groupable.count > 1, Model.inflatesRawBytes(tensor.entry), tensor.entry.rawSize >= Self.groupingMinimumBytes
-    else { return [] }
+    guard groupable.count > 1, Self.isGroupable(tensor.entry) else { return [] }
     return state.withLock { state -> [StoredTensor] in
       guard state.inflated.isEmpty, state.mapping != nil || readsOwnBytes else { return [] }
       var partners: [StoredTensor] = []
@@ -235,10 +233,13 @@ final class WeightStore: Sendable {
 
   /// For the checks of tensors no kernel read: one a group inflated is decoded from those bytes.
   private func decodeInflatedOrAlone(_ tensor: StoredTensor) throws -> [Float] {
-    if let raw = state.withLock({ $0.inflated.removeValue(forKey: tensor.entry.name) }) {
-      return try Model.decodeInflated(tensor.entry, raw: raw)
-    }
-    return try decode(tensor)
+    try valuesFromGroup(tensor) ?? decode(tensor)
+  }
+
+  /// The tensor's values from the raw bytes a group left for it; nil when none wait.
+  private func valuesFromGroup(_ tensor: StoredTensor) throws -> [Float]? {
+    guard let raw = state.withLock({ $0.inflated.removeValue(forKey: tensor.entry.name) }) else { return nil }
+    return try Model.decodeInflated(tensor.entry, raw: raw)
   }
 
   private func decode(_ tensor: StoredTensor) throws -> [Float] {
