@@ -151,6 +151,80 @@ def test_a_piece_keeps_the_shorter_of_huffman_only_and_matching_deflate(level):
         assert zlib.decompress(stream) == piece
 
 
+def deflate_block_lengths(raw_deflate: bytes) -> list[int]:
+    """The number of literals in each block of a raw deflate stream without matches (stored, fixed or dynamic
+    Huffman blocks; RFC 1951 §3.2), read bit by bit: what a reader decodes per Huffman table it builds."""
+    position = 0
+
+    def bits(n):
+        nonlocal position
+        value = 0
+        for i in range(n):
+            value |= ((raw_deflate[position >> 3] >> (position & 7)) & 1) << i
+            position += 1
+        return value
+
+    def decoder(lengths):  # canonical Huffman code: {(length, code): symbol}
+        table, code = {}, 0
+        for length in range(1, 16):
+            for symbol, l in enumerate(lengths):
+                if l == length:
+                    table[(length, code)] = symbol
+                    code += 1
+            code <<= 1
+        return table
+
+    def symbol(table):
+        code, length = 0, 0
+        while (length, code) not in table:
+            code, length = (code << 1) | bits(1), length + 1
+            assert length <= 15, "invalid Huffman code"
+        return table[(length, code)]
+
+    blocks = []
+    while position < 8 * len(raw_deflate):
+        bits(1)  # BFINAL
+        kind = bits(2)
+        if kind == 0:
+            position = (position + 7) & ~7
+            length = bits(16)
+            bits(16)
+            position += 8 * length
+            blocks.append(length)
+            continue
+        if kind == 1:
+            table = decoder([8] * 144 + [9] * 112 + [7] * 24 + [8] * 8)
+        else:
+            literal_count, distance_count, precode_count = bits(5) + 257, bits(5) + 1, bits(4) + 4
+            precode = [0] * 19
+            for i in range(precode_count):
+                precode[[16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15][i]] = bits(3)
+            precode_table, lengths = decoder(precode), []
+            while len(lengths) < literal_count + distance_count:
+                s = symbol(precode_table)
+                if s < 16:
+                    lengths.append(s)
+                elif s == 16:
+                    lengths += [lengths[-1]] * (3 + bits(2))
+                else:
+                    lengths += [0] * ((3 + bits(3)) if s == 17 else (11 + bits(7)))
+            table = decoder(lengths[:literal_count])
+        literals = 0
+        while (s := symbol(table)) != 256:
+            assert s < 256, "a match: not a literal-only stream"
+            literals += 1
+        blocks.append(literals)
+    return blocks
+
+
+def test_huffman_only_pieces_are_coded_in_blocks_of_32k_literals():
+    halves = np.random.default_rng(0).uniform(-0.2, 0.2, 100_000).astype("<f2").tobytes()
+    high_bytes = f.shuffle(halves, 2)[100_000:]  # the sign and exponent plane
+    blocks = [n for n in deflate_block_lengths(f._raw_deflate(high_bytes, 6, zlib.Z_HUFFMAN_ONLY)) if n]
+    # zlib ends a block when its symbol buffer (memory level 9: 32 K entries) fills
+    assert blocks == [32767, 32767, 32767, 100_000 - 3 * 32767]
+
+
 def test_the_deflate_codec_writes_each_tensor_in_pieces():
     model = f.load(os.path.join(FIXTURES, "architectures", "ecg_resnet", "model.c1d"))
     data = f.dumps(model, dtype="f32", codec="deflate", level=f.DEFAULT_LEVEL)  # a level re-encodes
