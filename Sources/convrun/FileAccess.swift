@@ -106,6 +106,7 @@ enum OutputFile {
     let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
     guard fd >= 0 else { throw InputFile.failure(path, "cannot write \(path) (creating a temporary file in \(directory))") }
     var failure: CLIError?
+    if output.byteCount >= POSIXFile.reservationThreshold { POSIXFile.reserveBlocks(fd, bytes: output.byteCount) }
     if let error = output.withParts({ POSIXFile.writeAll($0, to: fd) }) { failure = InputFile.failure(path, "cannot write \(path)", error.code) }
     if close(fd) != 0, failure == nil { failure = InputFile.failure(path, "cannot write \(path) (close)") }
     if failure == nil, let error = POSIXFile.replace(path, with: temporary) {

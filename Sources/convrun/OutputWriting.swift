@@ -122,6 +122,8 @@ struct EncodedOutput {
   var prefix: [UInt8]
   var values: [Float]
 
+  var byteCount: Int { prefix.count + values.count * MemoryLayout<Float>.size }
+
   func withParts<R>(_ body: ([UnsafeRawBufferPointer]) throws -> R) rethrows -> R {
     try prefix.withUnsafeBytes { head in try values.withUnsafeBytes { tail in try body([head, tail]) } }
   }

@@ -183,6 +183,16 @@ enum POSIXFile {
     return rename(temporary, path) == 0 ? nil : POSIXError(code: errno)
   }
 
+  /// Outputs from this size up get their blocks reserved before they are written (see `reserveBlocks`).
+  static let reservationThreshold = 2 << 20
+
+  /// Reserves `bytes` of blocks for `descriptor` where it lies on ext4, which otherwise reserves them one
+  /// block at a time as a buffered write goes (CConvRunPlatform); false where nothing was reserved.
+  @discardableResult
+  static func reserveBlocks(_ descriptor: Int32, bytes: Int) -> Bool {
+    convrun_reserve_blocks_on_ext4(descriptor, Int64(bytes)) == 0
+  }
+
   /// Linux's renameat2(RENAME_EXCHANGE), as a system call (CConvRunPlatform); false where there is none.
   private static func exchange(_ first: String, _ second: String) -> Bool {
     convrun_rename_exchange(first, second) == 0
