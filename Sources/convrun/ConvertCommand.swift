@@ -27,7 +27,7 @@ struct ConvertCommand: ParsableCommand {
   @Argument(help: "The .c1d model to read.") var input: String
   @Argument(help: "Where to write the re-encoded model.") var output: String
   @Option(help: "Storage dtype: f32, f16 or bf16.") var dtype: DType?
-  @Option(help: "Codec: none, deflate or shuffle-deflate.") var codec: Codec?
+  @Option(help: "Codec: none, deflate or shuffle-deflate (a tensor that deflates nowhere is stored as none).") var codec: Codec?
   @Option(help: "zlib compression level, 0-9.") var level: Int?
   @Flag(help: "Replace a read-only output file.") var force = false
 

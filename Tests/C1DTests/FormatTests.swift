@@ -122,6 +122,21 @@ struct FormatTests {
     }
   }
 
+  @Test("a tensor no piece of which deflates is written as none, the raw bytes; one that deflates keeps its codec", arguments: [Codec.deflate, .shuffleDeflate])
+  func incompressibleTensorStoredAsNone(codec: Codec) throws {
+    var rng = SeededGenerator(seed: 7)
+    let noise = (0..<20_000).map { _ in UInt8.random(in: 0...255, using: &rng) }  // every byte plane noise
+    let zeros = DType.f32.encode([Float](repeating: 0, count: 5_000))
+    let (noiseCodec, noiseStored) = Model.encode(noise, dtype: .f32, codec: codec, level: 6)
+    #expect(noiseCodec == Codec.none && noiseStored == noise)
+    let (zerosCodec, zerosStored) = Model.encode(zeros, dtype: .f32, codec: codec, level: 6)
+    #expect(zerosCodec == codec && zerosStored.count < zeros.count / 8)
+    #expect(try zerosStored.withUnsafeBytes { try Zlib.decompress($0, expectedSize: zeros.count).get() } == zeros)
+    // Saved and loaded: the entry says none, and the values come back.
+    let saved = try Model(bytes: try sampleModel().serialized(options: SaveOptions(dtype: .f32, codec: codec, level: 0)))
+    for (name, _) in try saved.weights { #expect(saved.storage(of: name)?.codec == Codec.none, "\(name): level 0 deflates nothing") }
+  }
+
   @Test("random graphs and hyperparameters round-trip and re-save identically", arguments: 0..<60)
   func randomGraphs(seed: UInt64) throws {
     var rng = SeededGenerator(seed: seed)

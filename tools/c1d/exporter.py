@@ -428,7 +428,9 @@ def export(module: nn.Module, example_input: torch.Tensor, path, dtype: str = "f
         own and the mantissa planes, which deflate barely shrinks, are stored, so the file loads up to 2x
         faster than one deflate stream; "none" loads 1.1-3x faster still, and is 10-45% larger. "deflate"
         stores each 64 KiB piece it cannot shrink by 1/8: float32 weights shrink ~9%, so the file is about
-        as large as "none"; pieces of zeros or pruned weights still shrink.
+        as large as "none"; pieces of zeros or pruned weights still shrink. A tensor no piece of which
+        shrinks (nor, under "shuffle-deflate", any byte plane) is written as "none": the same bytes, used in
+        place.
       level: zlib level for the deflate codecs (default 6).
       name, description, license: metadata strings (name defaults to the module's class name).
       fixed_length: record the example's length as the input's `length` (the model is meant for it).

@@ -145,9 +145,15 @@ def deflate_pieces(data: bytes, piece: int, level: int) -> bytes:
     string matching and Huffman-only, and the shorter kept (matching on ties): float byte planes are noise
     to the matcher, whose short matches cost more than the literals they replace. Valid zlib: readers
     inflate it as any other stream."""
+    return _deflate_pieces_counting(data, piece, level)[0]
+
+
+def _deflate_pieces_counting(data: bytes, piece: int, level: int) -> tuple[bytes, int]:
+    """`deflate_pieces`, with the number of pieces deflated rather than stored."""
     if level not in _ZLIB_HEADER:
         raise FormatError(f"compression level must be 0-9, got {level}")
     body = bytearray()
+    deflated_pieces = 0
     for start in range(0, len(data), piece):
         chunk = data[start:start + piece]
         if level == 0:  # deflates to stored blocks, never under 7/8 of the piece, whatever the strategy
@@ -157,8 +163,27 @@ def deflate_pieces(data: bytes, piece: int, level: int) -> bytes:
         deflated = min((_raw_deflate(chunk, level, strategy) for strategy in strategies), key=len)
         keeps_deflated = len(deflated) * PLANE_STORE_DENOMINATOR < len(chunk) * PLANE_STORE_NUMERATOR
         body += deflated if keeps_deflated else _stored_blocks(chunk)
+        deflated_pieces += keeps_deflated
     body += b"\x01\x00\x00\xff\xff"  # the final block: stored, empty
-    return _ZLIB_HEADER[level] + bytes(body) + struct.pack(">I", zlib.adler32(data))
+    return _ZLIB_HEADER[level] + bytes(body) + struct.pack(">I", zlib.adler32(data)), deflated_pieces
+
+
+def encode_stored(raw: bytes, dtype: str, codec: str, level: int) -> tuple[str, bytes]:
+    """`raw` stored under `codec`, and the codec it is stored under: a tensor none of whose pieces deflates
+    (float32 weights unshuffled, or every plane of one, all stored blocks) is written as `none` instead, the
+    same bytes without block headers: readers use them in place, with nothing to copy, inflate or
+    Adler-check. Byte-identical with Swift's `Model.encode`."""
+    if codec == "none":
+        return "none", raw
+    if codec == "deflate":
+        stream, deflated_pieces = _deflate_pieces_counting(raw, DEFLATE_PIECE, level)
+    elif codec == "shuffle-deflate":
+        size = DTYPE_SIZE[dtype]
+        shuffled = shuffle(raw, size)
+        stream, deflated_pieces = _deflate_pieces_counting(shuffled, max(1, len(shuffled) // size), level)
+    else:
+        raise FormatError(f"unknown codec {codec!r}")
+    return (codec, stream) if deflated_pieces else ("none", raw)
 
 
 # zlib's memory level 9 ends a block every 32 K symbols (8: 16 K): half as many Huffman tables for a reader
@@ -355,15 +380,8 @@ def dumps(model: Model, dtype: str | None = None, codec: str | None = None, leve
         raw = encode_dtype(values, t_dtype)
         if kept and kept[0] == t_dtype and kept[1] == t_codec and (level is None or t_codec == "none"):
             stored = kept[2]
-        elif t_codec == "none":
-            stored = raw
-        elif t_codec == "deflate":
-            stored = deflate_pieces(raw, DEFLATE_PIECE, DEFAULT_LEVEL if level is None else level)
-        elif t_codec == "shuffle-deflate":
-            size = DTYPE_SIZE[t_dtype]
-            stored = deflate_planes(shuffle(raw, size), size, DEFAULT_LEVEL if level is None else level)
         else:
-            raise FormatError(f"unknown codec {t_codec!r}")
+            t_codec, stored = encode_stored(raw, t_dtype, t_codec, DEFAULT_LEVEL if level is None else level)
         entry = {"name": name, "dtype": t_dtype, "shape": list(values.shape), "codec": t_codec, "offset": 0,
                  "stored_size": len(stored), "raw_size": len(raw), "crc32": zlib.crc32(raw)}
         blobs.append((entry, stored))

@@ -60,18 +60,27 @@ extension Model {
       }
     }
     let raw = dtype.encode(try store.valuesForSaving(name))
-    let level = options.level ?? SaveOptions.defaultLevel
-    let stored: [UInt8]
-    switch codec {
-    case .none: stored = raw
-    case .deflate: stored = Zlib.compressPieces(raw, pieceLength: Zlib.deflatePiece, level: level)
-    case .shuffleDeflate:
-      stored = Zlib.compressPlanes(Codec.shuffle(raw, elementSize: dtype.size), planeCount: dtype.size, level: level)
-    }
+    let (storedCodec, stored) = Self.encode(raw, dtype: dtype, codec: codec, level: options.level ?? SaveOptions.defaultLevel)
     let entry = TensorEntry(
-      name: name, dtype: dtype, shape: shape, codec: codec, offset: 0, storedSize: stored.count, rawSize: raw.count,
+      name: name, dtype: dtype, shape: shape, codec: storedCodec, offset: 0, storedSize: stored.count, rawSize: raw.count,
       crc32: Zlib.crc32(raw))
     return (entry, stored)
+  }
+
+  /// `raw` stored under `codec`, and the codec it is stored under: a tensor none of whose pieces deflates
+  /// (float32 weights unshuffled, or every plane of one, all stored blocks) is written as `none` instead, the
+  /// same bytes without block headers: used in place from the file's map, with nothing to copy, inflate or
+  /// Adler-check. Byte-identical with Python's `encode_stored`.
+  static func encode(_ raw: [UInt8], dtype: DType, codec: Codec, level: Int) -> (Codec, [UInt8]) {
+    let compressed: (stream: [UInt8], deflatedPieces: Int)
+    switch codec {
+    case .none: return (.none, raw)
+    case .deflate: compressed = Zlib.compressPiecesCounting(raw, pieceLength: Zlib.deflatePiece, level: level)
+    case .shuffleDeflate:
+      let shuffled = Codec.shuffle(raw, elementSize: dtype.size)
+      compressed = Zlib.compressPiecesCounting(shuffled, pieceLength: max(1, shuffled.count / dtype.size), level: level)
+    }
+    return compressed.deflatedPieces == 0 ? (.none, raw) : (codec, compressed.stream)
   }
 
   /// The file's bytes, tensors in canonical order after the header.

@@ -32,7 +32,13 @@ enum Zlib {
   /// (a float16 high-byte plane: 68% with matching, 63% Huffman-only, which also inflates 30% faster),
   /// while zeros and repeats need it. Byte-identical with Python's `deflate_pieces`.
   static func compressPieces(_ bytes: [UInt8], pieceLength: Int, level: Int) -> [UInt8] {
+    compressPiecesCounting(bytes, pieceLength: pieceLength, level: level).stream
+  }
+
+  /// `compressPieces`, with the number of pieces deflated rather than stored.
+  static func compressPiecesCounting(_ bytes: [UInt8], pieceLength: Int, level: Int) -> (stream: [UInt8], deflatedPieces: Int) {
     var out = zlibHeader(level: level)
+    var deflatedPieces = 0
     bytes.withUnsafeBufferPointer { all in
       for start in stride(from: 0, to: all.count, by: pieceLength) {
         let piece = UnsafeBufferPointer(rebasing: all[start..<min(start + pieceLength, all.count)])
@@ -46,6 +52,7 @@ enum Zlib {
         let deflated = huffmanOnly.count < matched.count ? huffmanOnly : matched
         if deflated.count * 8 < piece.count * 7 {
           out += deflated
+          deflatedPieces += 1
         } else {
           appendStoredBlocks(piece, to: &out)
         }
@@ -54,7 +61,7 @@ enum Zlib {
     out += [0x01, 0x00, 0x00, 0xFF, 0xFF]  // the final block: stored, empty
     let checksum = bytes.withUnsafeBufferPointer { adler32_z(adler32_z(0, nil, 0), $0.baseAddress, z_size_t($0.count)) }
     out += withUnsafeBytes(of: UInt32(checksum).bigEndian, Array.init)
-    return out
+    return (out, deflatedPieces)
   }
 
   /// The two bytes zlib's `compress2` starts a stream with at `level` (RFC 1950: FLEVEL from the level).
