@@ -1,5 +1,6 @@
 import CC1DKernels
 import CLibDeflate
+import Synchronization
 import Testing
 
 @testable import C1D
@@ -117,6 +118,17 @@ struct InflateLiteralsTests {
     let fixed = Self.matching(short)
     #expect(fixed[2] & 0b110 == 0b010, "zlib codes 40 random letters as one fixed-Huffman block")
     #expect(Self.literals(fixed, size: short.count) == short)
+    // Batch-norm statistics as a small model holds them: a fixed block with matches, inflated again and
+    // again by the decompressor `Zlib` keeps for reuse, and from two threads at once.
+    let ones = DType.f32.encode([Float](repeating: 1, count: 256))
+    let statistics = Zlib.compressPieces(ones, pieceLength: Zlib.deflatePiece, level: 6)
+    #expect(statistics[2] & 0b110 == 0b010, "zlib codes 256 ones as one fixed-Huffman block")
+    let decoded = Mutex<[[UInt8]]>([])
+    Parallel.forEach(8, threads: 2) { _ in
+      let out = try? statistics.withUnsafeBytes { try Zlib.decompress($0, expectedSize: ones.count).get() }
+      decoded.withLock { $0.append(out ?? []) }
+    }
+    #expect(decoded.withLock { $0 } == [[UInt8]](repeating: ones, count: 8))
 
     let repeats = Array(repeatElement(Array("the same words again, ".utf8), count: 400).joined())
     let matched = Self.matching(repeats)

@@ -1,6 +1,7 @@
 import CC1DKernels
 import CLibDeflate
 import CZlib
+import Synchronization
 
 /// Every call into zlib and libdeflate lives in this file. zlib writes (so that saves stay byte-identical
 /// with Python's `zlib` module); libdeflate reads and checksums, about twice and ten times as fast.
@@ -160,13 +161,28 @@ enum Zlib {
   /// table lookup; the rest, and any it declines, through libdeflate.
   static func inflate(_ bytes: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) -> Bool {
     if inflateLiterals(bytes, into: out) { return true }
-    guard let decompressor = libdeflate_alloc_decompressor() else { return false }
-    defer { libdeflate_free_decompressor(decompressor) }
-    var consumed = 0
-    var produced = 0
-    let status = libdeflate_zlib_decompress_ex(
-      decompressor, bytes.baseAddress, bytes.count, out.baseAddress, out.count, &consumed, &produced)
-    return status == LIBDEFLATE_SUCCESS && produced == out.count && consumed == bytes.count
+    return withDecompressor { decompressor in
+      var consumed = 0
+      var produced = 0
+      let status = libdeflate_zlib_decompress_ex(
+        decompressor, bytes.baseAddress, bytes.count, out.baseAddress, out.count, &consumed, &produced)
+      return status == LIBDEFLATE_SUCCESS && produced == out.count && consumed == bytes.count
+    } ?? false
+  }
+
+  /// libdeflate decompressors kept for reuse, one per thread inflating at a time. A decompressor builds the
+  /// fixed-Huffman tables once and keeps them: small tensors (batch-norm statistics, biases) deflate to
+  /// fixed blocks, and a fresh decompressor for each rebuilt those tables every time.
+  private static let idleDecompressors = Mutex<[Decompressor]>([])
+
+  /// A libdeflate decompressor; used by one thread at a time (it is taken out of `idleDecompressors`).
+  private struct Decompressor: @unchecked Sendable { let pointer: OpaquePointer }
+
+  private static func withDecompressor<R>(_ body: (OpaquePointer) -> R) -> R? {
+    let idle = idleDecompressors.withLock { $0.popLast() }
+    guard let decompressor = idle ?? libdeflate_alloc_decompressor().map(Decompressor.init) else { return nil }
+    defer { idleDecompressors.withLock { $0.append(decompressor) } }
+    return body(decompressor.pointer)
   }
 
   /// `c1d_inflate_literals`, then the stream's Adler-32 (as libdeflate would check it).
