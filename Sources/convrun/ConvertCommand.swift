@@ -42,6 +42,17 @@ struct ConvertCommand: ParsableCommand {
     let before = fileSize(input)
     try model.save(to: output, options: SaveOptions(dtype: dtype, codec: codec, level: level))
     print("wrote \(output): \(fileSize(output)) bytes (was \(before))")
+    if let codec, codec != .none, let note = try storedAsNone(asked: codec) { print(note) }
+  }
+
+  /// How many tensors the writer stored as none although `asked` was given: those no piece of which
+  /// deflates by 1/8 (float32 weights under `deflate`), said so that the file's codecs are no surprise.
+  private func storedAsNone(asked: Codec) throws -> String? {
+    let written = try ModelFile.load(output)
+    let names = Set(written.graph.nodes.flatMap { $0.parameters.values })
+    let none = names.filter { written.storage(of: $0)?.codec == Codec.none }.count
+    guard none > 0 else { return nil }
+    return "\(none) of \(names.count) tensors stored as none: \(asked.rawValue) does not shrink them by 1/8 (they load in place)"
   }
 
   private func fileSize(_ path: String) -> Int {

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import stat
+import struct
 import subprocess
 import sys
 import time
@@ -29,6 +30,7 @@ pytestmark = pytest.mark.skipif(not os.path.exists(CONVRUN), reason="convrun is 
 SEED = os.path.join(ROOT, "Fixtures", "seed")
 SEED_MODEL = os.path.join(SEED, "model.c1d")
 WAV2VEC = os.path.join(ROOT, "Fixtures", "architectures", "wav2vec2_feature_encoder", "model.c1d")
+QUARTZNET = os.path.join(ROOT, "Fixtures", "architectures", "quartznet_block", "model.c1d")
 
 
 def convrun(*args, stdin: bytes | None = None, text=True, env: dict[str, str] | None = None):
@@ -323,6 +325,17 @@ def test_convert_in_place_reports_old_and_new_sizes(tmp_path):
     assert result.returncode == 0, result.stderr
     after = path.stat().st_size
     assert after != before and f"{after} bytes (was {before})" in result.stdout
+
+
+def test_convert_says_which_tensors_deflate_left_as_none(tmp_path):
+    out = tmp_path / "m.c1d"
+    result = convrun("convert", QUARTZNET, str(out), "--codec", "deflate", "--level", "6")
+    assert result.returncode == 0, result.stderr
+    header = json.loads(out.read_bytes()[32:32 + struct.unpack_from("<Q", out.read_bytes(), 16)[0]])
+    none = sum(t["codec"] == "none" for t in header["tensors"])
+    assert 0 < none and f"{none} of {len(header['tensors'])} tensors stored as none: deflate does not shrink them" in result.stdout
+    result = convrun("convert", QUARTZNET, str(out), "--codec", "none")
+    assert result.returncode == 0 and "stored as none" not in result.stdout
 
 
 def test_output_paths_missing_directory_empty_and_read_only(tmp_path):
