@@ -280,6 +280,7 @@ typedef struct {
   uint8_t *out, *out_end;
   const struct c1d_inflate_scratch *tables;  // the current block's: `own`, or the fixed code's
   struct c1d_inflate_scratch *own;
+  int piece;  // a piece of a stream (c1d_inflate_pieces): ends at `r.end` after a non-final block
   int final;  // the block being decoded is the last
   int status;
 } literal_stream;
@@ -312,10 +313,15 @@ static void enter_block(literal_stream *s) {
   uint8_t lengths[LITLEN_SYMBOLS + DISTANCE_SYMBOLS];
   for (;;) {
     if (s->final) return finish(s);
+    if (s->piece && s->r.valid == 0 && s->r.next == s->r.end) {  // after a stored block, exactly at the end
+      s->status = s->out == s->out_end ? DONE : DECLINED;
+      return;
+    }
     refill(&s->r);
     s->status = DECLINED;
     if (s->r.padding > 8) return;
     s->final = (int)take(&s->r, 1);
+    if (s->final && s->piece) return;  // a piece's blocks are never the stream's last
     unsigned type = take(&s->r, 2);
     if (type == 0) {
       if (!copy_stored(&s->r, &s->out, s->out_end)) return;
@@ -547,4 +553,148 @@ void c1d_inflate_literals_group(int count, const uint8_t *const in[], const long
   for (int i = 0; i < count; i++) begin(&streams[i], in[i], in_length[i], out[i], out_length[i], scratch[i]);
   run_group(streams, count);
   for (int i = 0; i < count; i++) done[i] = streams[i].status == DONE;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Pieces: a stream as the reference writers cut it, decoded four pieces at a time.
+
+// Where the stored blocks of a stored piece of `size` bytes end, copying them to `out`; NULL unless the piece
+// is exactly such blocks (header byte 0: not final, padding zero).
+static const uint8_t *copy_stored_piece(const uint8_t *p, const uint8_t *end, uint8_t *out, long size) {
+  // The block headers first, so that a stream cut otherwise (a whole plane a piece) is declined before any copy.
+  const uint8_t *q = p;
+  for (long left = size; left > 0;) {
+    if (end - q < 5 || q[0] != 0) return NULL;
+    long length = q[1] | q[2] << 8;
+    if ((length ^ 0xFFFF) != (q[3] | q[4] << 8) || length == 0 || length > left || end - q - 5 < length) return NULL;
+    left -= length;
+    q += 5 + length;
+  }
+  for (; p < q; p += 5 + (p[1] | p[2] << 8)) {
+    long length = p[1] | p[2] << 8;
+    memcpy(out, p + 5, (size_t)length);
+    out += length;
+  }
+  return q;
+}
+
+// The end of a Huffman piece starting at `p`: just past the sync flush's empty stored block (`00 00 FF FF`,
+// byte-aligned after the block header's three bits); NULL when there is none before `end`.
+static const uint8_t *sync_flush_end(const uint8_t *p, const uint8_t *end) {
+  static const uint8_t marker[4] = {0x00, 0x00, 0xFF, 0xFF};
+  for (const uint8_t *q = p + 1; end - q >= 4; q++) {
+    q = memchr(q, 0x00, (size_t)(end - q - 3));
+    if (!q) return NULL;
+    if (memcmp(q, marker, 4) == 0) return q + 4;
+  }
+  return NULL;
+}
+
+// The walk through a stream's pieces: stored pieces are copied as they are passed, pieces of literals handed
+// to the lanes that decode them.
+typedef struct {
+  const uint8_t *p, *end;  // the next piece; the Adler-32
+  uint8_t *out;
+  long out_length, produced;
+  const long *sizes;
+  long count, next;  // pieces in all; the next one's index
+} piece_walk;
+
+enum { WALK_ERROR = -1, WALK_DONE = 0, WALK_PIECE = 1 };
+
+// Copies stored pieces until a piece of Huffman blocks, which it starts in `lane`: WALK_PIECE; WALK_DONE
+// after the last piece; WALK_ERROR where the stream is not cut as `sizes` says.
+static int start_next_piece(piece_walk *w, literal_stream *lane, struct c1d_inflate_scratch *scratch) {
+  while (w->next < w->count) {
+    long size = w->sizes[w->next++];
+    const uint8_t *p = w->p;
+    if (size <= 0 || size > w->out_length - w->produced || p >= w->end) return WALK_ERROR;
+    uint8_t *out = w->out + w->produced;
+    w->produced += size;
+    if ((p[0] & 7) == 0) {  // stored blocks
+      if (!(w->p = copy_stored_piece(p, w->end, out, size))) return WALK_ERROR;
+      continue;
+    }
+    if ((p[0] & 1) || (p[0] & 6) == 6) return WALK_ERROR;  // a final block, or BTYPE 11
+    const uint8_t *stop = sync_flush_end(p, w->end);
+    // A piece of literals takes at least an eighth of its size (a code is at least a bit long).
+    if (!stop || stop - p > size + size / 8 + 1024 || (stop - p) * 8 < size) return WALK_ERROR;
+    memset(lane, 0, sizeof *lane);
+    lane->r.next = p;
+    lane->r.end = stop;
+    lane->out = out;
+    lane->out_end = out + size;
+    lane->own = scratch;
+    lane->piece = 1;
+    enter_block(lane);
+    w->p = stop;
+    return WALK_PIECE;
+  }
+  return WALK_DONE;
+}
+
+// Starts the zlib stream's walk; false when its header is not zlib's.
+static int begin_walk(piece_walk *w, const uint8_t *in, long in_length, uint8_t *out, long out_length,
+                      const long *sizes, long count) {
+  *w = (piece_walk){in + 2, in + in_length - 4, out, out_length, 0, sizes, count, 0};  // Adler-32 last
+  if (in_length < 11 || count <= 0) return 0;
+  unsigned cmf = in[0], flg = in[1];
+  return (cmf & 15) == 8 && (cmf >> 4) <= 7 && !(flg & 0x20) && (cmf * 256 + flg) % 31 == 0;
+}
+
+// Whether the walk passed every piece and the stream then ends as the writers end it: an empty final stored
+// block, then the Adler-32.
+static int walk_ended(const piece_walk *w) {
+  static const uint8_t final_block[5] = {0x01, 0x00, 0x00, 0xFF, 0xFF};
+  return w->next == w->count && w->produced == w->out_length && w->end - w->p == 5 && memcmp(w->p, final_block, 5) == 0;
+}
+
+void c1d_inflate_pieces_group(int count, const uint8_t *const in[], const long in_length[], uint8_t *const out[],
+                              const long out_length[], const long *const sizes[], const long piece_count[],
+                              struct c1d_inflate_scratch *const scratch[], int done[]) {
+  piece_walk walks[C1D_INFLATE_GROUP_MAX];
+  int failed[C1D_INFLATE_GROUP_MAX];
+  if (count > C1D_INFLATE_GROUP_MAX) count = C1D_INFLATE_GROUP_MAX;
+  for (int i = 0; i < count; i++)
+    failed[i] = !begin_walk(&walks[i], in[i], in_length[i], out[i], out_length[i], sizes[i], piece_count[i]);
+  literal_stream lanes[C1D_INFLATE_GROUP_MAX];
+  int lane_walk[C1D_INFLATE_GROUP_MAX];  // the stream a lane's piece is of; -1 when idle
+  int current = 0;                       // the stream whose pieces are handed out
+  // Starts the next piece of literals in lane k, passing stored pieces and streams that failed.
+  #define REFILL_LANE(k) \
+    do { \
+      lane_walk[k] = -1; \
+      while (current < count) { \
+        int started = failed[current] ? WALK_DONE : start_next_piece(&walks[current], &lanes[k], scratch[k]); \
+        if (started == WALK_PIECE) { lane_walk[k] = current; break; } \
+        if (started == WALK_ERROR) failed[current] = 1; \
+        current++; \
+      } \
+    } while (0)
+  for (int k = 0; k < C1D_INFLATE_GROUP_MAX; k++) REFILL_LANE(k);
+  // A lane whose piece ends takes the next one, so that four pieces stay in flight while there are four.
+  for (;;) {
+    literal_stream *active[C1D_INFLATE_GROUP_MAX];
+    int n = 0;
+    for (int k = 0; k < C1D_INFLATE_GROUP_MAX; k++) {
+      while (lane_walk[k] >= 0 && lanes[k].status != IN_BLOCK) {
+        if (lanes[k].status == DECLINED) failed[lane_walk[k]] = 1;
+        REFILL_LANE(k);
+      }
+      if (lane_walk[k] >= 0) active[n++] = &lanes[k];
+    }
+    if (n == 0) break;
+    if (n >= 4) run_four(active);
+    else if (n >= 2) run_two(active[0], active[1]);
+    else run_one(active[0]);
+  }
+  #undef REFILL_LANE
+  for (int i = 0; i < count; i++) done[i] = !failed[i] && walk_ended(&walks[i]);
+}
+
+int c1d_inflate_pieces(const uint8_t *in, long in_length, uint8_t *out, long out_length, const long *sizes, long count,
+                       struct c1d_inflate_scratch *const scratch[]) {
+  int done = 0;
+  c1d_inflate_pieces_group(1, &in, &in_length, &out, &out_length, &sizes, &count, scratch, &done);
+  return done;
 }

@@ -163,6 +163,92 @@ struct InflateLiteralsTests {
     #expect(taken > 0, "some damage (in the Adler-32, or a literal's bits) still decodes")
   }
 
+  /// A stream's pieces decoded side by side (`Zlib.inflatePieces`, no Adler-32 check when `checked` is false):
+  /// the bytes, or nil when declined.
+  static func pieces(_ stream: [UInt8], sizes: [Int], checked: Bool = true) -> [UInt8]? {
+    var out = [UInt8](repeating: 0, count: sizes.reduce(0, +))
+    let size = c1d_inflate_scratch_size()
+    let scratch = UnsafeMutableRawPointer.allocate(byteCount: Zlib.inflateGroupLimit * size, alignment: 64)
+    defer { scratch.deallocate() }
+    let tables: [OpaquePointer?] = (0..<Zlib.inflateGroupLimit).map { OpaquePointer(scratch + $0 * size) }
+    let taken = stream.withUnsafeBytes { input in
+      out.withUnsafeMutableBytes { output in
+        checked
+          ? Zlib.inflatePieces(input, into: output, sizes: sizes)
+          : c1d_inflate_pieces(input.baseAddress!.assumingMemoryBound(to: UInt8.self), input.count,
+                               output.baseAddress!.assumingMemoryBound(to: UInt8.self), output.count, sizes, sizes.count, tables) == 1
+      }
+    }
+    return taken ? out : nil
+  }
+
+  /// float16 weights as the writers store them under shuffle-deflate, with the pieces' raw sizes.
+  static func writtenPlanes(count: Int, seed: UInt64) -> (raw: [UInt8], stream: [UInt8], sizes: [Int]) {
+    var rng = SeededGenerator(seed: seed)
+    let shuffled = Codec.shuffle(DType.f16.encode((0..<count).map { _ in Float.random(in: -0.2...0.2, using: &rng) }), elementSize: 2)
+    let sizes = Zlib.pieceBounds(length: shuffled.count, pieceLength: Zlib.deflatePiece, planeLength: count).map(\.count)
+    return (shuffled, Zlib.compressPlanes(shuffled, planeCount: 2, level: 6), sizes)
+  }
+
+  @Test("a writer's shuffle-deflate stream decodes piece by piece, four at a time, to libdeflate's bytes", arguments: [70_000, 200_000, 262_144, 300_001])
+  func writerPieces(count: Int) throws {
+    let (raw, stream, sizes) = Self.writtenPlanes(count: count, seed: UInt64(count))
+    #expect(sizes.count > 2)
+    #expect(Self.pieces(stream, sizes: sizes) == raw)
+    #expect(Self.reference(stream, size: raw.count) == raw)
+    // Other cuts are declined (and inflate in order): the pieces as sizes of another layout, a whole plane per
+    // piece (writers before 2026-12-06), one byte too many or too few.
+    #expect(Self.pieces(stream, sizes: [raw.count / 2, raw.count / 2]) == nil)
+    let wholePlanes = Zlib.compressPieces(raw, pieceLength: count, level: 6)
+    #expect(Self.pieces(wholePlanes, sizes: sizes) == nil)
+    #expect(Self.pieces(stream, sizes: sizes.dropLast() + [sizes.last! + 1]) == nil)
+    #expect(Self.pieces(stream, sizes: sizes.dropLast() + [sizes.last! - 1]) == nil)
+    #expect(try stream.withUnsafeBytes { try Zlib.decompress($0, expectedSize: raw.count, pieces: sizes).get() } == raw)
+  }
+
+  @Test("streams of pieces inflated in one group share the lanes; an old layout or a wrong size falls back, and all decode")
+  func pieceGroups() {
+    let short = Self.writtenPlanes(count: 70_000, seed: 1), long = Self.writtenPlanes(count: 300_000, seed: 2)
+    let third = Self.writtenPlanes(count: 140_000, seed: 3)
+    let old = Zlib.compressPieces(third.raw, pieceLength: 140_000, level: 6)  // a whole plane a piece
+    let cases: [(stream: [UInt8], raw: [UInt8], sizes: [Int]?)] = [
+      (short.stream, short.raw, short.sizes), (long.stream, long.raw, long.sizes), (old, third.raw, third.sizes),
+      (third.stream, third.raw, third.sizes.dropLast() + [third.sizes.last! + 1]),
+    ]
+    let outs = cases.map { UnsafeMutableRawBufferPointer.allocate(byteCount: $0.raw.count, alignment: 64) }
+    defer { outs.forEach { $0.deallocate() } }
+    let inflated = cases.map(\.stream).withUnsafeBufferArrays { streams in
+      Zlib.inflateGroup(streams, into: outs, pieces: cases.map(\.sizes))
+    }
+    #expect(inflated == [true, true, true, true])
+    for (out, c) in zip(outs, cases) { #expect(Array(out) == c.raw) }
+  }
+
+  @Test("a damaged stream of pieces is declined or decodes as libdeflate decodes it, never otherwise", arguments: 0..<3)
+  func damagedPieces(seed: Int) {
+    var rng = SeededGenerator(seed: UInt64(seed) &+ 200)
+    let (raw, stream, sizes) = Self.writtenPlanes(count: 140_000, seed: UInt64(seed))
+    var taken = 0
+    for trial in 0..<300 {
+      var damaged = stream
+      switch trial % 3 {
+      case 0: damaged[Int.random(in: 2..<damaged.count, using: &rng)] ^= UInt8(1 << Int.random(in: 0..<8, using: &rng))
+      case 1: damaged.insert(UInt8.random(in: 0...255, using: &rng), at: Int.random(in: 2..<damaged.count, using: &rng))
+      default:  // a false sync-flush marker somewhere
+        let at = Int.random(in: 2..<damaged.count - 8, using: &rng)
+        damaged.replaceSubrange(at..<at + 4, with: [0x00, 0x00, 0xFF, 0xFF])
+      }
+      guard let decoded = Self.pieces(damaged, sizes: sizes, checked: false) else { continue }
+      taken += 1
+      // Taken: the deflate data must be what libdeflate decodes in order, up to the Adler-32.
+      var unchecked = damaged
+      let adler = decoded.withUnsafeBufferPointer { libdeflate_adler32(1, $0.baseAddress, $0.count) }
+      unchecked.replaceSubrange(unchecked.count - 4..<unchecked.count, with: withUnsafeBytes(of: adler.bigEndian, Array.init))
+      #expect(Self.reference(unchecked, size: raw.count) == decoded, "trial \(trial)")
+    }
+    #expect(taken > 0, "some damage (in a stored mantissa byte, or a literal's bits) still decodes")
+  }
+
   @Test("streams decoded together (up to four) decode as each does alone, also when one is declined or ends early", arguments: [
     [1000, 200_000], [200_000, 150_001], [70_000, 17], [300_000, 1000, 120_000, 250_000], [50_000, 80_000, 65_536],
   ])
@@ -197,5 +283,16 @@ struct InflateLiteralsTests {
     for index in outputs.indices { outputs[index] = Array(buffers[index]) }
     #expect(inflated == [true, true, false])
     #expect(outputs[0] == first && outputs[1] == repeats)
+  }
+}
+
+extension Array where Element == [UInt8] {
+  /// Each array's bytes, valid inside `body` only.
+  func withUnsafeBufferArrays<R>(_ body: ([UnsafeRawBufferPointer]) -> R) -> R {
+    func nest(_ index: Int, _ buffers: [UnsafeRawBufferPointer]) -> R {
+      guard index < count else { return body(buffers) }
+      return self[index].withUnsafeBytes { nest(index + 1, buffers + [$0]) }
+    }
+    return nest(0, [])
   }
 }

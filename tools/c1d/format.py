@@ -148,14 +148,24 @@ def deflate_pieces(data: bytes, piece: int, level: int) -> bytes:
     return _deflate_pieces_counting(data, piece, level)[0]
 
 
-def _deflate_pieces_counting(data: bytes, piece: int, level: int) -> tuple[bytes, int]:
-    """`deflate_pieces`, with the number of pieces deflated rather than stored."""
+def piece_bounds(length: int, piece: int, plane: int | None = None) -> list[tuple[int, int]]:
+    """Where the writers cut `length` bytes: pieces of `piece` bytes within each plane of `plane` bytes (the
+    whole, when None), each plane's last piece shorter. Readers that know this find the pieces (§8)."""
+    if not length:
+        return []
+    plane = plane or length
+    return [(start, min(start + piece, first + plane))
+            for first in range(0, length, plane) for start in range(first, first + plane, piece)]
+
+
+def _deflate_pieces_counting(data: bytes, piece: int, level: int, plane: int | None = None) -> tuple[bytes, int]:
+    """`deflate_pieces` (pieces within planes of `plane` bytes), with the number deflated rather than stored."""
     if level not in _ZLIB_HEADER:
         raise FormatError(f"compression level must be 0-9, got {level}")
     body = bytearray()
     deflated_pieces = 0
-    for start in range(0, len(data), piece):
-        chunk = data[start:start + piece]
+    for start, stop in piece_bounds(len(data), piece, plane):
+        chunk = data[start:stop]
         if level == 0:  # deflates to stored blocks, never under 7/8 of the piece, whatever the strategy
             body += _stored_blocks(chunk)
             continue
@@ -180,7 +190,7 @@ def encode_stored(raw: bytes, dtype: str, codec: str, level: int) -> tuple[str, 
     elif codec == "shuffle-deflate":
         size = DTYPE_SIZE[dtype]
         shuffled = shuffle(raw, size)
-        stream, deflated_pieces = _deflate_pieces_counting(shuffled, max(1, len(shuffled) // size), level)
+        stream, deflated_pieces = _deflate_pieces_counting(shuffled, DEFLATE_PIECE, level, len(shuffled) // size)
     else:
         raise FormatError(f"unknown codec {codec!r}")
     return (codec, stream) if deflated_pieces else ("none", raw)
@@ -197,8 +207,9 @@ def _raw_deflate(chunk: bytes, level: int, strategy: int) -> bytes:
 
 
 def deflate_planes(shuffled: bytes, size: int, level: int) -> bytes:
-    """`shuffled` (`size` byte planes of equal length) with each plane a piece of its own."""
-    return deflate_pieces(shuffled, max(1, len(shuffled) // size), level)
+    """`shuffled` (`size` byte planes of equal length), each plane cut into pieces of DEFLATE_PIECE bytes: a
+    reader finds a piece's end by its sync flush and decodes pieces side by side."""
+    return _deflate_pieces_counting(shuffled, DEFLATE_PIECE, level, len(shuffled) // size)[0]
 
 
 def unshuffle(data: bytes, size: int) -> bytes:

@@ -113,9 +113,9 @@ def test_shuffle_deflate_stores_mantissa_planes_and_deflates_the_exponent_plane(
     stream = f.deflate_planes(shuffled, 4, level)
     assert zlib.decompress(stream) == shuffled
     planes = [shuffled[i * count:(i + 1) * count] for i in range(4)]
-    # A stored plane appears verbatim, split every 65535 bytes by a 5-byte block header.
+    # A stored plane appears verbatim, in pieces of 65536 bytes, each split after 65535 by a 5-byte block header.
     for plane in planes[:3]:
-        assert all(plane[i:i + 0xFFFF] in stream for i in range(0, count, 0xFFFF))
+        assert all(plane[i:i + 0xFFFF] in stream for i in range(0, count, f.DEFLATE_PIECE))
     if level > 0 and count >= 20_000:
         assert planes[3][:0xFFFF] not in stream
         assert len(stream) < len(shuffled) - count // 2  # the sign and exponent plane deflates to under half

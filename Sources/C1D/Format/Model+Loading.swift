@@ -263,7 +263,7 @@ extension Model {
   static func inflateAndDecode(_ entry: TensorEntry, stored: UnsafeRawBufferPointer) throws -> [Float] {
     let count = entry.rawSize / entry.dtype.size
     return try [Float](unsafeUninitializedCapacity: count) { out, initialized in
-      switch Zlib.decompress(stored, expectedSize: entry.rawSize) {
+      switch Zlib.decompress(stored, expectedSize: entry.rawSize, pieces: pieceSizes(entry)) {
       case .success(let raw):
         try raw.withUnsafeBytes { raw in
           try checkedDecode(
@@ -274,6 +274,15 @@ extension Model {
       }
       initialized = count
     }
+  }
+
+  /// The raw sizes of the pieces the reference writers cut a `shuffle-deflate` tensor's stream into (each
+  /// byte plane in pieces of `Zlib.deflatePiece` bytes), which `Zlib.inflatePieces` decodes side by side;
+  /// nil for other codecs. A stream cut otherwise is inflated in order.
+  static func pieceSizes(_ entry: TensorEntry) -> [Int]? {
+    guard entry.codec == .shuffleDeflate else { return nil }
+    return Zlib.pieceBounds(length: entry.rawSize, pieceLength: Zlib.deflatePiece, planeLength: entry.rawSize / entry.dtype.size)
+      .map(\.count)
   }
 
   /// Whether a tensor's decode inflates its raw bytes before converting them (`inflateAndDecode`), so that
@@ -293,7 +302,7 @@ extension Model {
       let outputs = entries.indices.map {
         UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[starts[$0]..<starts[$0 + 1]]))
       }
-      inflated = Zlib.inflateGroup(stored, into: outputs)
+      inflated = Zlib.inflateGroup(stored, into: outputs, pieces: entries.map(pieceSizes))
       count = starts.last!
     }
     return entries.indices.map { inflated[$0] ? raw[starts[$0]..<starts[$0 + 1]] : nil }

@@ -78,7 +78,8 @@ extension Model {
     case .deflate: compressed = Zlib.compressPiecesCounting(raw, pieceLength: Zlib.deflatePiece, level: level)
     case .shuffleDeflate:
       let shuffled = Codec.shuffle(raw, elementSize: dtype.size)
-      compressed = Zlib.compressPiecesCounting(shuffled, pieceLength: max(1, shuffled.count / dtype.size), level: level)
+      compressed = Zlib.compressPiecesCounting(
+        shuffled, pieceLength: Zlib.deflatePiece, planeLength: shuffled.count / dtype.size, level: level)
     }
     return compressed.deflatedPieces == 0 ? (.none, raw) : (codec, compressed.stream)
   }

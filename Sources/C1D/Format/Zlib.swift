@@ -22,7 +22,16 @@ enum Zlib {
   /// One zlib stream of `shuffled`, `planeCount` byte planes of equal length, each plane a piece of its own
   /// (see `compressPieces`). Byte-identical with Python's `deflate_planes`.
   static func compressPlanes(_ shuffled: [UInt8], planeCount: Int, level: Int) -> [UInt8] {
-    compressPieces(shuffled, pieceLength: max(1, shuffled.count / planeCount), level: level)
+    compressPiecesCounting(shuffled, pieceLength: deflatePiece, planeLength: shuffled.count / planeCount, level: level).stream
+  }
+
+  /// Where the writers cut `length` bytes: pieces of `pieceLength` within each plane of `planeLength` bytes
+  /// (the whole, when nil), each plane's last piece shorter. Python's `piece_bounds`.
+  static func pieceBounds(length: Int, pieceLength: Int, planeLength: Int? = nil) -> [Range<Int>] {
+    let plane = max(1, planeLength ?? length)
+    return stride(from: 0, to: length, by: plane).flatMap { first in
+      stride(from: first, to: min(first + plane, length), by: pieceLength).map { $0..<min($0 + pieceLength, first + plane, length) }
+    }
   }
 
   /// One zlib stream of `bytes` cut into pieces of `pieceLength` (the last may be shorter): each piece
@@ -37,12 +46,12 @@ enum Zlib {
   }
 
   /// `compressPieces`, with the number of pieces deflated rather than stored.
-  static func compressPiecesCounting(_ bytes: [UInt8], pieceLength: Int, level: Int) -> (stream: [UInt8], deflatedPieces: Int) {
+  static func compressPiecesCounting(_ bytes: [UInt8], pieceLength: Int, planeLength: Int? = nil, level: Int) -> (stream: [UInt8], deflatedPieces: Int) {
     var out = zlibHeader(level: level)
     var deflatedPieces = 0
     bytes.withUnsafeBufferPointer { all in
-      for start in stride(from: 0, to: all.count, by: pieceLength) {
-        let piece = UnsafeBufferPointer(rebasing: all[start..<min(start + pieceLength, all.count)])
+      for bounds in pieceBounds(length: all.count, pieceLength: pieceLength, planeLength: planeLength) {
+        let piece = UnsafeBufferPointer(rebasing: all[bounds])
         // Level 0 deflates to stored blocks, never under 7/8 of the piece, whatever the strategy.
         guard level > 0 else {
           appendStoredBlocks(piece, to: &out)
@@ -137,18 +146,20 @@ enum Zlib {
 
   /// Inflates one zlib stream that must decode to exactly `expectedSize` bytes and use all of `bytes`.
   /// Never writes or allocates more than `expectedSize` bytes of output, whatever the stream claims.
-  static func decompress(_ bytes: UnsafeRawBufferPointer, expectedSize: Int) -> Result<[UInt8], InflateFailure> {
-    if let out = fastDecompress(bytes, expectedSize: expectedSize) { return .success(out) }
+  /// `pieces`: the raw sizes of the pieces the reference writers cut the stream into, when known
+  /// (`inflatePieces`).
+  static func decompress(_ bytes: UnsafeRawBufferPointer, expectedSize: Int, pieces: [Int]? = nil) -> Result<[UInt8], InflateFailure> {
+    if let out = fastDecompress(bytes, expectedSize: expectedSize, pieces: pieces) { return .success(out) }
     // A stream libdeflate refuses goes through zlib again, whose status tells why, in the words the
     // loader has always used.
     return classifyingDecompress(bytes, expectedSize: expectedSize)
   }
 
   /// libdeflate's whole-buffer inflate; nil unless the stream is exactly right.
-  private static func fastDecompress(_ bytes: UnsafeRawBufferPointer, expectedSize: Int) -> [UInt8]? {
+  private static func fastDecompress(_ bytes: UnsafeRawBufferPointer, expectedSize: Int, pieces: [Int]?) -> [UInt8]? {
     var inflated = false
     let out = [UInt8](unsafeUninitializedCapacity: expectedSize) { buffer, count in
-      inflated = inflate(bytes, into: UnsafeMutableRawBufferPointer(buffer))
+      inflated = inflate(bytes, into: UnsafeMutableRawBufferPointer(buffer), pieces: pieces)
       // Uninitialised bytes are never exposed: on failure the array is discarded, on success all are written.
       count = inflated ? expectedSize : 0
     }
@@ -159,7 +170,8 @@ enum Zlib {
   /// false otherwise (`out` then holds anything, and `decompress` tells why). Streams of literals (a float's
   /// byte planes as the reference writers deflate them) go through `c1d_inflate_literals`, two literals a
   /// table lookup; the rest, and any it declines, through libdeflate.
-  static func inflate(_ bytes: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) -> Bool {
+  static func inflate(_ bytes: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer, pieces: [Int]? = nil) -> Bool {
+    if let pieces, inflatePieces(bytes, into: out, sizes: pieces) { return true }
     if inflateLiterals(bytes, into: out) { return true }
     return withDecompressor { decompressor in
       var consumed = 0
@@ -185,6 +197,55 @@ enum Zlib {
     return body(decompressor.pointer)
   }
 
+  /// A stream as the reference writers cut it into pieces of `sizes` raw bytes, its pieces of literals decoded
+  /// four at a time (`c1d_inflate_pieces`), then its Adler-32; false for any other stream (a one-piece stream
+  /// gains nothing here).
+  static func inflatePieces(_ bytes: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer, sizes: [Int]) -> Bool {
+    guard sizes.count > 1, let input = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
+      let output = out.baseAddress?.assumingMemoryBound(to: UInt8.self)
+    else { return false }
+    let size = c1d_inflate_scratch_size()
+    let scratch = UnsafeMutableRawPointer.allocate(byteCount: inflateGroupLimit * size, alignment: 64)
+    defer { scratch.deallocate() }
+    let tables: [OpaquePointer?] = (0..<inflateGroupLimit).map { OpaquePointer(scratch + $0 * size) }
+    let decoded = c1d_inflate_pieces(input, bytes.count, output, out.count, sizes, sizes.count, tables)
+    return decoded == 1 && adlerMatches(bytes, out)
+  }
+
+  /// `c1d_inflate_pieces_group` over the streams with more than one known piece, then their Adler-32s.
+  private static func inflatePiecesGroup(
+    _ streams: [UnsafeRawBufferPointer], into outputs: [UnsafeMutableRawBufferPointer], pieces: [[Int]?]
+  ) -> [Bool] {
+    let chosen = streams.indices.filter { i in
+      (pieces[i]?.count ?? 0) > 1 && streams[i].baseAddress != nil && outputs[i].baseAddress != nil
+    }.prefix(inflateGroupLimit)
+    var inflated = [Bool](repeating: false, count: streams.count)
+    guard !chosen.isEmpty else { return inflated }
+    let size = c1d_inflate_scratch_size()
+    let scratch = UnsafeMutableRawPointer.allocate(byteCount: inflateGroupLimit * size, alignment: 64)
+    defer { scratch.deallocate() }
+    let tables: [OpaquePointer?] = (0..<inflateGroupLimit).map { OpaquePointer(scratch + $0 * size) }
+    let sizes = chosen.map { pieces[$0]! }
+    var done = [Int32](repeating: 0, count: chosen.count)
+    withPointers(to: sizes) { sizePointers in
+      c1d_inflate_pieces_group(
+        Int32(chosen.count), chosen.map { streams[$0].baseAddress!.assumingMemoryBound(to: UInt8.self) },
+        chosen.map { streams[$0].count }, chosen.map { outputs[$0].baseAddress!.assumingMemoryBound(to: UInt8.self) },
+        chosen.map { outputs[$0].count }, sizePointers, sizes.map(\.count), tables, &done)
+    }
+    for (k, i) in chosen.enumerated() { inflated[i] = done[k] == 1 && adlerMatches(streams[i], outputs[i]) }
+    return inflated
+  }
+
+  /// Pointers to each array's elements, valid inside `body` only.
+  private static func withPointers(to arrays: [[Int]], _ body: ([UnsafePointer<Int>?]) -> Void) {
+    func nest(_ index: Int, _ pointers: [UnsafePointer<Int>?]) {
+      guard index < arrays.count else { return body(pointers) }
+      arrays[index].withUnsafeBufferPointer { nest(index + 1, pointers + [$0.baseAddress]) }
+    }
+    nest(0, [])
+  }
+
   /// `c1d_inflate_literals`, then the stream's Adler-32 (as libdeflate would check it).
   private static func inflateLiterals(_ bytes: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) -> Bool {
     guard let input = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count >= 7,
@@ -199,6 +260,22 @@ enum Zlib {
   /// Zlib streams (at most `inflateGroupLimit`) inflated at once, each into an output it must fill exactly,
   /// their literals decoded interleaved on this thread (`c1d_inflate_literals_group`); a stream that is not
   /// of literals, or is wrong, is then inflated alone as `inflate` does. Returns whether each was inflated.
+  /// Streams whose `pieces` are known are inflated piece by piece first, all their pieces four at a time
+  /// (`c1d_inflate_pieces_group`); the others, and any that do not decode so, as above.
+  static func inflateGroup(
+    _ streams: [UnsafeRawBufferPointer], into outputs: [UnsafeMutableRawBufferPointer], pieces: [[Int]?]
+  ) -> [Bool] {
+    let byPieces = inflatePiecesGroup(streams, into: outputs, pieces: pieces)
+    let rest = streams.indices.filter { !byPieces[$0] }
+    guard rest.count < streams.count else { return inflateGroup(streams, into: outputs) }
+    var inflated = byPieces
+    if rest.count == 1 { inflated[rest[0]] = inflate(streams[rest[0]], into: outputs[rest[0]]) }
+    if rest.count > 1 {
+      for (i, done) in zip(rest, inflateGroup(rest.map { streams[$0] }, into: rest.map { outputs[$0] })) { inflated[i] = done }
+    }
+    return inflated
+  }
+
   static func inflateGroup(_ streams: [UnsafeRawBufferPointer], into outputs: [UnsafeMutableRawBufferPointer]) -> [Bool] {
     precondition(streams.count == outputs.count && streams.count <= inflateGroupLimit, "a group of at most \(inflateGroupLimit) streams, one output each")
     let inputs = streams.map { $0.baseAddress?.assumingMemoryBound(to: UInt8.self) }

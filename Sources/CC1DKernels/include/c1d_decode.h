@@ -36,4 +36,22 @@ int c1d_inflate_literals(const uint8_t *in, long in_length, uint8_t *out, long o
 void c1d_inflate_literals_group(int count, const uint8_t *const in[], const long in_length[], uint8_t *const out[],
                                 const long out_length[], struct c1d_inflate_scratch *const scratch[], int done[]);
 
+/// Inflates the zlib stream `in` into exactly `out_length` bytes when it is made, in order, of `count` pieces
+/// of `sizes[i]` raw bytes as the reference writers cut them: each piece either stored blocks, or Huffman
+/// blocks of literals ended by a sync flush (an empty stored block, `00 00 FF FF`), none final; then an empty
+/// final stored block and the Adler-32 (left to the caller). Stored pieces are copied, and the others decoded
+/// four at a time, their table lookups interleaved. Every piece must consume exactly its bytes and produce
+/// exactly its size, which is what inflating the stream in order would do. Returns 1 then, 0 when it declines
+/// (another layout, a match, anything wrong); `out` then holds anything, and the caller inflates the stream in
+/// order. `scratch` holds C1D_INFLATE_GROUP_MAX scratch areas.
+int c1d_inflate_pieces(const uint8_t *in, long in_length, uint8_t *out, long out_length, const long *sizes, long count,
+                       struct c1d_inflate_scratch *const scratch[]);
+
+/// `c1d_inflate_pieces` of `count` (at most C1D_INFLATE_GROUP_MAX) streams, their pieces handed in order to
+/// the same four lanes (so that a short stream's pieces fill in beside a long one's). `done[i]` is what
+/// `c1d_inflate_pieces` would return for stream i.
+void c1d_inflate_pieces_group(int count, const uint8_t *const in[], const long in_length[], uint8_t *const out[],
+                              const long out_length[], const long *const sizes[], const long piece_count[],
+                              struct c1d_inflate_scratch *const scratch[], int done[]);
+
 #endif
