@@ -1,6 +1,5 @@
 import CC1DKernels
 import CLibDeflate
-import Synchronization
 import Testing
 
 @testable import C1D
@@ -123,7 +122,7 @@ struct InflateLiteralsTests {
     let ones = DType.f32.encode([Float](repeating: 1, count: 256))
     let statistics = Zlib.compressPieces(ones, pieceLength: Zlib.deflatePiece, level: 6)
     #expect(statistics[2] & 0b110 == 0b010, "zlib codes 256 ones as one fixed-Huffman block")
-    let decoded = Mutex<[[UInt8]]>([])
+    let decoded = Locked<[[UInt8]]>([])
     Parallel.forEach(8, threads: 2) { _ in
       let out = try? statistics.withUnsafeBytes { try Zlib.decompress($0, expectedSize: ones.count).get() }
       decoded.withLock { $0.append(out ?? []) }

@@ -1,7 +1,6 @@
 import CC1DKernels
 import CLibDeflate
 import CZlib
-import Synchronization
 
 /// Every call into zlib and libdeflate lives in this file. zlib writes (so that saves stay byte-identical
 /// with Python's `zlib` module); libdeflate reads and checksums, about twice and ten times as fast.
@@ -182,10 +181,10 @@ enum Zlib {
     } ?? false
   }
 
-  /// libdeflate decompressors kept for reuse, one per thread inflating at a time. A decompressor builds the
-  /// fixed-Huffman tables once and keeps them: small tensors (batch-norm statistics, biases) deflate to
-  /// fixed blocks, and a fresh decompressor for each rebuilt those tables every time.
-  private static let idleDecompressors = Mutex<[Decompressor]>([])
+  /// libdeflate decompressors kept for reuse, one per thread inflating at a time (behind a pthread mutex: see
+  /// `Locked`). A decompressor builds the fixed-Huffman tables once and keeps them: small tensors (batch-norm
+  /// statistics, biases) deflate to fixed blocks, and a fresh decompressor for each rebuilt those tables.
+  private static let idleDecompressors = Locked<[Decompressor]>([])
 
   /// A libdeflate decompressor; used by one thread at a time (it is taken out of `idleDecompressors`).
   private struct Decompressor: @unchecked Sendable { let pointer: OpaquePointer }
