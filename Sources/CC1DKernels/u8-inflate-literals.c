@@ -523,13 +523,17 @@ static void run_group(literal_stream *streams, int count) {
   }
 }
 
+// Whether a zlib stream starts with a header for deflate (window at most 32 KiB, no preset dictionary).
+static int zlib_header_ok(const uint8_t *in) {
+  unsigned cmf = in[0], flg = in[1];
+  return (cmf & 15) == 8 && (cmf >> 4) <= 7 && !(flg & 0x20) && (cmf * 256 + flg) % 31 == 0;
+}
+
 static void begin(literal_stream *s, const uint8_t *in, long in_length, uint8_t *out, long out_length,
                   struct c1d_inflate_scratch *tables) {
   memset(s, 0, sizeof *s);
   s->status = DECLINED;
-  if (in_length < 7 || out_length < 0) return;
-  unsigned cmf = in[0], flg = in[1];
-  if ((cmf & 15) != 8 || (cmf >> 4) > 7 || (flg & 0x20) || (cmf * 256 + flg) % 31) return;
+  if (in_length < 7 || out_length < 0 || !zlib_header_ok(in)) return;
   s->r.next = in + 2;
   s->r.end = in + in_length - 4;  // the last four bytes are the Adler-32
   s->out = out;
@@ -637,9 +641,7 @@ static int start_next_piece(piece_walk *w, literal_stream *lane, struct c1d_infl
 static int begin_walk(piece_walk *w, const uint8_t *in, long in_length, uint8_t *out, long out_length,
                       const long *sizes, long count) {
   *w = (piece_walk){in + 2, in + in_length - 4, out, out_length, 0, sizes, count, 0};  // Adler-32 last
-  if (in_length < 11 || count <= 0) return 0;
-  unsigned cmf = in[0], flg = in[1];
-  return (cmf & 15) == 8 && (cmf >> 4) <= 7 && !(flg & 0x20) && (cmf * 256 + flg) % 31 == 0;
+  return in_length >= 11 && count > 0 && zlib_header_ok(in);
 }
 
 // Whether the walk passed every piece and the stream then ends as the writers end it: an empty final stored

@@ -48,7 +48,8 @@ struct ConvertCommand: ParsableCommand {
   /// How many tensors the writer stored as none although `asked` was given: those no piece of which
   /// deflates by 1/8 (float32 weights under `deflate`), said so that the file's codecs are no surprise.
   private func storedAsNone(asked: Codec) throws -> String? {
-    let written = try ModelFile.load(output)
+    // Weights prepared per run: reading the header is all this needs, not decoding every tensor again.
+    let written = try ModelFile.load(output, threads: 1, preparing: .perRun)
     let names = Set(written.graph.nodes.flatMap { $0.parameters.values })
     let none = names.filter { written.storage(of: $0)?.codec == Codec.none }.count
     guard none > 0 else { return nil }

@@ -77,9 +77,7 @@ extension Model {
     case .none: return (.none, raw)
     case .deflate: compressed = Zlib.compressPiecesCounting(raw, pieceLength: Zlib.deflatePiece, level: level)
     case .shuffleDeflate:
-      let shuffled = Codec.shuffle(raw, elementSize: dtype.size)
-      compressed = Zlib.compressPiecesCounting(
-        shuffled, pieceLength: Zlib.deflatePiece, planeLength: shuffled.count / dtype.size, level: level)
+      compressed = Zlib.compressPlanesCounting(Codec.shuffle(raw, elementSize: dtype.size), planeCount: dtype.size, level: level)
     }
     return compressed.deflatedPieces == 0 ? (.none, raw) : (codec, compressed.stream)
   }

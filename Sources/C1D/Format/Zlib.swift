@@ -21,7 +21,12 @@ enum Zlib {
   /// One zlib stream of `shuffled`, `planeCount` byte planes of equal length, each plane a piece of its own
   /// (see `compressPieces`). Byte-identical with Python's `deflate_planes`.
   static func compressPlanes(_ shuffled: [UInt8], planeCount: Int, level: Int) -> [UInt8] {
-    compressPiecesCounting(shuffled, pieceLength: deflatePiece, planeLength: shuffled.count / planeCount, level: level).stream
+    compressPlanesCounting(shuffled, planeCount: planeCount, level: level).stream
+  }
+
+  /// `compressPlanes`, with the number of pieces deflated rather than stored.
+  static func compressPlanesCounting(_ shuffled: [UInt8], planeCount: Int, level: Int) -> (stream: [UInt8], deflatedPieces: Int) {
+    compressPiecesCounting(shuffled, pieceLength: deflatePiece, planeLength: shuffled.count / planeCount, level: level)
   }
 
   /// Where the writers cut `length` bytes: pieces of `pieceLength` within each plane of `planeLength` bytes
@@ -200,15 +205,7 @@ enum Zlib {
   /// four at a time (`c1d_inflate_pieces`), then its Adler-32; false for any other stream (a one-piece stream
   /// gains nothing here).
   static func inflatePieces(_ bytes: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer, sizes: [Int]) -> Bool {
-    guard sizes.count > 1, let input = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
-      let output = out.baseAddress?.assumingMemoryBound(to: UInt8.self)
-    else { return false }
-    let size = c1d_inflate_scratch_size()
-    let scratch = UnsafeMutableRawPointer.allocate(byteCount: inflateGroupLimit * size, alignment: 64)
-    defer { scratch.deallocate() }
-    let tables: [OpaquePointer?] = (0..<inflateGroupLimit).map { OpaquePointer(scratch + $0 * size) }
-    let decoded = c1d_inflate_pieces(input, bytes.count, output, out.count, sizes, sizes.count, tables)
-    return decoded == 1 && adlerMatches(bytes, out)
+    inflatePiecesGroup([bytes], into: [out], pieces: [sizes])[0]
   }
 
   /// `c1d_inflate_pieces_group` over the streams with more than one known piece, then their Adler-32s.
@@ -264,14 +261,10 @@ enum Zlib {
   static func inflateGroup(
     _ streams: [UnsafeRawBufferPointer], into outputs: [UnsafeMutableRawBufferPointer], pieces: [[Int]?]
   ) -> [Bool] {
-    let byPieces = inflatePiecesGroup(streams, into: outputs, pieces: pieces)
-    let rest = streams.indices.filter { !byPieces[$0] }
-    guard rest.count < streams.count else { return inflateGroup(streams, into: outputs) }
-    var inflated = byPieces
-    if rest.count == 1 { inflated[rest[0]] = inflate(streams[rest[0]], into: outputs[rest[0]]) }
-    if rest.count > 1 {
-      for (i, done) in zip(rest, inflateGroup(rest.map { streams[$0] }, into: rest.map { outputs[$0] })) { inflated[i] = done }
-    }
+    var inflated = inflatePiecesGroup(streams, into: outputs, pieces: pieces)
+    let rest = streams.indices.filter { !inflated[$0] }
+    guard !rest.isEmpty else { return inflated }
+    for (i, done) in zip(rest, inflateGroup(rest.map { streams[$0] }, into: rest.map { outputs[$0] })) { inflated[i] = done }
     return inflated
   }
 
