@@ -122,12 +122,27 @@ struct InflateLiteralsTests {
     let ones = DType.f32.encode([Float](repeating: 1, count: 256))
     let statistics = Zlib.compressPieces(ones, pieceLength: Zlib.deflatePiece, level: 6)
     #expect(statistics[2] & 0b110 == 0b010, "zlib codes 256 ones as one fixed-Huffman block")
-    let decoded = Locked<[[UInt8]]>([])
-    Parallel.forEach(8, threads: 2) { _ in
-      let out = try? statistics.withUnsafeBytes { try Zlib.decompress($0, expectedSize: ones.count).get() }
-      decoded.withLock { $0.append(out ?? []) }
+    // Taken in turns with streams of dynamic blocks (each its own codes), whose tables a decompressor shared
+    // by both threads would overwrite under the other.
+    var texts: [[UInt8]] = []
+    for k in 0..<4 {
+      let highest = UInt8(100 + 7 * k)
+      texts.append((0..<200_000).map { _ in UInt8.random(in: 97...highest, using: &rng) })
     }
-    #expect(decoded.withLock { $0 } == [[UInt8]](repeating: ones, count: 8))
+    let dynamics = texts.map(Self.matching)
+    var items: [(stream: [UInt8], raw: [UInt8])] = []
+    for i in 0..<32 {
+      items.append((statistics, ones))
+      items.append((dynamics[i % 4], texts[i % 4]))
+    }
+    let decoded = Locked<[Int: [UInt8]]>([:])
+    let work = items
+    Parallel.forEach(work.count, threads: 2) { i in
+      let out = try? work[i].stream.withUnsafeBytes { try Zlib.decompress($0, expectedSize: work[i].raw.count).get() }
+      decoded.withLock { $0[i] = out ?? [] }
+    }
+    let all = decoded.withLock { $0 }
+    #expect(items.indices.allSatisfy { all[$0] == items[$0].raw })
 
     let repeats = Array(repeatElement(Array("the same words again, ".utf8), count: 400).joined())
     let matched = Self.matching(repeats)
