@@ -62,6 +62,31 @@ struct KernelPreparationTests {
     }
   }
 
+  @Test("weights whose planes fill the decoding lanes alone are inflated alone; smaller ones with partners")
+  func largeWeightsInflatedAlone() throws {
+    // Pointwise convolutions: 256·400 weights (float16 planes of two 64 KiB pieces) and 256·1024 (four).
+    var rng = SeededGenerator(seed: 7)
+    var b = ModelBuilder(channels: 256)
+    var x = b.input
+    for (inChannels, outChannels) in [(256, 400), (400, 256), (256, 1024), (1024, 256)] {
+      x = b.conv1d(try Conv1d(inChannels: inChannels, outChannels: outChannels, kernelSize: 1, using: &rng), x)
+    }
+    let bytes = try b.build(outputs: [x]).serialized(options: SaveOptions(dtype: .f16, codec: .shuffleDeflate))
+    let store = try Model(bytes: bytes, preparing: .perRun).store
+    let weights = store.stored.values.filter { $0.entry.shape.count == 3 }.sorted { $0.index < $1.index }
+    try #require(weights.count == 4 && weights.allSatisfy { $0.entry.codec == .shuffleDeflate })
+    let (medium, large) = (weights.prefix(2).map(\.entry.name), weights.suffix(2).map(\.entry.name))
+    #expect(weights.map { WeightStore.piecesPerPlane($0.entry) } == [2, 2, 4, 4])
+
+    // A large one first: its own pieces fill the lanes, and no partner's bytes are held for later.
+    _ = store.values(large[0])
+    #expect(store.inflatedWaiting.isEmpty)
+    _ = store.values(medium[0])
+    #expect(store.inflatedWaiting == [medium[1]])
+    _ = store.values(medium[1])
+    #expect(store.inflatedWaiting.isEmpty)
+  }
+
   @Test("a step's kernel is made at every pass of a run that does not keep it, once for a run that does")
   func madeOncePerRun() {
     let makes = Locked(0)
