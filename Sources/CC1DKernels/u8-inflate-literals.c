@@ -1,7 +1,8 @@
 // Inflate for the streams the reference writers make of float byte planes: Huffman blocks of literals only
-// (and stored blocks). One table lookup decodes up to two literals, where libdeflate decodes one, and up to
-// four independent streams are decoded in one loop so that their lookups overlap: an f16 exponent plane
-// inflates ~1.25 times as fast alone, ~2 times in a group of four. Anything else (a match, a code zlib would
+// (and stored blocks). One table lookup decodes up to three literals, where libdeflate decodes one, and up
+// to four independent streams are decoded in one loop so that their lookups overlap: an f16 exponent plane
+// (~5 bits a literal: two a lookup) inflates ~1.25 times as fast alone, ~2 times in a group of four; a
+// float32 exponent plane or a bfloat16 high byte (~2.2 bits a literal) mostly three a lookup. Anything else (a match, a code zlib would
 // refuse, a stream that ends early or late) is declined, and the caller inflates the stream with libdeflate,
 // which names what is wrong: this path never decides that a stream is bad, only that it is not its kind.
 #include "c1d_decode.h"
@@ -11,9 +12,9 @@
 enum { TABLE_BITS = 11, TABLE_SIZE = 1 << TABLE_BITS, MAX_CODE_BITS = 15 };
 enum { LITLEN_SYMBOLS = 288, DISTANCE_SYMBOLS = 32, PRECODE_SYMBOLS = 19, END_OF_BLOCK = 256 };
 
-// A pair entry: bits 0-5 the bits it consumes (so that the entry itself is the shift count: x86 takes the
-// low 6 bits of a 64-bit shift's count), 6-7 how many literals it writes (0: special), 8-23 the literals,
-// first in the low byte. A special's bits 8-9 say which.
+// A multi entry: bits 0-5 the bits it consumes (so that the entry itself is the shift count: x86 takes the
+// low 6 bits of a 64-bit shift's count), 6-7 how many literals it writes (1-3; 0: special), 8-31 the
+// literals, first in the low byte. A special's bits 8-9 say which.
 enum { COUNT_SHIFT = 6, LITERALS_SHIFT = 8, COUNT_MASK = 3u << COUNT_SHIFT, CONSUMED_MASK = 63 };
 enum { SPECIAL_END_OF_BLOCK = 1, SPECIAL_LONG_CODE = 2, SPECIAL_MATCH = 3 };
 
@@ -34,7 +35,7 @@ typedef struct {
 
 struct c1d_inflate_scratch {
   uint32_t single[TABLE_SIZE];
-  uint32_t pair[TABLE_SIZE];
+  uint32_t multi[TABLE_SIZE];
   canonical_code code;
 };
 
@@ -132,9 +133,18 @@ static void build_single_table(const canonical_code *code, uint32_t *single) {
   }
 }
 
-// The pair table from the single one, one first code at a time: its entries are the indices whose low bits
-// are that code, and the bits above them index the single table for the second symbol.
-static void build_pair_table(struct c1d_inflate_scratch *t) {
+// The literal at the low bits of `bits` when its code is at most `room` bits long, else -1 (a long code's
+// single entry has length 0).
+static inline int literal_within(const uint32_t *single, unsigned bits, unsigned room, unsigned *length) {
+  uint32_t entry = single[bits];
+  *length = entry >> 16;
+  return (*length - 1u) < room && (entry & 0xFFFF) < END_OF_BLOCK ? (int)(entry & 0xFFFF) : -1;
+}
+
+// The multi table from the single one, one first code at a time: its entries are the indices whose low bits
+// are that code, and the bits above them index the single table for the second symbol, and the bits above
+// the second's for the third.
+static void build_multi_table(struct c1d_inflate_scratch *t) {
   const canonical_code *code = &t->code;
   unsigned value = 0, index = 0;
   for (unsigned length = 1; length <= MAX_CODE_BITS; length++) {
@@ -144,24 +154,27 @@ static void build_pair_table(struct c1d_inflate_scratch *t) {
       unsigned reversed = reverse_bits(value, length);
       if (length > TABLE_BITS) {
         // Entries that begin a code longer than the table (the single table holds length 0 there).
-        t->pair[reversed & (TABLE_SIZE - 1)] = SPECIAL_LONG_CODE << LITERALS_SHIFT;
+        t->multi[reversed & (TABLE_SIZE - 1)] = SPECIAL_LONG_CODE << LITERALS_SHIFT;
         continue;
       }
-      uint32_t *pair = t->pair + reversed;
+      uint32_t *multi = t->multi + reversed;
       if (symbol >= END_OF_BLOCK) {
         uint32_t special = symbol == END_OF_BLOCK ? SPECIAL_END_OF_BLOCK << LITERALS_SHIFT | length
                                                    : SPECIAL_MATCH << LITERALS_SHIFT;
-        for (unsigned j = 0; j < 1u << room; j++) pair[j << length] = special;
+        for (unsigned j = 0; j < 1u << room; j++) multi[j << length] = special;
         continue;
       }
-      const uint32_t one = symbol << LITERALS_SHIFT | 1u << COUNT_SHIFT | length;
-      const uint32_t two = symbol << LITERALS_SHIFT | 2u << COUNT_SHIFT | length;
       for (unsigned j = 0; j < 1u << room; j++) {
-        // The second code fits when it is a literal of at most `room` bits (a long one has length 0).
-        uint32_t second = t->single[j];
-        unsigned second_length = second >> 16, second_symbol = second & 0xFFFF;
-        int fits = (second_length - 1u) < room && second_symbol < END_OF_BLOCK;
-        pair[j << length] = fits ? two + (second_symbol << (LITERALS_SHIFT + 8)) + second_length : one;
+        uint32_t entry = symbol << LITERALS_SHIFT | 1u << COUNT_SHIFT | length;
+        unsigned second_length, third_length;
+        int second = literal_within(t->single, j, room, &second_length);
+        if (second >= 0) {
+          entry += (uint32_t)second << (LITERALS_SHIFT + 8) | 1u << COUNT_SHIFT;
+          entry += second_length;
+          int third = literal_within(t->single, j >> second_length, room - second_length, &third_length);
+          if (third >= 0) entry += ((uint32_t)third << (LITERALS_SHIFT + 16) | 1u << COUNT_SHIFT) + third_length;
+        }
+        multi[j << length] = entry;
       }
     }
     value <<= 1;
@@ -244,7 +257,7 @@ static int read_code_lengths(bit_reader *r, uint8_t *lengths) {
 static int prepare_tables(const uint8_t *lengths, int n, struct c1d_inflate_scratch *t) {
   if (lengths[END_OF_BLOCK] == 0 || canonicalize(lengths, n, &t->code) != 0) return 0;
   build_single_table(&t->code, t->single);
-  build_pair_table(t);
+  build_multi_table(t);
   return 1;
 }
 
@@ -341,11 +354,11 @@ static void enter_block(literal_stream *s) {
 }
 
 // Room for a round of the interleaved loops (`ROUNDS` is at least 1 exactly then).
-static inline int has_room(const literal_stream *s) { return s->out_end - s->out >= 16 && s->r.end - s->r.next >= 15; }
+static inline int has_room(const literal_stream *s) { return s->out_end - s->out >= 20 && s->r.end - s->r.next >= 15; }
 
 // Whether the fast loop cannot take the stream's next entry: near an end of its buffers, or a special.
 static inline int needs_step(const literal_stream *s) {
-  return !has_room(s) || s->r.valid < TABLE_BITS || !(s->tables->pair[s->r.buffer & (TABLE_SIZE - 1)] & COUNT_MASK);
+  return !has_room(s) || s->r.valid < TABLE_BITS || !(s->tables->multi[s->r.buffer & (TABLE_SIZE - 1)] & COUNT_MASK);
 }
 
 // One symbol the careful way, bounds checked: near either end of the buffers, or at a special entry.
@@ -357,7 +370,7 @@ static void step(literal_stream *s) {
     s->status = DECLINED;
     return;
   }
-  uint32_t e = t->pair[r->buffer & (TABLE_SIZE - 1)];
+  uint32_t e = t->multi[r->buffer & (TABLE_SIZE - 1)];
   if (e & COUNT_MASK) {
     if (s->out >= s->out_end) {
       s->status = DECLINED;
@@ -392,13 +405,13 @@ static void step(literal_stream *s) {
   unsigned x##valid = (s)->r.valid; \
   const uint8_t *x##next = (s)->r.next; \
   uint8_t *x##out = (s)->out; \
-  const uint32_t *x##pair = (s)->tables->pair
+  const uint32_t *x##multi = (s)->tables->multi
 #define SAVE_STREAM(x, s) \
   ((s)->r.buffer = x##buffer, (s)->r.valid = x##valid, (s)->r.next = x##next, (s)->out = x##out)
 // At least 56 bits: four lookups of at most TABLE_BITS bits each.
 #define REFILL(x) \
   (x##buffer |= load_le64(x##next) << x##valid, x##next += (63 - x##valid) >> 3, x##valid |= 56)
-// Writes the entry's literals (four bytes, of which one or two count) and consumes its bits.
+// Writes the entry's literals (four bytes, of which one to three count) and consumes its bits.
 #define EMIT(x, e) \
   do { \
     uint32_t literals_ = (e) >> LITERALS_SHIFT; \
@@ -411,10 +424,10 @@ static void step(literal_stream *s) {
 #define BOUNDS(x, s) \
   const uint8_t *x##end = (s)->r.end; \
   uint8_t *x##out_end = (s)->out_end
-// Rounds of the fast loop the stream has room for: each writes at most 8 bytes (four stores of four, two
-// counting) and moves the input at most 7 bytes, and every load and store stays inside the buffers.
-#define ROUNDS(x) min_long((x##out_end - x##out - 8) / 8, (x##end - x##next - 8) / 7)
-#define LOOKUP(x) x##pair[x##buffer & (TABLE_SIZE - 1)]
+// Rounds of the fast loop the stream has room for: each writes at most 12 bytes (four stores of four, up to
+// three counting) and moves the input at most 7 bytes, and every load and store stays inside the buffers.
+#define ROUNDS(x) min_long((x##out_end - x##out - 8) / 12, (x##end - x##next - 8) / 7)
+#define LOOKUP(x) x##multi[x##buffer & (TABLE_SIZE - 1)]
 
 static inline long min_long(long a, long b) { return a < b ? a : b; }
 

@@ -79,6 +79,14 @@ struct InflateLiteralsTests {
       .enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
   }
 
+  /// Bytes as a float32 weight tensor's top plane holds them (sign and seven exponent bits, ~2.2 bits of
+  /// entropy a byte): codes short enough that most lookups decode three literals.
+  static func float32ExponentPlane(count: Int, seed: UInt64) -> [UInt8] {
+    var rng = SeededGenerator(seed: seed)
+    return DType.f32.encode((0..<count).map { _ in Float.random(in: -0.05...0.05, using: &rng) })
+      .enumerated().filter { $0.offset % 4 == 3 }.map(\.element)
+  }
+
   /// Byte k about twice as frequent as byte k + 1: Huffman codes of every length up to deflate's 15 bits,
   /// beyond the lookup table's, in a random order.
   static func skewed(count: Int, seed: UInt64) -> [UInt8] {
@@ -93,7 +101,8 @@ struct InflateLiteralsTests {
 
   @Test("Huffman-only streams (exponent planes, long codes, every block size) inflate to libdeflate's bytes", arguments: sizes)
   func literalStreams(size: Int) throws {
-    for raw in [Self.exponentPlane(count: size, seed: UInt64(size)), Self.skewed(count: size, seed: UInt64(size))] {
+    let seed = UInt64(size)
+    for raw in [Self.exponentPlane(count: size, seed: seed), Self.float32ExponentPlane(count: size, seed: seed), Self.skewed(count: size, seed: seed)] {
       let stream = Self.huffmanOnly(raw)
       #expect(Self.reference(stream, size: raw.count) == raw)
       #expect(Self.literals(stream, size: raw.count) == raw)
