@@ -227,7 +227,7 @@ enum Zlib {
       c1d_inflate_pieces_group(
         Int32(chosen.count), chosen.map { streams[$0].baseAddress!.assumingMemoryBound(to: UInt8.self) },
         chosen.map { streams[$0].count }, chosen.map { outputs[$0].baseAddress!.assumingMemoryBound(to: UInt8.self) },
-        chosen.map { outputs[$0].count }, sizePointers, sizes.map(\.count), tables, &done)
+        chosen.map { outputs[$0].count }, sizePointers, sizes.map { $0.count }, tables, &done)
     }
     for (k, i) in chosen.enumerated() { inflated[i] = done[k] == 1 && adlerMatches(streams[i], outputs[i]) }
     return inflated
@@ -279,7 +279,7 @@ enum Zlib {
     let tables: [OpaquePointer?] = streams.indices.map { OpaquePointer(scratch + $0 * size) }
     var done = [Int32](repeating: 0, count: streams.count)
     c1d_inflate_literals_group(
-      Int32(streams.count), inputs, streams.map(\.count), outs, outputs.map(\.count), tables, &done)
+      Int32(streams.count), inputs, streams.map { $0.count }, outs, outputs.map { $0.count }, tables, &done)
     return streams.indices.map { i in
       done[i] == 1 && adlerMatches(streams[i], outputs[i]) || inflate(streams[i], into: outputs[i])
     }
