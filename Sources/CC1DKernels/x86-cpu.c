@@ -1,12 +1,20 @@
 // What this x86 CPU and its operating system support, read once per process.
 //
-// Three CPUID leaves and one XGETBV, when first needed, instead of __builtin_cpu_supports: linking that runs
-// compiler-rt's __cpu_indicator_init as a constructor of every process, about ten CPUID leaves, and CPUID
-// traps to the hypervisor in a virtual machine (3.8 µs each on a Zen 5 VM).
+// glibc has read CPUID at start-up and answers from what it keeps (<sys/platform/x86.h>, glibc 2.33): no
+// CPUID of our own, which traps to the hypervisor in a virtual machine (3.8 µs a leaf on a Zen 5 VM, ~15 µs
+// for the three leaves and XGETBV below). Elsewhere those, when first needed, instead of
+// __builtin_cpu_supports: linking that runs compiler-rt's __cpu_indicator_init as a constructor of every
+// process, about ten CPUID leaves.
 #include "x86.h"
 
 #if C1D_X86
+#include <stdlib.h>  // defines __GLIBC__ on glibc
+#if defined(__GLIBC__) && __has_include(<sys/platform/x86.h>)
+#define C1D_GLIBC_CPU_FEATURES 1
+#include <sys/platform/x86.h>
+#else
 #include <cpuid.h>
+#endif
 
 enum {
   FEATURES_READ = 1 << 0,
@@ -17,6 +25,18 @@ enum {
   FEATURE_AVX512F = 1 << 5,  // with the OS saving ZMM and mask state
 };
 
+#if C1D_GLIBC_CPU_FEATURES
+// "Active": the CPU has it and the OS saves the registers it needs (glibc's usable bits, as XGETBV below).
+static int read_features(void) {
+  int features = FEATURES_READ;
+  if (CPU_FEATURE_ACTIVE(AVX)) features |= FEATURE_AVX;
+  if ((features & FEATURE_AVX) && CPU_FEATURE_ACTIVE(FMA)) features |= FEATURE_FMA;
+  if ((features & FEATURE_AVX) && CPU_FEATURE_ACTIVE(F16C)) features |= FEATURE_F16C;
+  if ((features & FEATURE_AVX) && CPU_FEATURE_ACTIVE(AVX2)) features |= FEATURE_AVX2;
+  if (CPU_FEATURE_ACTIVE(AVX512F)) features |= FEATURE_AVX512F;
+  return features;
+}
+#else
 static int read_features(void) {
   unsigned eax, ebx, ecx, edx;
   int features = FEATURES_READ;
@@ -38,6 +58,7 @@ static int read_features(void) {
   }
   return features;
 }
+#endif
 
 static int features(void) {
   static int cached;  // 0 until read; every thread that races to read it stores the same value
