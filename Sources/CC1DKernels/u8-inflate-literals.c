@@ -13,10 +13,13 @@ enum { TABLE_BITS = 11, TABLE_SIZE = 1 << TABLE_BITS, MAX_CODE_BITS = 15 };
 enum { LITLEN_SYMBOLS = 288, DISTANCE_SYMBOLS = 32, PRECODE_SYMBOLS = 19, END_OF_BLOCK = 256 };
 
 // A multi entry: bits 0-5 the bits it consumes (so that the entry itself is the shift count: x86 takes the
-// low 6 bits of a 64-bit shift's count), 6-7 how many literals it writes (1-3; 0: special), 8-31 the
-// literals, first in the low byte. A special's bits 8-9 say which.
-enum { COUNT_SHIFT = 6, LITERALS_SHIFT = 8, COUNT_MASK = 3u << COUNT_SHIFT, CONSUMED_MASK = 63 };
-enum { SPECIAL_END_OF_BLOCK = 1, SPECIAL_LONG_CODE = 2, SPECIAL_MATCH = 3 };
+// low 6 bits of a 64-bit shift's count), 6-29 the literals (first in the low bits), 30-31 how many it writes
+// (1-3; 0: special). The fast loops take each entry whole: its literals are `entry >> 6` (stored as four
+// bytes, of which `entry >> 30` count), and `valid -= entry` keeps the bit count right modulo 64.
+// A special consumes and writes nothing there, so that every later lookup of the round meets it again and
+// one check a round finds it; its bits 6-7 say which, and an end of block's code length is in bits 8-11.
+enum { LITERALS_SHIFT = 6, COUNT_SHIFT = 30, CONSUMED_MASK = 63 };
+enum { SPECIAL_END_OF_BLOCK = 1, SPECIAL_LONG_CODE = 2, SPECIAL_MATCH = 3, SPECIAL_LENGTH_SHIFT = 8 };
 
 // A single entry: the symbol, and its length in bits 16-19 (0: the prefix of a code longer than TABLE_BITS).
 #define SINGLE(symbol, length) ((uint32_t)(symbol) | (uint32_t)(length) << 16)
@@ -159,7 +162,7 @@ static void build_multi_table(struct c1d_inflate_scratch *t) {
       }
       uint32_t *multi = t->multi + reversed;
       if (symbol >= END_OF_BLOCK) {
-        uint32_t special = symbol == END_OF_BLOCK ? SPECIAL_END_OF_BLOCK << LITERALS_SHIFT | length
+        uint32_t special = symbol == END_OF_BLOCK ? SPECIAL_END_OF_BLOCK << LITERALS_SHIFT | length << SPECIAL_LENGTH_SHIFT
                                                    : SPECIAL_MATCH << LITERALS_SHIFT;
         for (unsigned j = 0; j < 1u << room; j++) multi[j << length] = special;
         continue;
@@ -358,7 +361,7 @@ static inline int has_room(const literal_stream *s) { return s->out_end - s->out
 
 // Whether the fast loop cannot take the stream's next entry: near an end of its buffers, or a special.
 static inline int needs_step(const literal_stream *s) {
-  return !has_room(s) || s->r.valid < TABLE_BITS || !(s->tables->multi[s->r.buffer & (TABLE_SIZE - 1)] & COUNT_MASK);
+  return !has_room(s) || s->r.valid < TABLE_BITS || !(s->tables->multi[s->r.buffer & (TABLE_SIZE - 1)] >> COUNT_SHIFT);
 }
 
 // One symbol the careful way, bounds checked: near either end of the buffers, or at a special entry.
@@ -371,7 +374,7 @@ static void step(literal_stream *s) {
     return;
   }
   uint32_t e = t->multi[r->buffer & (TABLE_SIZE - 1)];
-  if (e & COUNT_MASK) {
+  if (e >> COUNT_SHIFT) {
     if (s->out >= s->out_end) {
       s->status = DECLINED;
       return;
@@ -384,7 +387,7 @@ static void step(literal_stream *s) {
   int symbol;
   switch ((e >> LITERALS_SHIFT) & 3) {
   case SPECIAL_END_OF_BLOCK:
-    take(r, e & CONSUMED_MASK);
+    take(r, (e >> SPECIAL_LENGTH_SHIFT) & 15);
     return enter_block(s);
   case SPECIAL_LONG_CODE:
     symbol = decode_slowly(r, &t->code);
@@ -407,18 +410,19 @@ static void step(literal_stream *s) {
   uint8_t *x##out = (s)->out; \
   const uint32_t *x##multi = (s)->tables->multi
 #define SAVE_STREAM(x, s) \
-  ((s)->r.buffer = x##buffer, (s)->r.valid = x##valid, (s)->r.next = x##next, (s)->out = x##out)
-// At least 56 bits: four lookups of at most TABLE_BITS bits each.
+  ((s)->r.buffer = x##buffer, (s)->r.valid = x##valid & 63, (s)->r.next = x##next, (s)->out = x##out)
+// At least 56 bits: four lookups of at most TABLE_BITS bits each. `valid` is right in its low 6 bits only
+// (EMIT subtracts whole entries).
 #define REFILL(x) \
-  (x##buffer |= load_le64(x##next) << x##valid, x##next += (63 - x##valid) >> 3, x##valid |= 56)
-// Writes the entry's literals (four bytes, of which one to three count) and consumes its bits.
+  (x##valid &= 63, x##buffer |= load_le64(x##next) << x##valid, x##next += (63 - x##valid) >> 3, x##valid |= 56)
+// Writes the entry's literals (four bytes, of which none to three count) and consumes its bits.
 #define EMIT(x, e) \
   do { \
     uint32_t literals_ = (e) >> LITERALS_SHIFT; \
     memcpy(x##out, &literals_, 4); \
-    x##out += ((e) >> COUNT_SHIFT) & 3; \
+    x##out += (e) >> COUNT_SHIFT; \
     x##buffer >>= (e) & CONSUMED_MASK; \
-    x##valid -= (e) & CONSUMED_MASK; \
+    x##valid -= (e); \
   } while (0)
 
 #define BOUNDS(x, s) \
@@ -438,13 +442,13 @@ static void run_one(literal_stream *s) {
       BOUNDS(a, s);
       for (long rounds = ROUNDS(a); rounds > 0; rounds--) {
         REFILL(a);
+        uint32_t e = 0;
         for (int k = 0; k < 4; k++) {
-          uint32_t e = LOOKUP(a);
-          if (!(e & COUNT_MASK)) goto special;
+          e = LOOKUP(a);
           EMIT(a, e);
         }
+        if (!(e >> COUNT_SHIFT)) break;  // a special: met at every lookup since (see EMIT)
       }
-    special:
       SAVE_STREAM(a, s);
     }
     step(s);
@@ -471,14 +475,14 @@ static void run_two(literal_stream *s, literal_stream *t) {
       for (long rounds = min_long(ROUNDS(a), ROUNDS(b)); rounds > 0; rounds--) {
         REFILL(a);
         REFILL(b);
+        uint32_t ea = 0, eb = 0;
         for (int k = 0; k < 4; k++) {
-          uint32_t ea = LOOKUP(a), eb = LOOKUP(b);
-          if (!(ea & COUNT_MASK) || !(eb & COUNT_MASK)) goto special;
+          ea = LOOKUP(a), eb = LOOKUP(b);
           EMIT(a, ea);
           EMIT(b, eb);
         }
+        if (!(ea >> COUNT_SHIFT) || !(eb >> COUNT_SHIFT)) break;
       }
-    special:
       SAVE_STREAM(a, s);
       SAVE_STREAM(b, t);
     }
@@ -503,16 +507,16 @@ static void run_four(literal_stream *const *streams) {
         REFILL(b);
         REFILL(c);
         REFILL(d);
+        uint32_t ea = 0, eb = 0, ec = 0, ed = 0;
         for (int k = 0; k < 4; k++) {
-          uint32_t ea = LOOKUP(a), eb = LOOKUP(b), ec = LOOKUP(c), ed = LOOKUP(d);
-          if (!(ea & COUNT_MASK) || !(eb & COUNT_MASK) || !(ec & COUNT_MASK) || !(ed & COUNT_MASK)) goto special;
+          ea = LOOKUP(a), eb = LOOKUP(b), ec = LOOKUP(c), ed = LOOKUP(d);
           EMIT(a, ea);
           EMIT(b, eb);
           EMIT(c, ec);
           EMIT(d, ed);
         }
+        if (!(ea >> COUNT_SHIFT) || !(eb >> COUNT_SHIFT) || !(ec >> COUNT_SHIFT) || !(ed >> COUNT_SHIFT)) break;
       }
-    special:
       SAVE_STREAM(a, s);
       SAVE_STREAM(b, t);
       SAVE_STREAM(c, u);

@@ -110,6 +110,25 @@ struct InflateLiteralsTests {
     }
   }
 
+  @Test("short blocks, whose end-of-block code is short enough for the lookup table, inflate to libdeflate's bytes alone and in groups")
+  func shortBlocks() throws {
+    // Huffman-only pieces of 300 literals: each block ends (end of block, sync flush) where the fast loops run.
+    let raws = [Self.exponentPlane(count: 20_000, seed: 3), Self.float32ExponentPlane(count: 20_011, seed: 4)]
+    let streams = raws.map { raw in
+      let blocks = raw.withUnsafeBufferPointer { all in
+        stride(from: 0, to: all.count, by: 300).flatMap { start in
+          Zlib.rawDeflate(UnsafeBufferPointer(rebasing: all[start..<min(all.count, start + 300)]), level: 6, strategy: .huffmanOnly)
+        }
+      }
+      return Self.zlibStream(raw, blocks: blocks)
+    }
+    for (stream, raw) in zip(streams, raws) {
+      #expect(Self.reference(stream, size: raw.count) == raw)
+      #expect(Self.literals(stream, size: raw.count) == raw)
+    }
+    #expect(Self.group(zip(streams, raws).map { ($0, $1.count) } + [(streams[0], raws[0].count)]) == raws + [raws[0]])
+  }
+
   @Test("stored pieces and the writers' shuffle-deflate planes inflate to libdeflate's bytes", arguments: [0, 1, 6, 9])
   func writerStreams(level: Int) throws {
     var rng = SeededGenerator(seed: UInt64(level))
