@@ -144,14 +144,33 @@ static inline int literal_within(const uint32_t *single, unsigned bits, unsigned
   return (*length - 1u) < room && (entry & 0xFFFF) < END_OF_BLOCK ? (int)(entry & 0xFFFF) : -1;
 }
 
+// What the codes after a first one of `room` spare bits add to its entry, for each value `j` of those bits:
+// the second literal when its code fits, and the third when it fits in what the second leaves.
+static void build_tails(const uint32_t *single, unsigned room, uint32_t *tails) {
+  for (unsigned j = 0; j < 1u << room; j++) {
+    uint32_t tail = 0;
+    unsigned second_length, third_length;
+    int second = literal_within(single, j, room, &second_length);
+    if (second >= 0) {
+      tail = ((uint32_t)second << (LITERALS_SHIFT + 8) | 1u << COUNT_SHIFT) + second_length;
+      int third = literal_within(single, j >> second_length, room - second_length, &third_length);
+      if (third >= 0) tail += ((uint32_t)third << (LITERALS_SHIFT + 16) | 1u << COUNT_SHIFT) + third_length;
+    }
+    tails[j] = tail;
+  }
+}
+
 // The multi table from the single one, one first code at a time: its entries are the indices whose low bits
 // are that code, and the bits above them index the single table for the second symbol, and the bits above
-// the second's for the third.
+// the second's for the third. What follows a first code depends only on its length, so the tails are made
+// once per length (a few hundred values in all, where the table has 2048 entries).
 static void build_multi_table(struct c1d_inflate_scratch *t) {
   const canonical_code *code = &t->code;
+  uint32_t tails[TABLE_SIZE / 2];
   unsigned value = 0, index = 0;
   for (unsigned length = 1; length <= MAX_CODE_BITS; length++) {
     unsigned room = length <= TABLE_BITS ? TABLE_BITS - length : 0;
+    int tails_built = 0;
     for (unsigned k = 0; k < code->count[length]; k++, value++) {
       unsigned symbol = code->symbols[index++];
       unsigned reversed = reverse_bits(value, length);
@@ -167,18 +186,12 @@ static void build_multi_table(struct c1d_inflate_scratch *t) {
         for (unsigned j = 0; j < 1u << room; j++) multi[j << length] = special;
         continue;
       }
-      for (unsigned j = 0; j < 1u << room; j++) {
-        uint32_t entry = symbol << LITERALS_SHIFT | 1u << COUNT_SHIFT | length;
-        unsigned second_length, third_length;
-        int second = literal_within(t->single, j, room, &second_length);
-        if (second >= 0) {
-          entry += (uint32_t)second << (LITERALS_SHIFT + 8) | 1u << COUNT_SHIFT;
-          entry += second_length;
-          int third = literal_within(t->single, j >> second_length, room - second_length, &third_length);
-          if (third >= 0) entry += ((uint32_t)third << (LITERALS_SHIFT + 16) | 1u << COUNT_SHIFT) + third_length;
-        }
-        multi[j << length] = entry;
+      if (!tails_built) {
+        build_tails(t->single, room, tails);
+        tails_built = 1;
       }
+      const uint32_t head = symbol << LITERALS_SHIFT | 1u << COUNT_SHIFT | length;
+      for (unsigned j = 0; j < 1u << room; j++) multi[j << length] = head + tails[j];
     }
     value <<= 1;
   }
