@@ -10,6 +10,7 @@
 int c1d_x86_has_avx2_fma(void);
 int c1d_x86_has_avx512f(void);
 int c1d_x86_has_f16c(void);
+int c1d_x86_has_avx512_vpclmulqdq(void);
 
 // Outputs [*from, *to) within [first, end) whose reads t·stride − left + j, j <= span, all lie in a row of
 // `length`: the interior a kernel runs without border checks. Clamped so that first <= *from <= *to <= end

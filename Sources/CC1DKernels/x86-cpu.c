@@ -23,6 +23,7 @@ enum {
   FEATURE_F16C = 1 << 3,
   FEATURE_AVX2 = 1 << 4,
   FEATURE_AVX512F = 1 << 5,  // with the OS saving ZMM and mask state
+  FEATURE_AVX512_VPCLMULQDQ = 1 << 6,  // AVX-512 F, BW and VL with VPCLMULQDQ and PCLMULQDQ
 };
 
 #if C1D_GLIBC_CPU_FEATURES
@@ -34,6 +35,9 @@ static int read_features(void) {
   if ((features & FEATURE_AVX) && CPU_FEATURE_ACTIVE(F16C)) features |= FEATURE_F16C;
   if ((features & FEATURE_AVX) && CPU_FEATURE_ACTIVE(AVX2)) features |= FEATURE_AVX2;
   if (CPU_FEATURE_ACTIVE(AVX512F)) features |= FEATURE_AVX512F;
+  if ((features & FEATURE_AVX512F) && CPU_FEATURE_ACTIVE(AVX512BW) && CPU_FEATURE_ACTIVE(AVX512VL) &&
+      CPU_FEATURE_ACTIVE(VPCLMULQDQ) && CPU_FEATURE_ACTIVE(PCLMULQDQ))
+    features |= FEATURE_AVX512_VPCLMULQDQ;
   return features;
 }
 #else
@@ -44,6 +48,7 @@ static int read_features(void) {
   if (max_leaf < 1) return features;
   __cpuid(1, eax, ebx, ecx, edx);
   const int osxsave = (ecx >> 27) & 1;
+  const int pclmul = (ecx >> 1) & 1;
   unsigned xcr0 = 0, xcr0_high = 0;
   if (osxsave) __asm__("xgetbv" : "=a"(xcr0), "=d"(xcr0_high) : "c"(0));
   const int ymm_saved = (xcr0 & 0x6) == 0x6;
@@ -55,6 +60,9 @@ static int read_features(void) {
     __cpuid_count(7, 0, eax, ebx, ecx, edx);
     if ((features & FEATURE_AVX) && ((ebx >> 5) & 1)) features |= FEATURE_AVX2;
     if (zmm_saved && ((ebx >> 16) & 1)) features |= FEATURE_AVX512F;
+    // BW (ebx 30), VL (ebx 31), VPCLMULQDQ (ecx 10); PCLMULQDQ is leaf 1's ecx bit 1.
+    if ((features & FEATURE_AVX512F) && ((ebx >> 30) & 1) && ((ebx >> 31) & 1) && ((ecx >> 10) & 1) && pclmul)
+      features |= FEATURE_AVX512_VPCLMULQDQ;
   }
   return features;
 }
@@ -73,4 +81,5 @@ static int features(void) {
 int c1d_x86_has_avx2_fma(void) { return (features() & (FEATURE_AVX2 | FEATURE_FMA)) == (FEATURE_AVX2 | FEATURE_FMA); }
 int c1d_x86_has_avx512f(void) { return (features() & FEATURE_AVX512F) != 0; }
 int c1d_x86_has_f16c(void) { return (features() & FEATURE_F16C) != 0; }
+int c1d_x86_has_avx512_vpclmulqdq(void) { return (features() & FEATURE_AVX512_VPCLMULQDQ) != 0; }
 #endif

@@ -7,9 +7,15 @@ import CZlib
 enum Zlib {
   /// CRC-32 (ISO-HDLC, as zlib and PNG) of `raw`.
   static func crc32(_ raw: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
-    guard let base = raw.baseAddress else { return crc }
-    return libdeflate_crc32(crc, base, raw.count)
+    guard let base = raw.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return crc }
+    // Whole 64-byte blocks by 512-bit carryless folding where the CPU has it (c1d_crc32_blocks), ~4 times
+    // the speed of the libdeflate Debian ships; the rest, and every other CPU, by libdeflate.
+    let blocks = raw.count >= 256 && foldsCRC ? raw.count / 64 : 0
+    let folded = blocks > 0 ? c1d_crc32_blocks(crc, base, blocks) : crc
+    return libdeflate_crc32(folded, base + blocks * 64, raw.count - blocks * 64)
   }
+
+  private static let foldsCRC = c1d_crc32_blocks_available() != 0
 
   static func crc32(_ bytes: [UInt8]) -> UInt32 {
     bytes.withUnsafeBytes { crc32($0) }

@@ -1,6 +1,7 @@
 #ifndef C1D_DECODE_H
 #define C1D_DECODE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 // Tensor decoding at load: gathering shuffled byte planes and converting f16/bf16/f32 to float32,
@@ -13,12 +14,20 @@ void c1d_unshuffle_chunk(const uint8_t *planes, long plane_length, int size, lon
 /// Converts `count` little-endian elements of `dtype` (0: f32, 1: f16, 2: bf16) at `raw` to float32.
 void c1d_decode_chunk(int dtype, const uint8_t *raw, long count, float *out);
 
+/// Whether `c1d_crc32_blocks` folds on this CPU (AVX-512 with VPCLMULQDQ).
+int c1d_crc32_blocks_available(void);
+
+/// gzip's CRC-32 (zlib's `crc32`, libdeflate's `libdeflate_crc32`: `crc` the value so far, 0 to start) of
+/// `blocks` 64-byte blocks at `p`, at least four, where `c1d_crc32_blocks_available`; elsewhere `crc`
+/// unchanged.
+uint32_t c1d_crc32_blocks(uint32_t crc, const uint8_t *p, size_t blocks);
+
 /// Scratch for `c1d_inflate_literals` (its decode tables), of `c1d_inflate_scratch_size()` bytes.
 struct c1d_inflate_scratch;
 long c1d_inflate_scratch_size(void);
 
 /// Inflates the zlib stream `in` into exactly `out_length` bytes at `out` when its blocks are stored or hold
-/// literals only (as writers make a float's byte planes), two literals per table lookup. Returns 1 when the
+/// literals only (as writers make a float's byte planes), up to three literals per table lookup. Returns 1 when the
 /// stream decoded to exactly `out_length` bytes and its deflate data ends four bytes before `in`'s end (the
 /// Adler-32 there is left to the caller to check); 0 when it declines: a match, a code zlib would refuse, a
 /// stream that ends early or late. `out` then holds anything, and the caller inflates the stream with a
