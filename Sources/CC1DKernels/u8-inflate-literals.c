@@ -539,7 +539,40 @@ static void run_four(literal_stream *const *streams) {
   }
 }
 
-// The streams still in their blocks, four, two or one at a time, until every one is done or declined.
+// Three streams: what a group of pieces comes down to when its count is not a multiple of four (Whisper's
+// conv2 weights: seven pieces), where two lanes and one idle would otherwise run.
+static void run_three(literal_stream *const *streams) {
+  literal_stream *s = streams[0], *t = streams[1], *u = streams[2];
+  while (s->status == IN_BLOCK && t->status == IN_BLOCK && u->status == IN_BLOCK) {
+    {
+      LOAD_STREAM(a, s);
+      LOAD_STREAM(b, t);
+      LOAD_STREAM(c, u);
+      BOUNDS(a, s);
+      BOUNDS(b, t);
+      BOUNDS(c, u);
+      for (long rounds = min_long(min_long(ROUNDS(a), ROUNDS(b)), ROUNDS(c)); rounds > 0; rounds--) {
+        REFILL(a);
+        REFILL(b);
+        REFILL(c);
+        uint32_t ea = 0, eb = 0, ec = 0;
+        for (int k = 0; k < 4; k++) {
+          ea = LOOKUP(a), eb = LOOKUP(b), ec = LOOKUP(c);
+          EMIT(a, ea);
+          EMIT(b, eb);
+          EMIT(c, ec);
+        }
+        if (!(ea >> COUNT_SHIFT) || !(eb >> COUNT_SHIFT) || !(ec >> COUNT_SHIFT)) break;
+      }
+      SAVE_STREAM(a, s);
+      SAVE_STREAM(b, t);
+      SAVE_STREAM(c, u);
+    }
+    step_where_needed(streams, 3);
+  }
+}
+
+// The streams still in their blocks, four, three, two or one at a time, until every one is done or declined.
 static void run_group(literal_stream *streams, int count) {
   for (;;) {
     literal_stream *active[C1D_INFLATE_GROUP_MAX];
@@ -548,7 +581,8 @@ static void run_group(literal_stream *streams, int count) {
       if (streams[i].status == IN_BLOCK) active[n++] = &streams[i];
     if (n == 0) return;
     if (n >= 4) run_four(active);
-    else if (n >= 2) run_two(active[0], active[1]);
+    else if (n == 3) run_three(active);
+    else if (n == 2) run_two(active[0], active[1]);
     else run_one(active[0]);
   }
 }
@@ -717,7 +751,8 @@ void c1d_inflate_pieces_group(int count, const uint8_t *const in[], const long i
     }
     if (n == 0) break;
     if (n >= 4) run_four(active);
-    else if (n >= 2) run_two(active[0], active[1]);
+    else if (n == 3) run_three(active);
+    else if (n == 2) run_two(active[0], active[1]);
     else run_one(active[0]);
   }
   #undef REFILL_LANE
