@@ -6,8 +6,7 @@
 #
 # Traced with valgrind's callgrind (every function executed, not a sample) over the shipped architectures,
 # as stored at one and two threads and as f16 and bf16 shuffle-deflate at one, and `--version` (~10 minutes
-# on two cores). valgrind
-# offers no AVX-512, so the runs take the AVX2 kernels: each one's AVX-512 counterpart is listed after it.
+# on two cores). valgrind offers no AVX-512, so the runs take the AVX2 kernels: each one's AVX-512 counterpart is listed after it.
 # Stale names are harmless (the linker skips them); rerun after changes that move much of a run's code.
 #
 #   bash tools/order_functions.sh      # needs valgrind (apt-get install valgrind)

@@ -178,8 +178,8 @@ enum Zlib {
 
   /// Whole-buffer inflate of one zlib stream into `out`, which it must fill exactly, using all of `bytes`;
   /// false otherwise (`out` then holds anything, and `decompress` tells why). Streams of literals (a float's
-  /// byte planes as the reference writers deflate them) go through `c1d_inflate_literals`, two literals a
-  /// table lookup; the rest, and any it declines, through libdeflate.
+  /// byte planes as the reference writers deflate them) go through `c1d_inflate_literals`, up to three
+  /// literals a table lookup; the rest, and any it declines, through libdeflate.
   static func inflate(_ bytes: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer, pieces: [Int]? = nil) -> Bool {
     if let pieces, inflatePieces(bytes, into: out, sizes: pieces) { return true }
     if inflateLiterals(bytes, into: out) { return true }
